@@ -1,0 +1,183 @@
+// The contract every kernel implementation meets: the TypeScript reference (ref/) and
+// each native path (native/). The graph executor and the shared kernel test suite talk
+// to kernels only through this interface. The arithmetic is specified in ARITHMETIC.md;
+// every implementation produces the same bytes for the same arguments.
+//
+// Activations are always uint8 NHWC with batch 1 (int8 tensors are carried as x + 128,
+// which leaves every (x - zeroPoint) unchanged; see ARITHMETIC.md). A factory call
+// validates and prepacks once; the returned kernel's run() only computes.
+
+export interface Requantization {
+  /** Q31 fixed-point multiplier per output channel (all equal for per-tensor). */
+  multiplier: Int32Array;
+  /** Exponent per output channel, TFLite convention: > 0 shifts left, < 0 shifts right. */
+  shift: Int32Array;
+  outputZeroPoint: number;
+  /** Clamp bounds in the uint8 domain, fused activation included. */
+  min: number;
+  max: number;
+}
+
+export interface ConvParams {
+  inputH: number;
+  inputW: number;
+  inputC: number;
+  outputH: number;
+  outputW: number;
+  outputC: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  /** Rows/columns of implicit zero-point padding before the first input row/column. */
+  padTop: number;
+  padLeft: number;
+  inputZeroPoint: number;
+  /** Zero point of the weights per output channel (uint8 domain). */
+  weightZeroPoint: Int32Array;
+  /** One int32 bias per output channel (zeros when the model has none). */
+  bias: Int32Array;
+  requant: Requantization;
+}
+
+/** Depthwise: output channel c*depthMultiplier + m reads input channel c. outputC = inputC * depthMultiplier. */
+export interface DepthwiseParams extends ConvParams {
+  depthMultiplier: number;
+}
+
+/** Fully connected / 1x1 convolution as GEMM: rows x inputC times inputC x outputC. */
+export interface GemmParams {
+  rows: number;
+  inputC: number;
+  outputC: number;
+  inputZeroPoint: number;
+  weightZeroPoint: Int32Array;
+  bias: Int32Array;
+  requant: Requantization;
+}
+
+export interface AveragePoolParams {
+  inputH: number;
+  inputW: number;
+  channels: number;
+  outputH: number;
+  outputW: number;
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  /** Input and output share scale and zero point (TFLite requires it). */
+  zeroPoint: number;
+  min: number;
+  max: number;
+}
+
+/** Mean over the spatial axes of an H x W x C tensor, requantized to the output's scale. */
+export interface MeanParams {
+  inputH: number;
+  inputW: number;
+  channels: number;
+  inputZeroPoint: number;
+  /** Multiplier/shift for inputScale / (outputScale * H * W); length 1. */
+  requant: Requantization;
+}
+
+/** TFLite's quantized ADD, elementwise over `size` values (equal shapes). */
+export interface AddParams {
+  size: number;
+  inputZeroPointA: number;
+  inputZeroPointB: number;
+  /** Multipliers/shifts for scaleA / (2 * max scale) and scaleB / (2 * max scale). */
+  multiplierA: number;
+  shiftA: number;
+  multiplierB: number;
+  shiftB: number;
+  /** For 2 * max scale / (2^20 * outputScale); outputZeroPoint, min, max as usual. */
+  requant: Requantization;
+}
+
+/** Softmax over the last axis: `rows` rows of `channels` uint8 values. */
+export interface SoftmaxParams {
+  rows: number;
+  channels: number;
+  /** table[d] = exp(-beta * inputScale * d) for d = max - x in 0..255. */
+  expTable: Float64Array;
+  /** 1 / outputScale. */
+  inverseOutputScale: number;
+  outputZeroPoint: number;
+  min: number;
+  max: number;
+}
+
+/** uint8 to uint8 between two quantizations (QUANTIZE between quantized types). */
+export interface RequantizeParams {
+  size: number;
+  inputZeroPoint: number;
+  /** Length-1 multiplier/shift for inputScale / outputScale. */
+  requant: Requantization;
+}
+
+export interface PadParams {
+  inputH: number;
+  inputW: number;
+  inputC: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+  /** Channel padding before/after, for PAD on the last axis. */
+  padChannelsBefore: number;
+  padChannelsAfter: number;
+  /** The value written into the padding: the tensor's zero point. */
+  value: number;
+}
+
+/** float32 to uint8 (QUANTIZE from float). */
+export interface QuantizeParams {
+  size: number;
+  scale: number;
+  zeroPoint: number;
+  min: number;
+  max: number;
+}
+
+/** uint8 to float32 (DEQUANTIZE). */
+export interface DequantizeParams {
+  size: number;
+  scale: number;
+  zeroPoint: number;
+}
+
+export interface UnaryKernel {
+  run(input: Uint8Array, output: Uint8Array): void;
+}
+export interface BinaryKernel {
+  run(a: Uint8Array, b: Uint8Array, output: Uint8Array): void;
+}
+export interface QuantizeKernel {
+  run(input: Float32Array, output: Uint8Array): void;
+}
+export interface DequantizeKernel {
+  run(input: Uint8Array, output: Float32Array): void;
+}
+
+export interface KernelSet {
+  /** 'js', 'native:neon', 'native:neon-dotprod', 'native:avx2', ... */
+  readonly name: string;
+  /** weights: outputC x kernelH x kernelW x inputC (TFLite OHWI), uint8 domain. */
+  conv(p: ConvParams, weights: Uint8Array): UnaryKernel;
+  /** weights: kernelH x kernelW x outputC (TFLite 1HWO), uint8 domain. */
+  depthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel;
+  /** weights: outputC x inputC, uint8 domain. Used for 1x1 convolutions and fully connected. */
+  gemm(p: GemmParams, weights: Uint8Array): UnaryKernel;
+  averagePool(p: AveragePoolParams): UnaryKernel;
+  mean(p: MeanParams): UnaryKernel;
+  add(p: AddParams): BinaryKernel;
+  softmax(p: SoftmaxParams): UnaryKernel;
+  requantize(p: RequantizeParams): UnaryKernel;
+  pad(p: PadParams): UnaryKernel;
+  quantize(p: QuantizeParams): QuantizeKernel;
+  dequantize(p: DequantizeParams): DequantizeKernel;
+}
