@@ -1,0 +1,16 @@
+/** sysexits-style codes, so scripts and pm2 can tell a bad model from a bad config. */
+export const ExitCode = {
+  usage: 64,
+  dataError: 65,
+  noInput: 66,
+  software: 70,
+  config: 78,
+} as const;
+
+/** An error meant for the user: its message is printed as is, without a stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = ExitCode.dataError) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode } from './cli-error.js';
+import { benchCommand } from './commands/bench.js';
+import { classifyCommand } from './commands/classify.js';
+import { inspectCommand } from './commands/inspect.js';
+
+function buildProgram(): Command {
+  const program = new Command('edge-agent')
+    .description('Quantized MobileNet vision sensor for Raspberry Pi fleets')
+    .option('--verbose', 'show stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const command of [classifyCommand, benchCommand, inspectCommand]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; errors become one to three lines on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its message (help, version or a usage error).
+      return err.exitCode === 0 ? 0 : ExitCode.usage;
+    }
+    const verbose = argv.includes('--verbose');
+    if (err instanceof CliError) {
+      process.stderr.write(`edge-agent: ${err.message}\n`);
+      if (verbose && err.stack) process.stderr.write(err.stack + '\n');
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`edge-agent: internal error: ${message}\n`);
+    process.stderr.write(verbose && err instanceof Error ? `${err.stack}\n` : 'edge-agent: run again with --verbose for details\n');
+    return ExitCode.software;
+  }
+}

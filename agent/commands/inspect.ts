@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import { summarizeModel, type ModelSummary } from '../../kernels/model-summary.js';
+import { planModel } from '../../kernels/graph/plan.js';
+import { loadModelFile } from '../../kernels/tflite/reader.js';
+import { ModelError } from '../../kernels/tflite/errors.js';
+import { CliError, ExitCode } from '../cli-error.js';
+
+const shape = (s: number[]): string => s.join('x');
+const millions = (n: number): string => (n / 1e6).toFixed(2) + ' M';
+
+function table(rows: string[][], rightAligned: Set<number>): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) => r.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+function printSummary(file: string, s: ModelSummary, arena: string): void {
+  const layerRows = [['#', 'operator', 'input', 'output', 'kernel/stride', 'activation', 'quantization', 'params', 'MACs']];
+  for (const l of s.layers) {
+    layerRows.push([
+      String(l.index),
+      l.op,
+      l.inputShapes.map(shape).join(', '),
+      shape(l.outputShape),
+      l.kernel ? `${l.kernel.join('x')} /${l.stride?.[0]} ${l.padding}` : '',
+      l.activation && l.activation !== 'NONE' ? l.activation : '',
+      l.quantization,
+      l.params ? l.params.toLocaleString('en-US') : '',
+      l.macs ? l.macs.toLocaleString('en-US') : '',
+    ]);
+  }
+  const pairRows = [['dw+pw', 'C_in', 'C_out', 'k', 'out', 'params', 'std params', 'MACs', 'std MACs', 'saving']];
+  for (const p of s.pairs) {
+    pairRows.push([
+      `${p.depthwise}+${p.pointwise}`,
+      String(p.inputC),
+      String(p.outputC),
+      String(p.kernel),
+      `${p.outputH}x${p.outputW}`,
+      p.params.toLocaleString('en-US'),
+      p.standardParams.toLocaleString('en-US'),
+      millions(p.macs),
+      millions(p.standardMacs),
+      `${p.saving.toFixed(1)}x`,
+    ]);
+  }
+  const t = s.totals;
+  const out = [
+    file,
+    '',
+    table(layerRows, new Set([0, 7, 8])),
+    '',
+    `Depthwise-separable pairs (depthwise k x k + pointwise 1x1) against one standard k x k convolution:`,
+    s.pairs.length ? table(pairRows, new Set([1, 2, 3, 5, 6, 7, 8, 9])) : '  none',
+    '',
+    `Totals: ${millions(t.params)} parameters, ${millions(t.macs)} MACs` + `, ${arena}`,
+    `As standard convolutions: ${millions(t.standardConvParams)} parameters, ${millions(t.standardConvMacs)} MACs ` +
+      `(the separable layers save ${(t.standardConvMacs / t.macs).toFixed(1)}x in MACs)`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export const inspectCommand = new Command('inspect')
+  .description('show a model\'s layers, their cost, and the depthwise-separable saving')
+  .requiredOption('--model <file>', 'the .tflite model')
+  .option('--json', 'print one JSON object')
+  .action(async (o: { model: string; json?: boolean }) => {
+    let summary: ModelSummary;
+    let arena: string;
+    try {
+      const model = await loadModelFile(o.model);
+      summary = summarizeModel(model);
+      try {
+        arena = `activation arena ${(planModel(model).arenaBytes / 1024).toFixed(0)} KiB`;
+      } catch (err) {
+        if (!(err instanceof ModelError)) throw err;
+        arena = `not executable here: ${err.message}`;
+      }
+    } catch (err) {
+      if (err instanceof ModelError) {
+        throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
+      }
+      throw err;
+    }
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ layers: summary.layers, pairs: summary.pairs, totals: summary.totals }) + '\n');
+    } else {
+      printSummary(o.model, summary, arena);
+    }
+  });

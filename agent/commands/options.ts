@@ -1,0 +1,14 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+    return Number(value);
+  };
+}
+
+export const engineOption = () =>
+  new Option('--engine <engine>', 'kernel engine').choices(['auto', 'native', 'js']).default('auto');
+
+export const threadsOption = () =>
+  new Option('--threads <n>', 'threads for inference').argParser(positiveInteger('--threads')).default(1);

@@ -1,0 +1,79 @@
+import sharp from 'sharp';
+import type { TensorValues } from '../kernels/graph/executor.js';
+
+/** How an image of another size is fitted to the model's input. */
+export type ResizeFit = 'fill' | 'cover' | 'contain';
+export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+
+export interface PreprocessOptions {
+  fit: ResizeFit;
+  kernel: ResizeKernel;
+}
+
+export const defaultPreprocess: PreprocessOptions = { fit: 'fill', kernel: 'linear' };
+
+export interface InputSpec {
+  height: number;
+  width: number;
+  channels: number;
+  type: string;
+}
+
+export class ImageError extends Error {
+  constructor(readonly source: string, cause: string) {
+    super(`${source}: ${cause}`);
+    this.name = 'ImageError';
+  }
+}
+
+function describeSharpError(err: unknown): string {
+  const message = (err as Error).message ?? String(err);
+  if (/unsupported image format/i.test(message)) return 'not an image (unsupported or unrecognised format)';
+  if (/Input file is missing/i.test(message)) return 'no such file';
+  if (/premature end|corrupt|truncated|VipsJpeg|pngload|bad seek/i.test(message)) return `corrupt image data (${message.split('\n')[0]})`;
+  return message.split('\n')[0];
+}
+
+/**
+ * Decodes a JPEG/PNG (file path or bytes) into the model's input tensor: RGB, resized to
+ * the input's size unless it already is that size (then used pixel for pixel), and
+ * stored in the input's type. uint8 takes the pixels as they are; int8 shifts them by
+ * -128; float32 maps them to [-1, 1], the MobileNet convention.
+ */
+export async function imageToTensor(
+  image: string | Uint8Array,
+  spec: InputSpec,
+  source: string,
+  options: PreprocessOptions = defaultPreprocess,
+): Promise<TensorValues> {
+  if (spec.channels !== 3 && spec.channels !== 1) {
+    throw new ImageError(source, `the model takes ${spec.channels} channels; only RGB (3) or grey (1) inputs are supported`);
+  }
+  let pixels: Buffer;
+  try {
+    let pipeline = sharp(image, { failOn: 'error' });
+    const meta = await pipeline.metadata();
+    if (!meta.width || !meta.height) throw new Error('the image has no size');
+    pipeline = pipeline.removeAlpha().toColourspace(spec.channels === 3 ? 'srgb' : 'b-w');
+    if (meta.width !== spec.width || meta.height !== spec.height || (meta.orientation ?? 1) !== 1) {
+      pipeline = pipeline.rotate().resize(spec.width, spec.height, { fit: options.fit, kernel: options.kernel });
+    }
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.width !== spec.width || info.height !== spec.height || info.channels !== spec.channels) {
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, not ${spec.width}x${spec.height}x${spec.channels}`);
+    }
+    pixels = data;
+  } catch (err) {
+    throw new ImageError(source, describeSharpError(err));
+  }
+  switch (spec.type) {
+    case 'uint8':
+      return new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
+    case 'int8':
+      return Int8Array.from(pixels, (v) => v - 128);
+    case 'float32':
+      return Float32Array.from(pixels, (v) => v / 127.5 - 1);
+    default:
+      throw new ImageError(source, `the model's input type ${spec.type} is not supported`);
+  }
+}

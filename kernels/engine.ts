@@ -1,0 +1,35 @@
+import type { KernelSet } from './kernel-set.js';
+import { refKernels } from './ref/index.js';
+
+export type EngineChoice = 'auto' | 'native' | 'js';
+
+export interface SelectedEngine {
+  kernels: KernelSet;
+  /** Why the native engine is not in use, when it was wanted ('auto') but could not load. */
+  fallbackReason: string | null;
+}
+
+interface NativeModule {
+  loadNativeKernels(): { kernels: KernelSet; path: string } | { error: string };
+}
+
+async function loadNative(): Promise<{ kernels: KernelSet } | { error: string }> {
+  try {
+    const native = (await import('./native/index.js')) as NativeModule;
+    return native.loadNativeKernels();
+  } catch (err) {
+    return { error: `the native kernel module could not be imported: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * The kernel set for an engine choice. 'auto' prefers the native addon and falls back to
+ * the TypeScript reference, saying why; 'native' fails when the addon is unavailable.
+ */
+export async function selectEngine(choice: EngineChoice): Promise<SelectedEngine> {
+  if (choice === 'js') return { kernels: refKernels, fallbackReason: null };
+  const native = await loadNative();
+  if ('kernels' in native) return { kernels: native.kernels, fallbackReason: null };
+  if (choice === 'native') throw new Error(`the native engine is unavailable: ${native.error}`);
+  return { kernels: refKernels, fallbackReason: native.error };
+}

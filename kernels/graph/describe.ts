@@ -1,0 +1,28 @@
+import type { Step } from './steps.js';
+
+/** A short shape description of a step for profiles: in -> out, kernel and stride where they apply. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'conv':
+    case 'depthwise': {
+      const p = step.params;
+      return `${p.inputH}x${p.inputW}x${p.inputC} -> ${p.outputH}x${p.outputW}x${p.outputC} k${p.kernelH}x${p.kernelW} s${p.strideH}`;
+    }
+    case 'gemm':
+      return `${step.params.rows}x${step.params.inputC} -> ${step.params.rows}x${step.params.outputC}`;
+    case 'averagePool': {
+      const p = step.params;
+      return `${p.inputH}x${p.inputW}x${p.channels} -> ${p.outputH}x${p.outputW}x${p.channels} k${p.filterH}x${p.filterW}`;
+    }
+    case 'mean':
+      return `${step.params.inputH}x${step.params.inputW}x${step.params.channels} -> ${step.params.channels}`;
+    case 'softmax':
+      return `${step.params.rows}x${step.params.channels}`;
+    case 'pad': {
+      const p = step.params;
+      return `${p.inputH}x${p.inputW}x${p.inputC} -> ${p.inputH + p.padTop + p.padBottom}x${p.inputW + p.padLeft + p.padRight}x${p.inputC + p.padChannelsBefore + p.padChannelsAfter}`;
+    }
+    default:
+      return `${step.params.size}`;
+  }
+}

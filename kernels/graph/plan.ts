@@ -1,0 +1,118 @@
+import type { Model, Tensor } from '../tflite/model-types.js';
+import { planArena, type Lifetime } from './arena.js';
+import { lowerOperator, supportedOperators } from './lowering/index.js';
+import { activationQuant, describeTensor, fail, type ActivationQuant } from './quantized-tensor.js';
+import type { Step } from './steps.js';
+
+/** Where a tensor's values live in the arena, and how they are stored. */
+export interface Slot {
+  offset: number;
+  bytes: number;
+  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32. */
+  storage: 'u8' | 'f32';
+}
+
+/** A graph input or output as the caller sees it. */
+export interface Endpoint {
+  tensor: Tensor;
+  slot: Slot;
+  /** Quantization of a uint8/int8 endpoint, null for float32. */
+  quant: ActivationQuant | null;
+}
+
+export interface Plan {
+  model: Model;
+  steps: Step[];
+  /** Indexed by tensor; undefined for constants and tensors no step touches. */
+  slots: (Slot | undefined)[];
+  arenaBytes: number;
+  /** What the activations would take with one buffer each, for comparison. */
+  unsharedBytes: number;
+  input: Endpoint;
+  output: Endpoint;
+}
+
+function storageOf(model: Model, t: Tensor): Slot['storage'] {
+  if (t.type === 'uint8' || t.type === 'int8') return 'u8';
+  if (t.type === 'float32') return 'f32';
+  return fail(model, `${describeTensor(t)} has type ${t.type}; only uint8, int8 and float32 activations are supported`);
+}
+
+function bytesOf(t: Tensor, storage: Slot['storage']): number {
+  return t.shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
+}
+
+/**
+ * Turns a model into an executable plan: every operator lowered to a kernel step (with
+ * weights moved into the uint8 domain and requantization constants computed once), and
+ * every activation given an arena offset so tensors whose lifetimes do not overlap share
+ * memory.
+ */
+export function planModel(model: Model): Plan {
+  const unsupported = [...new Set(model.operators.map((o) => o.name).filter((n) => !supportedOperators.includes(n)))];
+  if (unsupported.length > 0) {
+    fail(model, `unsupported operator${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')} (supported: ${supportedOperators.join(', ')})`);
+  }
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    fail(model, `the graph has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only one of each is supported`);
+  }
+
+  const steps: Step[] = [];
+  // An alias (RESHAPE/SQUEEZE output) is stored as its root tensor.
+  const root = new Map<number, number>();
+  const rootOf = (t: number): number => root.get(t) ?? t;
+  for (const op of model.operators) {
+    const lowered = lowerOperator(model, op);
+    if ('alias' in lowered) root.set(lowered.alias.output, rootOf(lowered.alias.input));
+    else steps.push({ ...lowered.step, inputs: lowered.step.inputs.map(rootOf) });
+  }
+  const inputIndex = model.inputs[0];
+  const outputIndex = rootOf(model.outputs[0]);
+
+  const first = new Map<number, number>([[inputIndex, -1]]);
+  const last = new Map<number, number>();
+  steps.forEach((s, i) => {
+    if (first.has(s.output)) fail(model, `${describeTensor(model.tensors[s.output])} is written twice`);
+    first.set(s.output, i);
+    for (const t of s.inputs) {
+      if (!first.has(t)) fail(model, `${describeTensor(model.tensors[t])} is read by operator ${s.operator.index} before any operator writes it`);
+      last.set(t, i);
+    }
+  });
+  if (!first.has(outputIndex)) fail(model, `the graph output ${describeTensor(model.tensors[outputIndex])} is never written`);
+  last.set(outputIndex, steps.length);
+
+  const tensors = [...first.keys()];
+  const lifetimes: Lifetime[] = [];
+  const storage: Slot['storage'][] = [];
+  for (const t of tensors) {
+    const tensor = model.tensors[t];
+    const kind = storageOf(model, tensor);
+    storage.push(kind);
+    lifetimes.push({ bytes: bytesOf(tensor, kind), first: first.get(t)!, last: last.get(t) ?? first.get(t)! });
+  }
+  const layout = planArena(lifetimes);
+  const slots: (Slot | undefined)[] = new Array(model.tensors.length);
+  tensors.forEach((t, i) => {
+    slots[t] = { offset: layout.offsets[i], bytes: lifetimes[i].bytes, storage: storage[i] };
+  });
+  for (const [alias, r] of root) slots[alias] = slots[rootOf(r)];
+
+  const endpoint = (index: number, role: string): Endpoint => {
+    const tensor = model.tensors[index];
+    return {
+      tensor,
+      slot: slots[index]!,
+      quant: tensor.type === 'float32' ? null : activationQuant(model, tensor, role),
+    };
+  };
+  return {
+    model,
+    steps,
+    slots,
+    arenaBytes: layout.bytes,
+    unsharedBytes: lifetimes.reduce((a, l) => a + l.bytes, 0),
+    input: endpoint(inputIndex, 'graph input'),
+    output: endpoint(model.outputs[0], 'graph output'),
+  };
+}

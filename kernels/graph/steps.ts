@@ -1,0 +1,38 @@
+import type {
+  AddParams, AveragePoolParams, ConvParams, DepthwiseParams, DequantizeParams, GemmParams, MeanParams,
+  PadParams, QuantizeParams, RequantizeParams, SoftmaxParams,
+} from '../kernel-set.js';
+import type { Operator } from '../tflite/model-types.js';
+
+/** What one model operator becomes: a kernel call over activation tensors. */
+interface StepBase {
+  operator: Operator;
+  /** Activation tensor indices read, in the kernel's argument order. */
+  inputs: number[];
+  output: number;
+  /** Multiply-accumulates per run (convolutions and fully connected; 0 elsewhere), for GMAC/s. */
+  macs: number;
+}
+
+export type Step = StepBase & (
+  | { kind: 'conv'; params: ConvParams; weights: Uint8Array }
+  | { kind: 'depthwise'; params: DepthwiseParams; weights: Uint8Array }
+  | { kind: 'gemm'; params: GemmParams; weights: Uint8Array }
+  | { kind: 'averagePool'; params: AveragePoolParams }
+  | { kind: 'mean'; params: MeanParams }
+  | { kind: 'add'; params: AddParams }
+  | { kind: 'softmax'; params: SoftmaxParams }
+  | { kind: 'requantize'; params: RequantizeParams }
+  | { kind: 'pad'; params: PadParams }
+  | { kind: 'quantize'; params: QuantizeParams }
+  | { kind: 'dequantize'; params: DequantizeParams }
+);
+
+/** An operator that only reinterprets its input's shape: its output shares the input's bytes. */
+export interface Alias {
+  operator: Operator;
+  input: number;
+  output: number;
+}
+
+export type Lowered = { step: Step } | { alias: Alias };

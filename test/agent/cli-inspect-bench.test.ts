@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { modelPath } from '../support/paths.js';
+import { runCli } from '../support/run-cli.js';
+
+const inspect = async (name: string) => {
+  const r = await runCli(['inspect', '--model', modelPath(name), '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+const within = (actual: number, published: number, tolerance: number) =>
+  expect(Math.abs(actual - published) / published, `${actual} vs ${published}`).toBeLessThan(tolerance);
+
+describe('edge-agent inspect', () => {
+  it('MobileNet v2 1.0 224: about 300 M MACs and 3.4 M parameters (published)', async () => {
+    const { totals, pairs, layers } = await inspect('mobilenet_v2_1.0_224_quant.tflite');
+    within(totals.macs, 300e6, 0.02);
+    within(totals.params, 3.47e6, 0.03);
+    expect(pairs).toHaveLength(17);
+    expect(layers[0]).toMatchObject({ op: 'CONV_2D', kernel: [3, 3], stride: [2, 2], outputShape: [1, 112, 112, 32] });
+    expect(totals.standardConvMacs).toBeGreaterThan(totals.macs);
+  });
+
+  it('MobileNet v1 1.0 224 (the embedding extractor plus the 1024x1001 classifier it lacks): 569 M MACs, 4.2 M parameters', async () => {
+    const { totals, pairs } = await inspect('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite');
+    const classifierMacs = 1024 * 1001;
+    const classifierParams = 1024 * 1001 + 1001;
+    within(totals.macs + classifierMacs, 569e6, 0.01);
+    within(totals.params + classifierParams, 4.2e6, 0.02);
+    expect(pairs).toHaveLength(13);
+  });
+
+  it('each depthwise + pointwise pair is costed against one standard convolution', async () => {
+    const { pairs, layers, totals } = await inspect('mobilenet_v1_0.25_128_quant.tflite');
+    for (const p of pairs) {
+      const k = p.kernel;
+      expect(p.params).toBe(p.inputC * k * k + p.inputC * p.outputC);
+      expect(p.standardParams).toBe(p.inputC * p.outputC * k * k);
+      expect(p.macs).toBe(p.inputC * k * k * p.outputH * p.outputW + p.inputC * p.outputC * p.outputH * p.outputW);
+      expect(p.standardMacs).toBe(p.inputC * p.outputC * k * k * p.outputH * p.outputW);
+      expect(p.macs).toBe(layers[p.depthwise].macs + layers[p.pointwise].macs);
+    }
+    const extra = pairs.reduce((a: number, p: any) => a + p.standardMacs - p.macs, 0);
+    expect(totals.standardConvMacs).toBe(totals.macs + extra);
+  });
+
+  it('prints a readable table without --json', async () => {
+    const r = await runCli(['inspect', '--model', modelPath('mobilenet_v1_0.25_128_quant.tflite')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/DEPTHWISE_CONV_2D/);
+    expect(r.stdout).toMatch(/Totals: .* parameters, .* MACs, activation arena \d+ KiB/);
+    expect(r.stdout).toMatch(/save \d+\.\dx in MACs/);
+  });
+});
+
+describe('edge-agent bench', () => {
+  it('--json ends with the summary line of DESIGN.md', async () => {
+    const model = modelPath('mobilenet_v1_0.25_128_quant.tflite');
+    const r = await runCli(['bench', '--model', model, '--engine', 'js', '--runs', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(last).toMatchObject({ model, engine: 'js', threads: 1, runs: 3 });
+    expect(last.medianMs).toBeGreaterThan(0);
+    expect(last.p95Ms).toBeGreaterThanOrEqual(last.medianMs);
+    expect(last.layers.length).toBeGreaterThan(20);
+    const conv = last.layers.find((l: any) => l.op === 'CONV_2D');
+    expect(conv.macs).toBeGreaterThan(0);
+    expect(conv.shape).toMatch(/128x128x3 -> 64x64x8 k3x3 s2/);
+  });
+
+  it('prints a per-layer table and the end-to-end median', async () => {
+    const r = await runCli(['bench', '--model', modelPath('mobilenet_v1_0.25_128_quant.tflite'), '--engine', 'js', '--runs', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/GMAC\/s/);
+    expect(r.stdout).toMatch(/median \d+\.\d{3} ms, p95 \d+\.\d{3} ms/);
+  });
+});

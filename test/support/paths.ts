@@ -1,0 +1,13 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const modelsDir = `${repoRoot}models`;
+export const imagesDir = `${repoRoot}test/fixtures/images`;
+export const cli = `${repoRoot}bin/edge-agent`;
+
+export const shippedModels = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();
+export const testImages = readdirSync(imagesDir).sort();
+
+export const modelPath = (name: string): string => `${modelsDir}/${name}`;
+export const imagePath = (name: string): string => `${imagesDir}/${name}`;
