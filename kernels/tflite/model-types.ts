@@ -107,4 +107,9 @@ export interface Model {
   /** Names of the metadata entries (e.g. 'TFLITE_METADATA', 'min_runtime_version'). */
   metadataNames: string[];
   sizeBytes: number;
+  /**
+   * Problems that did not stop the load (damaged metadata or label archive), one
+   * sentence each, for `inspect` and the logs.
+   */
+  warnings: string[];
 }
