@@ -1,5 +1,5 @@
 import type { Model, Tensor } from '../tflite/model-types.js';
-import { ModelError } from '../tflite/errors.js';
+import { ModelError, quote } from '../tflite/errors.js';
 
 /** An activation's quantization as the kernels see it: uint8 domain (ARITHMETIC.md). */
 export interface ActivationQuant {
@@ -10,7 +10,7 @@ export interface ActivationQuant {
 }
 
 export function describeTensor(t: Tensor): string {
-  return `tensor ${t.index} '${t.name}'`;
+  return `tensor ${t.index} ${quote(t.name)}`;
 }
 
 export function fail(model: Model, message: string): never {
