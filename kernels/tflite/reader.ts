@@ -161,19 +161,21 @@ class Buffers {
 
   /** The buffer's bytes as a view into the file, or null when it is empty. */
   data(index: number, where: string): Uint8Array | null {
+    // Buffer 0 is by convention the empty one, which a model without constants may omit.
+    if (index === 0 && this.count === 0) return null;
     if (index >= this.count) {
       this.reader.fail(where, `buffer ${index} out of range (file has ${this.count} buffers)`);
     }
     let data = this.opened.get(index);
     if (data === undefined) {
-      data = this.open(index);
+      data = this.open(index, where);
       this.opened.set(index, data);
     }
     return data;
   }
 
-  private open(index: number): Uint8Array | null {
-    const buffer = (this.vector as TableVector).at(index, `buffer ${index}`);
+  private open(index: number, user: string): Uint8Array | null {
+    const buffer = (this.vector as TableVector).at(index, `${user}: buffer ${index}`);
     // Files over 2 GB keep data outside the flatbuffer: offset (> 1 when used) and size
     // locate it from the start of the file.
     const offset = buffer.uint64(BufferFields.offset);
