@@ -1,0 +1,31 @@
+// The TypeScript reference kernels: the executable form of ARITHMETIC.md, and the
+// fallback when no native path loads.
+
+import type { KernelSet } from '../kernel-set.js';
+import { createAdd } from './add.js';
+import { createAveragePool } from './average-pool.js';
+import { createConv } from './conv.js';
+import { createDepthwise } from './depthwise.js';
+import { createGemm } from './gemm.js';
+import { createMean } from './mean.js';
+import { createPad } from './pad.js';
+import { createDequantize, createQuantize } from './quantize.js';
+import { createRequantize } from './requantize-kernel.js';
+import { createSoftmax } from './softmax.js';
+
+export { mbqm, quantizeMultiplier } from './requantize.js';
+
+export const refKernels: KernelSet = Object.freeze({
+  name: 'js',
+  conv: createConv,
+  depthwise: createDepthwise,
+  gemm: createGemm,
+  averagePool: createAveragePool,
+  mean: createMean,
+  add: createAdd,
+  softmax: createSoftmax,
+  requantize: createRequantize,
+  pad: createPad,
+  quantize: createQuantize,
+  dequantize: createDequantize,
+});

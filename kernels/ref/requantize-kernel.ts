@@ -1,0 +1,26 @@
+// QUANTIZE between two uint8 quantizations. Only 256 inputs exist, so the load step
+// tabulates them and run() is a lookup.
+
+import type { RequantizeParams, UnaryKernel } from '../kernel-set.js';
+import { OutputStage } from './output-stage.js';
+import * as v from './validate.js';
+
+const OP = 'requantize';
+
+export function createRequantize(p: RequantizeParams): UnaryKernel {
+  v.paramsObject(OP, p);
+  const size = v.positiveInt(OP, 'size', p.size);
+  const zi = v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
+  v.requantization(OP, p.requant, 1);
+  const stage = new OutputStage(p.requant);
+  const table = new Uint8Array(256);
+  for (let x = 0; x < 256; x++) table[x] = stage.apply(x - zi, 0);
+
+  return {
+    run(input: Uint8Array, output: Uint8Array): void {
+      v.buffer(OP, 'input', input, Uint8Array, size);
+      v.buffer(OP, 'output', output, Uint8Array, size);
+      for (let i = 0; i < size; i++) output[i] = table[input[i]];
+    },
+  };
+}

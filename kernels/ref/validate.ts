@@ -1,0 +1,124 @@
+// Argument checks shared by the factories (once, at load) and run() (cheap length checks).
+// TypeError: the value has the wrong type or is not an integer; RangeError: right type,
+// value out of range. Messages name the operator and the parameter.
+
+import type { Requantization } from '../kernel-set.js';
+import { MAX_SHIFT, MIN_SHIFT } from './requantize.js';
+
+const INT32_MAX = 2147483647;
+
+function describe(v: unknown): string {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length})`;
+  return typeof v === 'number' ? String(v) : `${typeof v} ${String(v)}`;
+}
+
+function integer(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new TypeError(`${op}: ${name} must be an integer, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function positiveInt(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < 1 || n > INT32_MAX) throw new RangeError(`${op}: ${name} must be a positive integer, got ${n}`);
+  return n;
+}
+
+export function nonNegativeInt(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < 0 || n > INT32_MAX) throw new RangeError(`${op}: ${name} must be an integer >= 0, got ${n}`);
+  return n;
+}
+
+export function uint8Value(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < 0 || n > 255) throw new RangeError(`${op}: ${name} must be in 0..255, got ${n}`);
+  return n;
+}
+
+export function clampBounds(op: string, prefix: string, min: unknown, max: unknown): void {
+  const lo = uint8Value(op, `${prefix}min`, min);
+  const hi = uint8Value(op, `${prefix}max`, max);
+  if (lo > hi) throw new RangeError(`${op}: ${prefix}min (${lo}) must be <= ${prefix}max (${hi})`);
+}
+
+export function multiplierValue(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < 0 || n > INT32_MAX) throw new RangeError(`${op}: ${name} must be in 0..2^31-1, got ${n}`);
+  return n;
+}
+
+export function shiftValue(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < MIN_SHIFT || n > MAX_SHIFT) {
+    throw new RangeError(`${op}: ${name} must be in ${MIN_SHIFT}..${MAX_SHIFT}, got ${n}`);
+  }
+  return n;
+}
+
+export function finitePositive(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${op}: ${name} must be a number, got ${describe(v)}`);
+  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${op}: ${name} must be finite and > 0, got ${v}`);
+  return v;
+}
+
+export function int32Array(op: string, name: string, v: unknown, length: number): Int32Array {
+  if (!(v instanceof Int32Array)) throw new TypeError(`${op}: ${name} must be an Int32Array, got ${describe(v)}`);
+  if (v.length !== length) throw new RangeError(`${op}: ${name} must have length ${length}, got ${v.length}`);
+  return v;
+}
+
+export function weightArray(op: string, v: unknown, length: number): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${op}: weights must be a Uint8Array, got ${describe(v)}`);
+  if (v.length !== length) throw new RangeError(`${op}: weights must have length ${length}, got ${v.length}`);
+  return v;
+}
+
+export function uint8Array(op: string, name: string, v: unknown): void {
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${op}: ${name} must be a Uint8Array, got ${describe(v)}`);
+}
+
+/** Validates per-channel (or, with channels = 1, per-tensor) requantization. */
+export function requantization(op: string, r: Requantization, channels: number): void {
+  if (typeof r !== 'object' || r === null) throw new TypeError(`${op}: requant must be an object`);
+  const m = int32Array(op, 'requant.multiplier', r.multiplier, channels);
+  const s = int32Array(op, 'requant.shift', r.shift, channels);
+  for (let c = 0; c < channels; c++) {
+    multiplierValue(op, `requant.multiplier[${c}]`, m[c]);
+    shiftValue(op, `requant.shift[${c}]`, s[c]);
+  }
+  uint8Value(op, 'requant.outputZeroPoint', r.outputZeroPoint);
+  clampBounds(op, 'requant.', r.min, r.max);
+}
+
+/** The number of elements of a tensor with these dims, refused when indices would leave int32. */
+export function elementCount(op: string, name: string, ...dims: number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  if (n > INT32_MAX) throw new RangeError(`${op}: ${name} has ${n} elements, more than 2^31-1`);
+  return n;
+}
+
+/** run()'s check: a typed array of the right kind with room for `required` elements. */
+export function buffer<T extends ArrayBufferView & { length: number }>(
+  op: string,
+  name: string,
+  v: unknown,
+  kind: new (n: number) => T,
+  required: number,
+): asserts v is T {
+  if (!(v instanceof kind)) throw new TypeError(`${op}: ${name} must be a ${kind.name}, got ${describe(v)}`);
+  if (v.length < required) throw new RangeError(`${op}: ${name} needs at least ${required} elements, got ${v.length}`);
+}
+
+export function paramsObject(op: string, p: unknown): void {
+  if (typeof p !== 'object' || p === null) throw new TypeError(`${op}: params must be an object, got ${describe(p)}`);
+}
+
+/** Per-output-channel weight zero points (uint8 domain) and int32 biases. */
+export function channelArrays(op: string, weightZeroPoint: unknown, bias: unknown, channels: number): void {
+  const zw = int32Array(op, 'weightZeroPoint', weightZeroPoint, channels);
+  for (let c = 0; c < channels; c++) uint8Value(op, `weightZeroPoint[${c}]`, zw[c]);
+  int32Array(op, 'bias', bias, channels);
+}
