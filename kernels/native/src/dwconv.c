@@ -1,0 +1,141 @@
+/*
+ * Depthwise convolution. Multiplier 1 runs the path's micro-kernel (the 9-tap one for
+ * 3x3, else the any-tap one) over one output row at a time, through an indirection
+ * buffer of tap pointers in which taps outside the input point at a row of zx: with
+ * bias' = bias - zx * sum(w - zw) such taps then contribute exactly nothing. Other
+ * multipliers run a portable loop over the same packing with one channel per tile.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "op-internal.h"
+#include "requantize.h"
+
+struct dw_op {
+  struct edge_op base;
+  struct edge_conv_desc geo; /* sizes only */
+  const struct edge_dw_ukernel *uk; /* NULL: depth multiplier > 1, portable loop */
+  size_t taps, ct, block_bytes;
+  struct edge_output_params out;
+  uint8_t *packed;
+  uint8_t *zero; /* input_c bytes of zx, padded for whole-tile reads */
+};
+
+struct dw_call {
+  const struct dw_op *op;
+  const uint8_t *input;
+  uint8_t *output;
+  const uint8_t **indirection; /* per thread: output_w * taps pointers */
+};
+
+static void dw_row(void *arg, size_t thread, size_t oy) {
+  const struct dw_call *call = arg;
+  const struct dw_op *op = call->op;
+  const struct edge_conv_desc *d = &op->geo;
+  const size_t C = d->input_c, taps = op->taps;
+  const uint8_t **ind = call->indirection + thread * d->output_w * taps;
+  for (size_t ox = 0; ox < d->output_w; ox++) {
+    const uint8_t **p = ind + ox * taps;
+    for (size_t ky = 0; ky < d->kernel_h; ky++) {
+      const size_t iy = oy * d->stride_h + ky - d->pad_top;
+      for (size_t kx = 0; kx < d->kernel_w; kx++) {
+        const size_t ix = ox * d->stride_w + kx - d->pad_left;
+        *p++ = iy < d->input_h && ix < d->input_w ? call->input + (iy * d->input_w + ix) * C : op->zero;
+      }
+    }
+  }
+  uint8_t *out = call->output + oy * d->output_w * d->output_c;
+  if (op->uk != NULL) {
+    op->uk->fn(C, d->output_w, ind, taps, op->packed, out, &op->out);
+    return;
+  }
+  const size_t m = d->depth_multiplier;
+  for (size_t ox = 0; ox < d->output_w; ox++) {
+    const uint8_t *const *in = ind + ox * taps;
+    for (size_t oc = 0; oc < d->output_c; oc++) {
+      const int32_t *head = (const int32_t *)(op->packed + oc * op->block_bytes);
+      const int16_t *wt = (const int16_t *)(head + 1 + EDGE_RQ_FIELDS);
+      int32_t acc = head[0];
+      for (size_t t = 0; t < taps; t++) acc += in[t][oc / m] * wt[t];
+      *out++ = edge_requantize_packed(acc, head + 1, 1, 0, &op->out);
+    }
+  }
+}
+
+static enum edge_status dw_run(struct edge_context *ctx, const struct edge_op *base, const void *input,
+                               const void *input2, void *output) {
+  (void)input2;
+  const struct dw_op *op = (const struct dw_op *)base;
+  const size_t per_thread = op->geo.output_w * op->taps;
+  const uint8_t **ind = edge_workspace(ctx, edge_context_threads(ctx) * per_thread * sizeof(*ind));
+  if (ind == NULL) return EDGE_ERR_NOMEM;
+  struct dw_call call = {op, input, output, ind};
+  edge_pool_run(ctx->pool, dw_row, &call, op->geo.output_h);
+  return EDGE_OK;
+}
+
+static void dw_destroy(struct edge_op *base) {
+  struct dw_op *op = (struct dw_op *)base;
+  edge_aligned_free(op->packed);
+  edge_aligned_free(op->zero);
+  free(op);
+}
+
+enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_conv_desc *d,
+                                    const uint8_t *weights, struct edge_op **out) {
+  if (weights == NULL || !edge_conv_geometry_valid(d) || d->output_c != d->input_c * d->depth_multiplier ||
+      d->weight_zero_point == NULL || d->bias == NULL || !edge_u8_range(d->input_zero_point) ||
+      !edge_requant_valid(&d->requant, d->output_c)) {
+    return EDGE_ERR_INVALID;
+  }
+  const size_t OC = d->output_c;
+  for (size_t c = 0; c < OC; c++) {
+    if (!edge_u8_range(d->weight_zero_point[c])) return EDGE_ERR_INVALID;
+  }
+  struct dw_op *op = calloc(1, sizeof(*op));
+  if (op == NULL) return EDGE_ERR_NOMEM;
+  op->geo = *d;
+  op->geo.weight_zero_point = op->geo.bias = NULL;
+  op->geo.requant.multiplier = op->geo.requant.shift = NULL;
+  op->taps = d->kernel_h * d->kernel_w;
+  if (d->depth_multiplier == 1) op->uk = op->taps == 9 ? ctx->path->dw9 : ctx->path->dwany;
+  op->ct = op->uk != NULL ? op->uk->ct : 1;
+  const enum edge_dw_weights format = op->uk != NULL ? op->uk->weights : EDGE_DW_I16;
+  op->block_bytes = edge_dw_block_bytes(op->ct, op->taps, format);
+  op->out = (struct edge_output_params){d->requant.zero_point, (uint8_t)d->requant.min, (uint8_t)d->requant.max};
+  const size_t tiles = edge_div_up(OC, op->ct);
+  op->packed = edge_aligned_alloc(tiles * op->block_bytes);
+  /* The micro-kernels read whole tiles through the padding pointer: give it room. */
+  op->zero = edge_aligned_alloc(edge_round_up(d->input_c, 64) + 64);
+  if (op->packed == NULL || op->zero == NULL) {
+    dw_destroy(&op->base);
+    return EDGE_ERR_NOMEM;
+  }
+  memset(op->zero, d->input_zero_point, edge_round_up(d->input_c, 64) + 64);
+  memset(op->packed, 0, tiles * op->block_bytes);
+  for (size_t tile = 0; tile < tiles; tile++) {
+    int32_t *head = (int32_t *)(op->packed + tile * op->block_bytes);
+    void *wt = head + (1 + EDGE_RQ_FIELDS) * op->ct;
+    const size_t c0 = tile * op->ct, n = EDGE_MIN(op->ct, OC - c0);
+    edge_pack_requant(head + op->ct, op->ct, d->requant.multiplier, d->requant.shift, c0, n);
+    for (size_t j = 0; j < n; j++) {
+      const size_t c = c0 + j;
+      int64_t centred = 0;
+      for (size_t t = 0; t < op->taps; t++) {
+        const int32_t v = weights[t * OC + c] - d->weight_zero_point[c];
+        centred += v;
+        if (format == EDGE_DW_I16) {
+          ((int16_t *)wt)[t * op->ct + j] = (int16_t)v;
+        } else {
+          ((int32_t *)wt)[t * op->ct + j] = v & 0xFFFF; /* high half 0 for vpmaddwd / vpdpwssd */
+        }
+      }
+      head[j] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
+    }
+  }
+  op->base = (struct edge_op){{d->input_h * d->input_w * d->input_c, 0, d->output_h * d->output_w * OC},
+                              op->uk != NULL ? op->uk->name : "qu8_dwconv_multiplier__portable", dw_run,
+                              dw_destroy};
+  *out = &op->base;
+  return EDGE_OK;
+}

@@ -1,0 +1,29 @@
+/* What every operator implementation shares; not part of the API. */
+#pragma once
+
+#include "operators.h"
+#include "threadpool.h"
+
+struct edge_context {
+  const struct edge_path *path;
+  struct edge_pool *pool;
+  void *workspace;
+  size_t workspace_bytes;
+};
+
+/* Grows the context's scratch to at least `bytes` (64-byte aligned); NULL when out of memory. */
+void *edge_workspace(struct edge_context *ctx, size_t bytes);
+
+struct edge_op {
+  struct edge_op_shape shape;
+  const char *kernel;
+  enum edge_status (*run)(struct edge_context *ctx, const struct edge_op *op, const void *input, const void *input2,
+                          void *output);
+  void (*destroy)(struct edge_op *op);
+};
+
+bool edge_requant_valid(const struct edge_requant_desc *r, size_t channels);
+bool edge_u8_range(int32_t v);
+
+/* Nonzero sizes; padding and strides may put any tap outside the input (it then reads zx). */
+bool edge_conv_geometry_valid(const struct edge_conv_desc *d);

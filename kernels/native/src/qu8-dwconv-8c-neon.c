@@ -1,0 +1,63 @@
+/*
+ * Depthwise micro-kernels for NEON (aarch64 and armv7): 8 channels per step, int16
+ * (w - zw) weights, vmlal_s16. The dot product gives depthwise nothing (each output
+ * channel reads one input channel per tap), so the neondot path uses these too.
+ */
+#include <arm_neon.h>
+#include <string.h>
+
+#include "kernel-table.h"
+#include "requantize.h"
+
+static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
+                             const void *w, uint8_t *output, const struct edge_output_params *o) {
+  const size_t block = edge_dw_block_bytes(8, taps, EDGE_DW_I16);
+  const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
+  const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
+  for (size_t px = 0; px < width; px++) {
+    const uint8_t *const *in = input + px * taps;
+    const uint8_t *blk = w;
+    for (size_t c = 0; c < channels; c += 8) {
+      const size_t n = EDGE_MIN(channels - c, 8);
+      const int32_t *bias = (const int32_t *)blk;
+      const int32_t *rq = bias + 8;
+      const int16_t *wt = (const int16_t *)(rq + EDGE_RQ_FIELDS * 8);
+      int32x4_t lo = vld1q_s32(bias), hi = vld1q_s32(bias + 4);
+      for (size_t t = 0; t < taps; t++) {
+        uint8x8_t x8;
+        if (n == 8) {
+          x8 = vld1_u8(in[t] + c);
+        } else {
+          uint8_t tmp[8] = {0};
+          memcpy(tmp, in[t] + c, n);
+          x8 = vld1_u8(tmp);
+        }
+        int16x8_t x = vreinterpretq_s16_u16(vmovl_u8(x8));
+        int16x8_t wv = vld1q_s16(wt + 8 * t);
+        lo = vmlal_s16(lo, vget_low_s16(x), vget_low_s16(wv));
+        hi = vmlal_s16(hi, vget_high_s16(x), vget_high_s16(wv));
+      }
+      uint8x8_t out = edge_output_neon(edge_mbqm_neon(lo, rq, 8, 0), edge_mbqm_neon(hi, rq, 8, 4), zo, vmin, vmax);
+      if (n == 8) {
+        vst1_u8(output, out);
+      } else {
+        uint8_t tmp[8];
+        vst1_u8(tmp, out);
+        memcpy(output, tmp, n);
+      }
+      output += n;
+      blk += block;
+    }
+  }
+}
+
+void qu8_dwconv_9p8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+                           uint8_t *output, const struct edge_output_params *o) {
+  (void)taps;
+  dwconv_8c(channels, width, input, 9, w, output, o);
+}
+
+void qu8_dwconv_up8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+                           uint8_t *output, const struct edge_output_params *o) {
+  dwconv_8c(channels, width, input, taps, w, output, o);
+}

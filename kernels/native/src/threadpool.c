@@ -1,0 +1,125 @@
+#include "threadpool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct edge_pool {
+  size_t threads;
+  pthread_t *workers;
+  size_t started;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_cond_t done;
+  /* Bumped per run; a worker runs once per generation it has not seen. */
+  uint64_t generation;
+  size_t busy;
+  bool stop;
+  edge_task_fn fn;
+  void *arg;
+  size_t tasks;
+  atomic_size_t next;
+};
+
+struct worker_start {
+  struct edge_pool *pool;
+  size_t index;
+};
+
+static void drain(struct edge_pool *pool, size_t thread) {
+  for (;;) {
+    size_t t = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed);
+    if (t >= pool->tasks) return;
+    pool->fn(pool->arg, thread, t);
+  }
+}
+
+static void *worker_main(void *p) {
+  struct worker_start *start = p;
+  struct edge_pool *pool = start->pool;
+  size_t index = start->index;
+  free(start);
+  uint64_t seen = 0;
+  pthread_mutex_lock(&pool->lock);
+  for (;;) {
+    while (!pool->stop && pool->generation == seen) pthread_cond_wait(&pool->wake, &pool->lock);
+    if (pool->stop) break;
+    seen = pool->generation;
+    pthread_mutex_unlock(&pool->lock);
+    drain(pool, index);
+    pthread_mutex_lock(&pool->lock);
+    if (--pool->busy == 0) pthread_cond_signal(&pool->done);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return NULL;
+}
+
+enum edge_status edge_pool_create(size_t threads, struct edge_pool **out) {
+  if (threads == 0) threads = 1;
+  struct edge_pool *pool = calloc(1, sizeof(*pool));
+  if (pool == NULL) return EDGE_ERR_NOMEM;
+  pool->threads = threads;
+  pthread_mutex_init(&pool->lock, NULL);
+  pthread_cond_init(&pool->wake, NULL);
+  pthread_cond_init(&pool->done, NULL);
+  if (threads > 1) {
+    pool->workers = calloc(threads - 1, sizeof(pthread_t));
+    if (pool->workers == NULL) {
+      edge_pool_destroy(pool);
+      return EDGE_ERR_NOMEM;
+    }
+    for (size_t i = 1; i < threads; i++) {
+      struct worker_start *start = malloc(sizeof(*start));
+      if (start == NULL) {
+        edge_pool_destroy(pool);
+        return EDGE_ERR_NOMEM;
+      }
+      start->pool = pool;
+      start->index = i;
+      if (pthread_create(&pool->workers[i - 1], NULL, worker_main, start) != 0) {
+        free(start);
+        edge_pool_destroy(pool);
+        return EDGE_ERR_THREAD;
+      }
+      pool->started++;
+    }
+  }
+  *out = pool;
+  return EDGE_OK;
+}
+
+void edge_pool_destroy(struct edge_pool *pool) {
+  if (pool == NULL) return;
+  pthread_mutex_lock(&pool->lock);
+  pool->stop = true;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->lock);
+  for (size_t i = 0; i < pool->started; i++) pthread_join(pool->workers[i], NULL);
+  free(pool->workers);
+  pthread_cond_destroy(&pool->done);
+  pthread_cond_destroy(&pool->wake);
+  pthread_mutex_destroy(&pool->lock);
+  free(pool);
+}
+
+size_t edge_pool_threads(const struct edge_pool *pool) { return pool->threads; }
+
+void edge_pool_run(struct edge_pool *pool, edge_task_fn fn, void *arg, size_t tasks) {
+  if (pool->started == 0 || tasks <= 1) {
+    for (size_t t = 0; t < tasks; t++) fn(arg, 0, t);
+    return;
+  }
+  pthread_mutex_lock(&pool->lock);
+  pool->fn = fn;
+  pool->arg = arg;
+  pool->tasks = tasks;
+  atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
+  pool->busy = pool->started;
+  pool->generation++;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->lock);
+  drain(pool, 0);
+  pthread_mutex_lock(&pool->lock);
+  while (pool->busy != 0) pthread_cond_wait(&pool->done, &pool->lock);
+  pthread_mutex_unlock(&pool->lock);
+}

@@ -1,0 +1,115 @@
+/*
+ * Micro-kernel signatures and descriptors. Operators (gemm.c, dwconv.c, ...) own the
+ * loops over rows, tiles and threads; a micro-kernel only computes one tile from memory
+ * prepared for it.
+ */
+#pragma once
+
+#include "common.h"
+
+enum edge_isa {
+  EDGE_ISA_SCALAR,
+  EDGE_ISA_NEON,
+  EDGE_ISA_NEONDOT,
+  EDGE_ISA_AVX2,
+  EDGE_ISA_AVX512VNNI,
+};
+
+bool edge_isa_available(enum edge_isa isa);
+
+/*
+ * GEMM: C[mr x nc] = requantize(bias' + A[mr x kc] * W[kc x nc] (+ rowsum * kzp)).
+ *
+ * Packed weights, per block of nr columns (see gemm.c, edge_gemm_pack):
+ *   int32 bias'[nr]            bias - zx * sum_k (w - zw), the input zero point folded in
+ *   int32 kzp[nr]              weight zero point correction, times the row sum of A
+ *   int32 requant[6][nr]       EDGE_RQ_* constants
+ *   weights[kc / kr][nr][kr]   in the element format below, zero past k and n
+ */
+enum edge_gemm_weights {
+  EDGE_W_I16, /* int16 w - zw: A * W is the whole sum, kzp = 0 */
+  EDGE_W_U8,  /* uint8 w (UDOT): kzp = -zw */
+  EDGE_W_S8,  /* int8 w - zw when every one fits (kzp = 0), else w - 128 and kzp = 128 - zw (VPDPBUSD) */
+};
+
+/* rowsum is NULL when no column has kzp != 0. A rows hold kc elements (uint8, or int16 when a_i16). */
+static inline size_t edge_gemm_block_bytes(size_t nr, size_t kc, enum edge_gemm_weights w) {
+  return (2 + EDGE_RQ_FIELDS) * nr * sizeof(int32_t) + kc * nr * (w == EDGE_W_I16 ? 2 : 1);
+}
+
+typedef void (*edge_gemm_fn)(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
+                             const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o);
+
+struct edge_gemm_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_gemm_fn fn;
+  uint8_t mr, nr, kr;
+  enum edge_gemm_weights weights;
+  bool a_i16;
+};
+
+/*
+ * Depthwise, multiplier 1: one output row of `width` pixels; input holds width * taps
+ * pointers (the indirection buffer), each to `channels` bytes.
+ *
+ * Packed weights, per tile of ct channels:
+ *   int32 bias'[ct]; int32 requant[6][ct]; weights[taps][ct] as int16 (w - zw) or int32 (w - zw)
+ */
+enum edge_dw_weights {
+  EDGE_DW_I16,
+  EDGE_DW_I32,
+};
+
+static inline size_t edge_dw_block_bytes(size_t ct, size_t taps, enum edge_dw_weights w) {
+  return edge_round_up((1 + EDGE_RQ_FIELDS) * ct * sizeof(int32_t) + taps * ct * (w == EDGE_DW_I16 ? 2 : 4), 4);
+}
+
+typedef void (*edge_dw_fn)(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+                           uint8_t *output, const struct edge_output_params *o);
+
+struct edge_dw_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_dw_fn fn;
+  uint8_t ct;
+  uint8_t taps; /* 0: any number */
+  enum edge_dw_weights weights;
+};
+
+/* Per-tensor requantization broadcast to 16 lanes so vector helpers load it like per-channel. */
+struct edge_rq16 {
+  int32_t v[EDGE_RQ_FIELDS * 16];
+};
+void edge_rq16_init(struct edge_rq16 *rq, int32_t multiplier, int32_t shift);
+
+struct edge_add_params {
+  int32_t za, zb;
+  struct edge_rq16 a, b, out;
+  struct edge_output_params o;
+};
+
+typedef void (*edge_add_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                            const struct edge_add_params *p);
+
+/* Mean over `pixels` pixels of `channels` channels each; pixels lie `stride` bytes apart. */
+struct edge_mean_params {
+  int32_t zx;
+  struct edge_rq16 rq;
+  struct edge_output_params o;
+};
+
+typedef void (*edge_mean_fn)(size_t pixels, size_t channels, size_t stride, const uint8_t *input, uint8_t *output,
+                             const struct edge_mean_params *p);
+
+struct edge_add_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_add_fn fn;
+};
+
+struct edge_mean_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_mean_fn fn;
+};

@@ -1,0 +1,470 @@
+/*
+ * Bit-exact check of every kernel path this CPU runs against the plain-loop reference
+ * (reference.c), over random cases shaped like XNNPACK's testers: channel counts below,
+ * at and above each tile, odd sizes, strides, padding, zero points at the extremes,
+ * per-channel scales spanning decades, clamping, and accumulators at the int32 edges.
+ *
+ *   kernel-test [--path NAME] [--seed N] [--quick]
+ *
+ * Prints one line per path with its case count and ends with "N passed, N failed";
+ * exits 1 on any mismatch.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operators.h"
+#include "reference.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+static uint32_t next(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (uint32_t)((rng_state * 0x2545F4914F6CDD1Du) >> 32);
+}
+
+/* Uniform in [lo, hi]. */
+static int32_t rnd(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
+static bool coin(int percent) { return rnd(0, 99) < percent; }
+
+static void fill(uint8_t *p, size_t n, int lo, int hi) {
+  for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rnd(lo, hi);
+}
+
+static size_t passed, failed, path_cases;
+static const char *current_path;
+
+static bool report(const char *op, const char *kernel, const uint8_t *got, const uint8_t *want, size_t n,
+                   const char *shape) {
+  for (size_t i = 0; i < n; i++) {
+    if (got[i] != want[i]) {
+      failed++;
+      if (failed <= 20) {
+        fprintf(stderr, "MISMATCH path %s %s (%s) %s: element %zu got %u want %u\n", current_path, op, kernel, shape,
+                i, got[i], want[i]);
+      }
+      return false;
+    }
+  }
+  passed++;
+  path_cases++;
+  return true;
+}
+
+/* Requantization that keeps typical outputs inside the range for an accumulator of about 2^bits. */
+struct requant {
+  int32_t *multiplier, *shift;
+  struct edge_requant_desc desc;
+};
+
+static void make_requant(struct requant *r, size_t channels, int bits) {
+  r->multiplier = malloc(channels * sizeof(int32_t));
+  r->shift = malloc(channels * sizeof(int32_t));
+  const int mode = rnd(0, 9);
+  for (size_t c = 0; c < channels; c++) {
+    if (mode == 0) { /* anything the contract allows */
+      r->multiplier[c] = coin(10) ? 0 : (coin(10) ? INT32_MAX : rnd(0, INT32_MAX));
+      r->shift[c] = rnd(-31, 30);
+    } else {
+      r->multiplier[c] = rnd(1 << 30, INT32_MAX);
+      /* Per-channel scales spanning a few decades around the typical one. */
+      int s = -(bits - 7) + (mode < 4 ? 0 : rnd(-4, 4));
+      r->shift[c] = s < -31 ? -31 : s > 30 ? 30 : s;
+    }
+    if (c > 0 && mode == 1) {
+      r->multiplier[c] = r->multiplier[0];
+      r->shift[c] = r->shift[0];
+    }
+  }
+  r->desc.multiplier = r->multiplier;
+  r->desc.shift = r->shift;
+  r->desc.zero_point = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  if (coin(50)) {
+    r->desc.min = 0;
+    r->desc.max = 255;
+  } else {
+    r->desc.min = rnd(0, 200);
+    r->desc.max = rnd(r->desc.min, 255);
+  }
+}
+
+static void free_requant(struct requant *r) {
+  free(r->multiplier);
+  free(r->shift);
+}
+
+static int log2_ceil(double v) { return v <= 1 ? 0 : (int)ceil(log2(v)); }
+
+/* Weights and zero points in one of the layouts the packers treat differently. */
+static void make_weights(uint8_t *w, int32_t *zw, size_t n, size_t per_channel, bool channel_major, int mode) {
+  const int32_t uniform = rnd(0, 255);
+  for (size_t c = 0; c < n; c++) {
+    switch (mode) {
+      case 0: zw[c] = 128; break;                          /* int8 symmetric (TF2) */
+      case 1: zw[c] = uniform; break;                      /* uint8 per-tensor (TF1) */
+      case 2: zw[c] = rnd(0, 255); break;                  /* per-channel asymmetric */
+      case 3: zw[c] = coin(50) ? 0 : 255; break;           /* extremes */
+      default: zw[c] = rnd(0, 255); break;                 /* narrow weights around zw */
+    }
+  }
+  for (size_t c = 0; c < n; c++) {
+    for (size_t i = 0; i < per_channel; i++) {
+      int v;
+      if (mode == 0) v = rnd(1, 255);
+      else if (mode == 4) v = zw[c] + rnd(-128, 127);
+      else v = rnd(0, 255);
+      v = v < 0 ? 0 : v > 255 ? 255 : v;
+      w[channel_major ? c * per_channel + i : i * n + c] = (uint8_t)v;
+    }
+  }
+}
+
+static int32_t *make_bias(size_t n, int bits) {
+  int32_t *b = malloc(n * sizeof(int32_t));
+  const bool edge = coin(5);
+  for (size_t c = 0; c < n; c++) {
+    if (edge) b[c] = coin(50) ? INT32_MIN + rnd(0, 1000) : INT32_MAX - rnd(0, 1000);
+    else b[c] = coin(20) ? 0 : rnd(-(1 << (bits < 30 ? bits : 30)), 1 << (bits < 30 ? bits : 30));
+  }
+  return b;
+}
+
+struct contexts {
+  struct edge_context *one, *two;
+};
+
+static struct edge_context *pick(const struct contexts *cx) { return coin(25) ? cx->two : cx->one; }
+
+/* op is read only after `s` (the create call) has been evaluated. */
+static void run_op(const struct contexts *cx, enum edge_status s, struct edge_op *const *op, const void *in,
+                   const void *in2, void *out, const char *what) {
+  if (s != EDGE_OK) {
+    fprintf(stderr, "path %s: creating %s failed: %s\n", current_path, what, edge_status_message(s));
+    failed++;
+    exit(1);
+  }
+  s = edge_op_run(pick(cx), *op, in, in2, out);
+  if (s != EDGE_OK) {
+    fprintf(stderr, "path %s: running %s failed: %s\n", current_path, what, edge_status_message(s));
+    exit(1);
+  }
+}
+
+static void gemm_case(const struct contexts *cx, size_t rows, size_t k, size_t n, bool edge_acc) {
+  uint8_t *w = malloc(n * k), *in = malloc(rows * k), *got = malloc(rows * n), *want = malloc(rows * n);
+  int32_t *zw = malloc(n * sizeof(int32_t));
+  make_weights(w, zw, n, k, true, rnd(0, 4));
+  int32_t zx = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  fill(in, rows * k, 0, 255);
+  const int bits = log2_ceil(sqrt((double)k) * 128 * 128);
+  int32_t *bias = make_bias(n, bits);
+  struct requant r;
+  make_requant(&r, n, bits);
+  if (edge_acc) {
+    /* Zero weights leave acc = bias: MBQM sees every int32 edge through each kernel. */
+    static const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -1 << 30, -3, -2, -1, 0, 1, 2, 3, 1 << 30, INT32_MAX};
+    for (size_t c = 0; c < n; c++) {
+      for (size_t i = 0; i < k; i++) w[c * k + i] = (uint8_t)zw[c];
+      bias[c] = coin(50) ? edges[rnd(0, 11)] : (int32_t)next();
+      r.shift[c] = coin(30) ? -31 : coin(30) ? rnd(-31, 30) : rnd(-31, 0);
+      r.multiplier[c] = coin(20) ? INT32_MAX : coin(10) ? 0 : rnd(1 << 30, INT32_MAX);
+    }
+  }
+  struct edge_gemm_desc d = {rows, k, n, zx, zw, bias, r.desc};
+  struct edge_op *op = NULL;
+  run_op(cx, edge_gemm_create(pick(cx), &d, w, &op), &op, in, NULL, got, "gemm");
+  ref_gemm(&d, w, in, want);
+  char shape[96];
+  snprintf(shape, sizeof shape, "rows %zu k %zu n %zu zx %d%s", rows, k, n, zx, edge_acc ? " edge" : "");
+  report("gemm", edge_op_kernel_name(op), got, want, rows * n, shape);
+  edge_op_destroy(op);
+  free_requant(&r);
+  free(bias), free(zw), free(w), free(in), free(got), free(want);
+}
+
+/* Output size for a window of k with stride s and total padding p. */
+static size_t out_size(size_t in, size_t k, size_t s, size_t p) { return in + p < k ? 0 : (in + p - k) / s + 1; }
+
+static void conv_like_case(const struct contexts *cx, bool depthwise, size_t ih, size_t iw, size_t ic, size_t oc,
+                           size_t kh, size_t kw, size_t sh, size_t sw, size_t dm) {
+  struct edge_conv_desc d = {0};
+  d.input_h = ih, d.input_w = iw, d.input_c = ic, d.kernel_h = kh, d.kernel_w = kw, d.stride_h = sh, d.stride_w = sw;
+  d.depth_multiplier = depthwise ? dm : 1;
+  d.output_c = depthwise ? ic * dm : oc;
+  const size_t ph = rnd(0, (int)kh), pw = rnd(0, (int)kw);
+  d.pad_top = rnd(0, (int)ph), d.pad_left = rnd(0, (int)pw);
+  d.output_h = out_size(ih, kh, sh, ph), d.output_w = out_size(iw, kw, sw, pw);
+  if (d.output_h == 0 || d.output_w == 0) return;
+  const size_t taps = kh * kw, per_channel = depthwise ? taps : taps * ic;
+  uint8_t *w = malloc(d.output_c * per_channel), *in = malloc(ih * iw * ic);
+  const size_t out_n = d.output_h * d.output_w * d.output_c;
+  uint8_t *got = malloc(out_n), *want = malloc(out_n);
+  int32_t *zw = malloc(d.output_c * sizeof(int32_t));
+  make_weights(w, zw, d.output_c, per_channel, !depthwise, rnd(0, 4));
+  d.input_zero_point = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  d.weight_zero_point = zw;
+  fill(in, ih * iw * ic, 0, 255);
+  const int bits = log2_ceil(sqrt((double)per_channel) * 128 * 128);
+  int32_t *bias = make_bias(d.output_c, bits);
+  d.bias = bias;
+  struct requant r;
+  make_requant(&r, d.output_c, bits);
+  d.requant = r.desc;
+  struct edge_op *op = NULL;
+  struct edge_context *ctx = pick(cx);
+  enum edge_status s = depthwise ? edge_dwconv_create(ctx, &d, w, &op) : edge_conv_create(ctx, &d, w, &op);
+  run_op(cx, s, &op, in, NULL, got, depthwise ? "depthwise" : "conv");
+  if (depthwise) ref_dwconv(&d, w, in, want);
+  else ref_conv(&d, w, in, want);
+  char shape[160];
+  snprintf(shape, sizeof shape, "in %zux%zux%zu out %zux%zux%zu k %zux%zu s %zux%zu pad %zu,%zu dm %zu", ih, iw, ic,
+           d.output_h, d.output_w, d.output_c, kh, kw, sh, sw, d.pad_top, d.pad_left, d.depth_multiplier);
+  report(depthwise ? "depthwise" : "conv", edge_op_kernel_name(op), got, want, out_n, shape);
+  edge_op_destroy(op);
+  free_requant(&r);
+  free(bias), free(zw), free(w), free(in), free(got), free(want);
+}
+
+/* TFLite's QuantizeMultiplier, for realistic add and mean parameters. */
+static void quantize_multiplier(double real, int32_t *m, int32_t *s) {
+  int e;
+  double q = frexp(real, &e);
+  int64_t qi = (int64_t)round(q * (double)(INT64_C(1) << 31));
+  if (qi == (INT64_C(1) << 31)) {
+    qi /= 2;
+    e++;
+  }
+  if (e < -31) qi = 0, e = 0;
+  *m = (int32_t)qi;
+  *s = e;
+}
+
+static void add_case(const struct contexts *cx, size_t size) {
+  struct edge_add_desc d = {0};
+  d.size = size;
+  double sa = ldexp(rnd(1, 1000), -rnd(8, 14)), sb = ldexp(rnd(1, 1000), -rnd(8, 14));
+  double so = ldexp(rnd(1, 1000), -rnd(7, 13)), mx = sa > sb ? sa : sb;
+  quantize_multiplier(sa / (2 * mx), &d.multiplier_a, &d.shift_a);
+  quantize_multiplier(sb / (2 * mx), &d.multiplier_b, &d.shift_b);
+  int32_t m, s;
+  quantize_multiplier(2 * mx / (ldexp(1, 20) * so), &m, &s);
+  if (coin(10)) m = rnd(0, INT32_MAX), s = rnd(-31, 10);
+  d.zero_point_a = rnd(0, 255), d.zero_point_b = rnd(0, 255);
+  struct requant r;
+  make_requant(&r, 1, 8);
+  r.multiplier[0] = m, r.shift[0] = s;
+  d.requant = r.desc;
+  uint8_t *a = malloc(size), *b = malloc(size), *got = malloc(size), *want = malloc(size);
+  fill(a, size, 0, 255), fill(b, size, 0, 255);
+  struct edge_op *op = NULL;
+  run_op(cx, edge_add_create(pick(cx), &d, &op), &op, a, b, got, "add");
+  ref_add(&d, a, b, want);
+  char shape[64];
+  snprintf(shape, sizeof shape, "size %zu", size);
+  report("add", edge_op_kernel_name(op), got, want, size, shape);
+  edge_op_destroy(op);
+  free_requant(&r);
+  free(a), free(b), free(got), free(want);
+}
+
+static void mean_case(const struct contexts *cx, size_t h, size_t w, size_t c) {
+  struct edge_mean_desc d = {h, w, c, rnd(0, 255), {0}};
+  struct requant r;
+  make_requant(&r, 1, 8);
+  int32_t m, s;
+  quantize_multiplier(ldexp(rnd(500, 2000), -10) / (double)(h * w), &m, &s);
+  if (!coin(20)) r.multiplier[0] = m, r.shift[0] = s;
+  d.requant = r.desc;
+  uint8_t *in = malloc(h * w * c), *got = malloc(c), *want = malloc(c);
+  fill(in, h * w * c, 0, 255);
+  struct edge_op *op = NULL;
+  run_op(cx, edge_mean_create(pick(cx), &d, &op), &op, in, NULL, got, "mean");
+  ref_mean(&d, in, want);
+  char shape[64];
+  snprintf(shape, sizeof shape, "%zux%zux%zu", h, w, c);
+  report("mean", edge_op_kernel_name(op), got, want, c, shape);
+  edge_op_destroy(op);
+  free_requant(&r);
+  free(in), free(got), free(want);
+}
+
+static void avgpool_case(const struct contexts *cx) {
+  struct edge_pool_desc d = {0};
+  d.input_h = rnd(1, 9), d.input_w = rnd(1, 9), d.channels = rnd(1, 20);
+  d.filter_h = rnd(1, 4), d.filter_w = rnd(1, 4), d.stride_h = rnd(1, 3), d.stride_w = rnd(1, 3);
+  const size_t ph = rnd(0, (int)d.filter_h - 1), pw = rnd(0, (int)d.filter_w - 1);
+  d.pad_top = rnd(0, (int)ph), d.pad_left = rnd(0, (int)pw);
+  d.output_h = out_size(d.input_h, d.filter_h, d.stride_h, ph);
+  d.output_w = out_size(d.input_w, d.filter_w, d.stride_w, pw);
+  if (d.output_h == 0 || d.output_w == 0) return;
+  d.zero_point = rnd(0, 255), d.min = rnd(0, 100), d.max = rnd(d.min, 255);
+  const size_t n_in = d.input_h * d.input_w * d.channels, n_out = d.output_h * d.output_w * d.channels;
+  uint8_t *in = malloc(n_in), *got = malloc(n_out), *want = malloc(n_out);
+  fill(in, n_in, 0, 255);
+  struct edge_op *op = NULL;
+  run_op(cx, edge_avgpool_create(pick(cx), &d, &op), &op, in, NULL, got, "avgpool");
+  ref_avgpool(&d, in, want);
+  report("avgpool", edge_op_kernel_name(op), got, want, n_out, "random");
+  edge_op_destroy(op);
+  free(in), free(got), free(want);
+}
+
+static void small_ops_case(const struct contexts *cx) {
+  struct edge_op *op = NULL;
+  /* softmax */
+  {
+    double table[256];
+    const double bs = ldexp(rnd(1, 100), -rnd(3, 8));
+    for (int i = 0; i < 256; i++) table[i] = exp(-bs * i);
+    struct edge_softmax_desc d = {rnd(1, 3), rnd(1, 1001), table, 256.0, 0, 0, 255};
+    if (coin(30)) d.zero_point = rnd(0, 255), d.min = rnd(0, 50), d.max = rnd(100, 255);
+    const size_t n = d.rows * d.channels;
+    uint8_t *in = malloc(n), *got = malloc(n), *want = malloc(n);
+    fill(in, n, coin(50) ? 200 : 0, 255);
+    run_op(cx, edge_softmax_create(pick(cx), &d, &op), &op, in, NULL, got, "softmax");
+    ref_softmax(&d, in, want);
+    report("softmax", edge_op_kernel_name(op), got, want, n, "random");
+    edge_op_destroy(op);
+    free(in), free(got), free(want);
+  }
+  /* requantize */
+  {
+    struct requant r;
+    make_requant(&r, 1, 8);
+    struct edge_requantize_desc d = {rnd(1, 300), rnd(0, 255), r.desc};
+    uint8_t *in = malloc(d.size), *got = malloc(d.size), *want = malloc(d.size);
+    fill(in, d.size, 0, 255);
+    run_op(cx, edge_requantize_create(pick(cx), &d, &op), &op, in, NULL, got, "requantize");
+    ref_requantize(&d, in, want);
+    report("requantize", edge_op_kernel_name(op), got, want, d.size, "random");
+    edge_op_destroy(op);
+    free_requant(&r);
+    free(in), free(got), free(want);
+  }
+  /* pad */
+  {
+    struct edge_pad_desc d = {rnd(1, 6), rnd(1, 6), rnd(1, 9), rnd(0, 2), rnd(0, 2), rnd(0, 2), rnd(0, 2),
+                              coin(70) ? 0 : rnd(0, 3), coin(70) ? 0 : rnd(0, 3), rnd(0, 255)};
+    const size_t n_in = d.input_h * d.input_w * d.input_c;
+    const size_t n_out = (d.input_h + d.pad_top + d.pad_bottom) * (d.input_w + d.pad_left + d.pad_right) *
+                         (d.input_c + d.pad_channels_before + d.pad_channels_after);
+    uint8_t *in = malloc(n_in), *got = malloc(n_out), *want = malloc(n_out);
+    fill(in, n_in, 0, 255);
+    run_op(cx, edge_pad_create(pick(cx), &d, &op), &op, in, NULL, got, "pad");
+    ref_pad(&d, in, want);
+    report("pad", edge_op_kernel_name(op), got, want, n_out, "random");
+    edge_op_destroy(op);
+    free(in), free(got), free(want);
+  }
+  /* quantize and dequantize */
+  {
+    struct edge_quantize_desc d = {rnd(1, 200), ldexp(rnd(1, 1000), -rnd(5, 12)), rnd(0, 255), 0, 255};
+    if (coin(30)) d.min = rnd(0, 100), d.max = rnd(d.min, 255);
+    float *x = malloc(d.size * sizeof(float)), *fgot = malloc(d.size * sizeof(float));
+    float *fwant = malloc(d.size * sizeof(float));
+    uint8_t *got = malloc(d.size), *want = malloc(d.size), *q = malloc(d.size);
+    for (size_t i = 0; i < d.size; i++) {
+      /* Ties (k + 0.5) * scale are where rounding modes differ. */
+      x[i] = coin(30) ? (float)((rnd(-200, 200) + 0.5) * d.scale) : (float)(rnd(-100000, 100000) * d.scale / 373.0);
+    }
+    run_op(cx, edge_quantize_create(pick(cx), &d, &op), &op, x, NULL, got, "quantize");
+    ref_quantize(&d, x, want);
+    report("quantize", edge_op_kernel_name(op), got, want, d.size, "random");
+    edge_op_destroy(op);
+    fill(q, d.size, 0, 255);
+    run_op(cx, edge_dequantize_create(pick(cx), &d, &op), &op, q, NULL, fgot, "dequantize");
+    ref_dequantize(&d, q, fwant);
+    report("dequantize", edge_op_kernel_name(op), (const uint8_t *)fgot, (const uint8_t *)fwant,
+           d.size * sizeof(float), "random");
+    edge_op_destroy(op);
+    free(x), free(fgot), free(fwant), free(got), free(want), free(q);
+  }
+}
+
+static void test_path(const struct edge_path *path, bool quick) {
+  struct contexts cx;
+  const char *why = "";
+  current_path = path->name;
+  path_cases = 0;
+  if (edge_context_create(path->name, 1, &cx.one, &why) != EDGE_OK ||
+      edge_context_create(path->name, 2, &cx.two, &why) != EDGE_OK) {
+    fprintf(stderr, "path %s: %s\n", path->name, why);
+    failed++;
+    return;
+  }
+  const size_t mr = path->gemm->mr, nr = path->gemm->nr;
+  const size_t rows[] = {1, 2, mr - 1 ? mr - 1 : 1, mr, mr + 1, 2 * mr + 3, 50};
+  const size_t ks[] = {1, 2, 3, 4, 5, 8, 15, 16, 17, 27, 32, 33, 64, 95};
+  const size_t ns[] = {1, 3, nr - 1, nr, nr + 1, 2 * nr + 5, 24, 96};
+  const size_t step = quick ? 3 : 1;
+  for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+    for (size_t j = 0; j < sizeof ks / sizeof *ks; j += step)
+      for (size_t l = 0; l < sizeof ns / sizeof *ns; l++) gemm_case(&cx, rows[i], ks[j], ns[l], false);
+  for (int i = 0; i < (quick ? 40 : 200); i++) gemm_case(&cx, rnd(1, 30), rnd(1, 20), rnd(1, 70), true);
+  for (int i = 0; i < (quick ? 40 : 150); i++) {
+    const size_t k = (size_t[]){1, 2, 3, 3, 3, 5}[rnd(0, 5)];
+    conv_like_case(&cx, false, rnd(1, 12), rnd(1, 12), (size_t[]){1, 3, 3, 4, 8, 16, 17, 33}[rnd(0, 7)],
+                   (size_t[]){1, 5, 8, 16, 17, 32, 33, 40}[rnd(0, 7)], k, coin(80) ? k : (size_t)rnd(1, 4), rnd(1, 3),
+                   rnd(1, 3), 1);
+  }
+  /* The first layer of the MobileNets: 3x3 stride 2 over 3 channels to 32 (or 8, 16 for the small ones). */
+  for (int i = 0; i < (quick ? 5 : 20); i++) {
+    conv_like_case(&cx, false, rnd(2, 33), rnd(2, 33), 3, (size_t[]){8, 16, 32}[rnd(0, 2)], 3, 3, 2, 2, 1);
+  }
+  const size_t ct = path->dw9->ct, cta = path->dwany->ct;
+  const size_t chans[] = {1, 7, ct > 1 ? ct - 1 : 2, ct, ct + 1, 2 * ct + 3, cta + 5, 48, 96};
+  for (size_t i = 0; i < sizeof chans / sizeof *chans; i++) {
+    for (int rep = 0; rep < (quick ? 3 : 12); rep++) {
+      const int kind = rep % 6;
+      const size_t kh = (size_t[]){3, 3, 1, 5, 3, 2}[kind], kw = (size_t[]){3, 3, 1, 5, 5, 2}[kind];
+      const size_t s = kind == 1 ? 2 : (size_t)rnd(1, 2);
+      conv_like_case(&cx, true, rnd(1, 14), rnd(1, 14), chans[i], 0, kh, kw, s, s, coin(80) ? 1 : rnd(2, 3));
+    }
+  }
+  const size_t sizes[] = {1, 7, 15, 16, 17, 100, 1000, 40000};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    for (int rep = 0; rep < (quick ? 2 : 8); rep++) add_case(&cx, sizes[i]);
+  const size_t mean_c[] = {1, 7, 16, 17, 40, 1280};
+  for (size_t i = 0; i < sizeof mean_c / sizeof *mean_c; i++)
+    for (int rep = 0; rep < (quick ? 2 : 6); rep++) mean_case(&cx, rnd(1, 14), rnd(1, 14), mean_c[i]);
+  for (int i = 0; i < (quick ? 20 : 60); i++) avgpool_case(&cx);
+  for (int i = 0; i < (quick ? 10 : 40); i++) small_ops_case(&cx);
+  edge_context_destroy(cx.one);
+  edge_context_destroy(cx.two);
+  printf("path %-11s gemm %s, depthwise %s / %s: %zu cases passed\n", path->name, path->gemm->name, path->dw9->name,
+         path->dwany->name, path_cases);
+}
+
+int main(int argc, char **argv) {
+  const char *only = NULL;
+  bool quick = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
+    else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) rng_state = strtoull(argv[++i], NULL, 0) | 1;
+    else if (strcmp(argv[i], "--quick") == 0) quick = true;
+    else {
+      fprintf(stderr, "usage: kernel-test [--path NAME] [--seed N] [--quick]\n");
+      return 2;
+    }
+  }
+  size_t ran = 0;
+  for (size_t i = 0; i < edge_path_count; i++) {
+    const struct edge_path *p = &edge_paths[i];
+    if (only != NULL && strcmp(only, p->name) != 0) continue;
+    if (!edge_isa_available(p->isa)) {
+      printf("path %-11s skipped: this CPU lacks it\n", p->name);
+      continue;
+    }
+    test_path(p, quick);
+    ran++;
+  }
+  if (only != NULL && ran == 0) {
+    fprintf(stderr, "path %s: not built for this architecture or not supported by this CPU\n", only);
+    return 1;
+  }
+  printf("%zu passed, %zu failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
