@@ -1,0 +1,62 @@
+// Builder for CONV_2D cases:
+//   new ConvTester().inputSize(9, 7).inputChannels(3).outputChannels(16).kernel(3, 3)
+//     .stride(2).padding('SAME').relu6().test(kernels)
+
+import type { ConvParams, KernelSet } from '../../../kernels/kernel-set.js';
+import { expectSameBytes, guarded, pixelLocator } from '../compare.js';
+import { conv, convAccumulators, requantizeAll } from '../plain-loop.js';
+import { Rng } from '../rng.js';
+import { type PaddingSpec, windowFor } from './geometry.js';
+import { LayerTester } from './layer-tester.js';
+import { chooseRequantization } from './output-quantization.js';
+
+export class ConvTester extends LayerTester {
+  private h = 7;
+  private w = 9;
+  private ic = 3;
+  private oc = 8;
+  private kh = 3;
+  private kw = 3;
+  private sh = 1;
+  private sw = 1;
+  private pad: PaddingSpec = 'SAME';
+
+  inputSize(h: number, w: number): this { this.h = h; this.w = w; return this; }
+  inputChannels(c: number): this { this.ic = c; return this; }
+  outputChannels(c: number): this { this.oc = c; return this; }
+  kernel(h: number, w: number): this { this.kh = h; this.kw = w; return this; }
+  stride(h: number, w = h): this { this.sh = h; this.sw = w; return this; }
+  padding(p: PaddingSpec): this { this.pad = p; return this; }
+
+  protected shape(): Record<string, unknown> {
+    return { input: [this.h, this.w, this.ic], outputC: this.oc, kernel: [this.kh, this.kw], stride: [this.sh, this.sw], padding: this.pad };
+  }
+
+  test(kernels: KernelSet): void {
+    const seed = this.seedFor();
+    const rng = new Rng(seed);
+    const win = windowFor(this.pad, this.h, this.w, this.kh, this.kw, this.sh, this.sw);
+    const taps = this.kh * this.kw * this.ic;
+    const p: ConvParams = {
+      inputH: this.h, inputW: this.w, inputC: this.ic, outputC: this.oc,
+      kernelH: this.kh, kernelW: this.kw, strideH: this.sh, strideW: this.sw, ...win,
+      inputZeroPoint: this.inputZeroPointFrom(rng),
+      weightZeroPoint: this.weightZeroPointsFrom(rng, this.oc),
+      bias: this.biasFrom(rng, this.oc, taps),
+      requant: { multiplier: new Int32Array(this.oc), shift: new Int32Array(this.oc), outputZeroPoint: 0, min: 0, max: 255 },
+    };
+    const weights = this.weightsFrom(rng, this.oc * taps, p.weightZeroPoint, (i) => Math.floor(i / taps));
+    const inputs = [0, 1].map(() => this.inputFrom(rng, this.h * this.w * this.ic, p.inputZeroPoint));
+    const acc = convAccumulators(p, inputs[0], weights);
+    p.requant = chooseRequantization(rng, acc, this.oc, this.outputSpec());
+    const expected = [requantizeAll(acc, p.requant, this.oc), conv(p, inputs[1], weights)];
+
+    const kernel = kernels.conv(p, weights);
+    const c = { implementation: kernels.name, op: 'conv', seed, settings: this.settings() };
+    for (let i = 0; i < inputs.length; i++) {
+      const out = guarded(expected[i].length);
+      kernel.run(inputs[i], out);
+      expectSameBytes(c, out, expected[i], pixelLocator(win.outputW, this.oc));
+    }
+  }
+}
