@@ -3,6 +3,24 @@
 // it through describe.each, compared with the plain-loop reference.
 
 import type { KernelSet } from '../../kernels/kernel-set.js';
+import { loadNativeKernels, nativeInfo } from '../../kernels/native/index.js';
 import { refKernels } from '../../kernels/ref/index.js';
 
-export const implementations: readonly KernelSet[] = [refKernels];
+/** One native KernelSet per path this CPU runs (scalar, avx2, avx512vnni, ...), or none and a loud warning. */
+function nativeImplementations(): KernelSet[] {
+  const info = nativeInfo();
+  if ('error' in info) {
+    console.warn(`\n*** ${info.error}\n*** The kernel suites run on the TypeScript engine only.\n`);
+    return [];
+  }
+  const sets: KernelSet[] = [];
+  for (const p of info.paths) {
+    if (!p.available) continue;
+    const loaded = loadNativeKernels({ path: p.name });
+    if ('error' in loaded) throw new Error(`native path ${p.name} is available but did not load: ${loaded.error}`);
+    sets.push(loaded.kernels);
+  }
+  return sets;
+}
+
+export const implementations: readonly KernelSet[] = [refKernels, ...nativeImplementations()];

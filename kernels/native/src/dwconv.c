@@ -133,7 +133,7 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
       head[j] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
     }
   }
-  op->base = (struct edge_op){{d->input_h * d->input_w * d->input_c, 0, d->output_h * d->output_w * OC},
+  op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * OC},
                               op->uk != NULL ? op->uk->name : "qu8_dwconv_multiplier__portable", dw_run,
                               dw_destroy};
   *out = &op->base;

@@ -69,7 +69,7 @@ enum edge_status edge_avgpool_create(struct edge_context *ctx, const struct edge
       !edge_u8_range(d->max) || d->min > d->max || d->filter_h * d->filter_w > (1u << 23)) {
     return EDGE_ERR_INVALID;
   }
-  struct edge_op_shape shape = {d->input_h * d->input_w * d->channels, 0, d->output_h * d->output_w * d->channels};
+  struct edge_op_shape shape = {.input = d->input_h * d->input_w * d->channels, .output = d->output_h * d->output_w * d->channels};
   enum edge_status s = new_op(sizeof(struct avgpool_op), shape, "qu8_avgpool__portable", avgpool_run,
                               free_op, out);
   if (s == EDGE_OK) ((struct avgpool_op *)*out)->d = *d;
@@ -77,6 +77,9 @@ enum edge_status edge_avgpool_create(struct edge_context *ctx, const struct edge
 }
 
 /* ---- Mean ---- */
+
+/* The largest H * W whose centred sum (|x - zx| <= 255 each) stays in int32. */
+#define EDGE_MEAN_MAX_PIXELS (INT32_MAX / 255)
 
 struct mean_op {
   struct edge_op base;
@@ -95,11 +98,11 @@ static enum edge_status mean_run(struct edge_context *ctx, const struct edge_op 
 }
 
 enum edge_status edge_mean_create(struct edge_context *ctx, const struct edge_mean_desc *d, struct edge_op **out) {
-  if (!d->input_h || !d->input_w || !d->channels || d->input_h * d->input_w > (1u << 23) ||
+  if (!d->input_h || !d->input_w || !d->channels || d->input_h * d->input_w > EDGE_MEAN_MAX_PIXELS ||
       !edge_u8_range(d->input_zero_point) || !edge_requant_valid(&d->requant, 1)) {
     return EDGE_ERR_INVALID;
   }
-  struct edge_op_shape shape = {d->input_h * d->input_w * d->channels, 0, d->channels};
+  struct edge_op_shape shape = {.input = d->input_h * d->input_w * d->channels, .output = d->channels};
   enum edge_status s = new_op(sizeof(struct mean_op), shape, ctx->path->mean->name, mean_run, free_op, out);
   if (s != EDGE_OK) return s;
   struct mean_op *op = (struct mean_op *)*out;
@@ -152,7 +155,7 @@ enum edge_status edge_add_create(struct edge_context *ctx, const struct edge_add
       !edge_requant_valid(&d->requant, 1)) {
     return EDGE_ERR_INVALID;
   }
-  struct edge_op_shape shape = {d->size, d->size, d->size};
+  struct edge_op_shape shape = {.input = d->size, .input2 = d->size, .output = d->size};
   enum edge_status s = new_op(sizeof(struct add_op), shape, ctx->path->add->name, add_run, free_op, out);
   if (s != EDGE_OK) return s;
   struct add_op *op = (struct add_op *)*out;
@@ -209,7 +212,7 @@ enum edge_status edge_softmax_create(struct edge_context *ctx, const struct edge
       !edge_u8_range(d->max) || d->min > d->max) {
     return EDGE_ERR_INVALID;
   }
-  struct edge_op_shape shape = {d->rows * d->channels, 0, d->rows * d->channels};
+  struct edge_op_shape shape = {.input = d->rows * d->channels, .output = d->rows * d->channels};
   enum edge_status s = new_op(sizeof(struct softmax_op), shape, "qu8_softmax__portable", softmax_run,
                               free_op, out);
   if (s != EDGE_OK) return s;
@@ -247,7 +250,7 @@ enum edge_status edge_requantize_create(struct edge_context *ctx, const struct e
   if (!d->size || !edge_u8_range(d->input_zero_point) || !edge_requant_valid(&d->requant, 1)) {
     return EDGE_ERR_INVALID;
   }
-  struct edge_op_shape shape = {d->size, 0, d->size};
+  struct edge_op_shape shape = {.input = d->size, .output = d->size};
   enum edge_status s = new_op(sizeof(struct requantize_op), shape, "qu8_requantize__portable", requantize_run,
                               free_op, out);
   if (s != EDGE_OK) return s;
@@ -289,7 +292,7 @@ enum edge_status edge_pad_create(struct edge_context *ctx, const struct edge_pad
   if (!d->input_h || !d->input_w || !d->input_c || !edge_u8_range(d->value)) return EDGE_ERR_INVALID;
   const size_t oh = d->input_h + d->pad_top + d->pad_bottom, ow = d->input_w + d->pad_left + d->pad_right;
   const size_t oc = d->input_c + d->pad_channels_before + d->pad_channels_after;
-  struct edge_op_shape shape = {d->input_h * d->input_w * d->input_c, 0, oh * ow * oc};
+  struct edge_op_shape shape = {.input = d->input_h * d->input_w * d->input_c, .output = oh * ow * oc};
   enum edge_status s = new_op(sizeof(struct pad_op), shape, "qu8_pad__portable", pad_run, free_op, out);
   if (s != EDGE_OK) return s;
   struct pad_op *op = (struct pad_op *)*out;
@@ -314,7 +317,12 @@ static enum edge_status quantize_run(struct edge_context *ctx, const struct edge
   const struct edge_quantize_desc *d = &((const struct quantize_op *)base)->d;
   const float *x = input;
   uint8_t *y = output;
-  for (size_t i = 0; i < d->size; i++) y[i] = clamp_double(d->zero_point + round((double)x[i] / d->scale), d->min, d->max);
+  /* NaN has no nearest integer; it quantizes as 0 does (as the reference kernels do). */
+  const uint8_t nan = clamp_double(d->zero_point, d->min, d->max);
+  for (size_t i = 0; i < d->size; i++) {
+    const double q = (double)x[i] / d->scale;
+    y[i] = q != q ? nan : clamp_double(d->zero_point + round(q), d->min, d->max);
+  }
   return EDGE_OK;
 }
 
@@ -338,7 +346,7 @@ enum edge_status edge_quantize_create(struct edge_context *ctx, const struct edg
                                       struct edge_op **out) {
   (void)ctx;
   if (!quantize_valid(d)) return EDGE_ERR_INVALID;
-  struct edge_op_shape shape = {d->size, 0, d->size};
+  struct edge_op_shape shape = {.input = d->size, .output = d->size, .float_input = true};
   enum edge_status s = new_op(sizeof(struct quantize_op), shape, "qu8_quantize__portable", quantize_run,
                               free_op, out);
   if (s == EDGE_OK) ((struct quantize_op *)*out)->d = *d;
@@ -352,7 +360,7 @@ enum edge_status edge_dequantize_create(struct edge_context *ctx, const struct e
   dd.min = 0;
   dd.max = 255;
   if (!quantize_valid(&dd)) return EDGE_ERR_INVALID;
-  struct edge_op_shape shape = {d->size, 0, d->size};
+  struct edge_op_shape shape = {.input = d->size, .output = d->size, .float_output = true};
   enum edge_status s = new_op(sizeof(struct quantize_op), shape, "qu8_dequantize__portable", dequantize_run,
                               free_op, out);
   if (s == EDGE_OK) ((struct quantize_op *)*out)->d = dd;

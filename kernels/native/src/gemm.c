@@ -225,7 +225,7 @@ enum edge_status edge_gemm_create(struct edge_context *ctx, const struct edge_ge
     return s;
   }
   op->rows = d->rows;
-  op->base = (struct edge_op){{d->rows * d->k, 0, d->rows * d->n}, ctx->path->gemm->name, gemm_run, gemm_destroy};
+  op->base = (struct edge_op){{.input = d->rows * d->k, .output = d->rows * d->n}, ctx->path->gemm->name, gemm_run, gemm_destroy};
   *out = &op->base;
   return EDGE_OK;
 }
@@ -348,7 +348,7 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
   op->geo.requant.multiplier = op->geo.requant.shift = NULL;
   op->direct = d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                d->pad_left == 0 && d->output_h == d->input_h && d->output_w == d->input_w;
-  op->base = (struct edge_op){{d->input_h * d->input_w * d->input_c, 0, d->output_h * d->output_w * d->output_c},
+  op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * d->output_c},
                               ctx->path->gemm->name, conv_run, conv_destroy};
   *out = &op->base;
   return EDGE_OK;

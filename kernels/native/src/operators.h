@@ -106,9 +106,10 @@ enum edge_status edge_quantize_create(struct edge_context *ctx, const struct edg
 enum edge_status edge_dequantize_create(struct edge_context *ctx, const struct edge_quantize_desc *d,
                                         struct edge_op **out);
 
-/* Element counts of the operands (the second input is 0 for unary operators). */
+/* Element counts of the operands (the second input is 0 for unary operators); elements are bytes unless float. */
 struct edge_op_shape {
   size_t input, input2, output;
+  bool float_input, float_output;
 };
 struct edge_op_shape edge_op_shape(const struct edge_op *op);
 const char *edge_op_kernel_name(const struct edge_op *op);

@@ -369,6 +369,7 @@ static void small_ops_case(const struct contexts *cx) {
     for (size_t i = 0; i < d.size; i++) {
       /* Ties (k + 0.5) * scale are where rounding modes differ. */
       x[i] = coin(30) ? (float)((rnd(-200, 200) + 0.5) * d.scale) : (float)(rnd(-100000, 100000) * d.scale / 373.0);
+      if (coin(2)) x[i] = coin(50) ? NAN : (coin(50) ? INFINITY : -INFINITY);
     }
     run_op(cx, edge_quantize_create(pick(cx), &d, &op), &op, x, NULL, got, "quantize");
     ref_quantize(&d, x, want);

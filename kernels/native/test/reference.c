@@ -180,6 +180,7 @@ static double round_half_away(double v) { return round(v); }
 void ref_quantize(const struct edge_quantize_desc *d, const float *in, uint8_t *out) {
   for (size_t i = 0; i < d->size; i++) {
     double q = (double)in[i] / d->scale;
+    if (isnan(q)) q = 0; /* ARITHMETIC.md leaves NaN open; the TypeScript reference quantizes it as 0 */
     out[i] = clamp_real(d->zero_point + round_half_away(q), d->min, d->max);
   }
 }

@@ -1,0 +1,38 @@
+// Entry point of the native kernels: loads the addon if it was built, and reports why
+// not otherwise, so that callers fall back to the TypeScript reference kernels.
+
+import { loadBinding, type PathInfo } from './binding.js';
+import { NativeKernelSet } from './kernel-set.js';
+
+export { NativeKernelSet } from './kernel-set.js';
+
+export interface NativeOptions {
+  /** A path name (scalar, avx2, avx512vnni, neon, neondot, armv7-neon); default EDGE_AGENT_KERNEL_PATH, else the best. */
+  path?: string;
+  /** Threads for the large layers; kernel calls stay synchronous. Default 1. */
+  threads?: number;
+}
+
+export type NativeLoad = { kernels: NativeKernelSet; path: string } | { error: string };
+
+export function loadNativeKernels(options: NativeOptions = {}): NativeLoad {
+  const loaded = loadBinding();
+  if ('error' in loaded) return loaded;
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    return { error: `native kernels: threads must be an integer in 1..256, got ${threads}` };
+  }
+  try {
+    const context = loaded.binding.createContext(options.path ?? null, threads);
+    const kernels = new NativeKernelSet(loaded.binding, context);
+    return { kernels, path: kernels.path };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** What the addon offers on this machine, for `edge-agent doctor`. */
+export function nativeInfo(): { arch: string; paths: PathInfo[]; best: string } | { error: string } {
+  const loaded = loadBinding();
+  return 'error' in loaded ? loaded : loaded.binding.info();
+}

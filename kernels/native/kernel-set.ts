@@ -1,0 +1,161 @@
+// A KernelSet running on the C kernels of one path (scalar, avx2, avx512vnni, neon,
+// neondot, armv7-neon). Factories check their arguments as the reference kernels do,
+// then let C pack the weights; run() checks the buffers and calls C synchronously
+// (the graph executor calls it from a worker, so the event loop is not blocked).
+// The C objects are freed by finalizers when the kernels become unreachable.
+
+import type {
+  AddParams, AveragePoolParams, BinaryKernel, ConvParams, DepthwiseParams, DequantizeKernel, DequantizeParams,
+  GemmParams, KernelSet, MeanParams, PadParams, QuantizeKernel, QuantizeParams, RequantizeParams, SoftmaxParams,
+  UnaryKernel,
+} from '../kernel-set.js';
+import { buffer } from '../ref/validate.js';
+import type { Binding, Handle } from './binding.js';
+import * as check from './validate.js';
+
+function unary(b: Binding, ctx: Handle, op: Handle, name: string, inputSize: number, outputSize: number): UnaryKernel {
+  return {
+    run(input: Uint8Array, output: Uint8Array): void {
+      buffer(name, 'input', input, Uint8Array, inputSize);
+      buffer(name, 'output', output, Uint8Array, outputSize);
+      b.run(ctx, op, input, null, output);
+    },
+  };
+}
+
+export class NativeKernelSet implements KernelSet {
+  readonly name: string;
+  /** The path the C library runs, e.g. 'avx512vnni'. */
+  readonly path: string;
+
+  constructor(private readonly binding: Binding, private readonly context: Handle) {
+    this.path = binding.contextPath(context);
+    this.name = `native:${this.path}`;
+  }
+
+  /** The micro-kernel a factory's result runs (for benchmarks and logs). */
+  kernelName(kernel: object): string | undefined {
+    const op = handles.get(kernel);
+    return op === undefined ? undefined : this.binding.kernelName(op);
+  }
+
+  conv(p: ConvParams, weights: Uint8Array): UnaryKernel {
+    const s = check.conv(p, weights);
+    return this.convLike('conv', p, 1, weights, s.inputSize, s.outputSize);
+  }
+
+  depthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel {
+    const s = check.depthwise(p, weights);
+    return this.convLike('depthwise', p, p.depthMultiplier, weights, s.inputSize, s.outputSize);
+  }
+
+  gemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
+    const s = check.gemm(p, weights);
+    const r = p.requant;
+    const ints = Int32Array.of(p.rows, p.inputC, p.outputC, p.inputZeroPoint, r.outputZeroPoint, r.min, r.max);
+    const op = this.binding.create(this.context, 'gemm', ints, p.weightZeroPoint, p.bias, r.multiplier, r.shift, weights);
+    return this.track(unary(this.binding, this.context, op, 'gemm', s.inputSize, s.outputSize), op);
+  }
+
+  averagePool(p: AveragePoolParams): UnaryKernel {
+    const s = check.averagePool(p);
+    const ints = Int32Array.of(p.inputH, p.inputW, p.channels, p.outputH, p.outputW, p.filterH, p.filterW,
+      p.strideH, p.strideW, p.padTop, p.padLeft, p.zeroPoint, p.min, p.max);
+    const op = this.binding.create(this.context, 'averagePool', ints);
+    return this.track(unary(this.binding, this.context, op, 'averagePool', s.inputSize, s.outputSize), op);
+  }
+
+  mean(p: MeanParams): UnaryKernel {
+    const s = check.mean(p);
+    const r = p.requant;
+    const ints = Int32Array.of(p.inputH, p.inputW, p.channels, p.inputZeroPoint, r.multiplier[0], r.shift[0],
+      r.outputZeroPoint, r.min, r.max);
+    const op = this.binding.create(this.context, 'mean', ints);
+    return this.track(unary(this.binding, this.context, op, 'mean', s.inputSize, s.outputSize), op);
+  }
+
+  add(p: AddParams): BinaryKernel {
+    const size = check.add(p);
+    const r = p.requant;
+    const ints = Int32Array.of(p.size, p.inputZeroPointA, p.inputZeroPointB, p.multiplierA, p.shiftA,
+      p.multiplierB, p.shiftB, r.multiplier[0], r.shift[0], r.outputZeroPoint, r.min, r.max);
+    const op = this.binding.create(this.context, 'add', ints);
+    const { binding, context } = this;
+    return this.track({
+      run(a: Uint8Array, b: Uint8Array, output: Uint8Array): void {
+        buffer('add', 'a', a, Uint8Array, size);
+        buffer('add', 'b', b, Uint8Array, size);
+        buffer('add', 'output', output, Uint8Array, size);
+        binding.run(context, op, a, b, output);
+      },
+    }, op);
+  }
+
+  softmax(p: SoftmaxParams): UnaryKernel {
+    const size = check.softmax(p);
+    const ints = Int32Array.of(p.rows, p.channels, p.outputZeroPoint, p.min, p.max);
+    const op = this.binding.create(this.context, 'softmax', ints, null, null, null, null, p.expTable,
+      p.inverseOutputScale);
+    return this.track(unary(this.binding, this.context, op, 'softmax', size, size), op);
+  }
+
+  requantize(p: RequantizeParams): UnaryKernel {
+    const size = check.requantize(p);
+    const r = p.requant;
+    const ints = Int32Array.of(p.size, p.inputZeroPoint, r.multiplier[0], r.shift[0], r.outputZeroPoint, r.min, r.max);
+    const op = this.binding.create(this.context, 'requantize', ints);
+    return this.track(unary(this.binding, this.context, op, 'requantize', size, size), op);
+  }
+
+  pad(p: PadParams): UnaryKernel {
+    const s = check.pad(p);
+    const ints = Int32Array.of(p.inputH, p.inputW, p.inputC, p.padTop, p.padBottom, p.padLeft, p.padRight,
+      p.padChannelsBefore, p.padChannelsAfter, p.value);
+    const op = this.binding.create(this.context, 'pad', ints);
+    return this.track(unary(this.binding, this.context, op, 'pad', s.inputSize, s.outputSize), op);
+  }
+
+  quantize(p: QuantizeParams): QuantizeKernel {
+    const size = check.quantize(p);
+    const ints = Int32Array.of(p.size, p.zeroPoint, p.min, p.max);
+    const op = this.binding.create(this.context, 'quantize', ints, null, null, null, null, null, p.scale);
+    const { binding, context } = this;
+    return this.track({
+      run(input: Float32Array, output: Uint8Array): void {
+        buffer('quantize', 'input', input, Float32Array, size);
+        buffer('quantize', 'output', output, Uint8Array, size);
+        binding.run(context, op, input, null, output);
+      },
+    }, op);
+  }
+
+  dequantize(p: DequantizeParams): DequantizeKernel {
+    const size = check.dequantize(p);
+    const ints = Int32Array.of(p.size, p.zeroPoint, 0, 255);
+    const op = this.binding.create(this.context, 'dequantize', ints, null, null, null, null, null, p.scale);
+    const { binding, context } = this;
+    return this.track({
+      run(input: Uint8Array, output: Float32Array): void {
+        buffer('dequantize', 'input', input, Uint8Array, size);
+        buffer('dequantize', 'output', output, Float32Array, size);
+        binding.run(context, op, input, null, output);
+      },
+    }, op);
+  }
+
+  private convLike(kind: 'conv' | 'depthwise', p: ConvParams, depthMultiplier: number, weights: Uint8Array,
+    inputSize: number, outputSize: number): UnaryKernel {
+    const r = p.requant;
+    const ints = Int32Array.of(p.inputH, p.inputW, p.inputC, p.outputH, p.outputW, p.outputC, p.kernelH, p.kernelW,
+      p.strideH, p.strideW, p.padTop, p.padLeft, depthMultiplier, p.inputZeroPoint, r.outputZeroPoint, r.min, r.max);
+    const op = this.binding.create(this.context, kind, ints, p.weightZeroPoint, p.bias, r.multiplier, r.shift, weights);
+    return this.track(unary(this.binding, this.context, op, kind, inputSize, outputSize), op);
+  }
+
+  private track<T extends object>(kernel: T, op: Handle): T {
+    handles.set(kernel, op);
+    return kernel;
+  }
+}
+
+const handles = new WeakMap<object, Handle>();
