@@ -52,7 +52,7 @@ export class ConvTester extends LayerTester {
     const expected = [requantizeAll(acc, p.requant, this.oc), conv(p, inputs[1], weights)];
 
     const kernel = kernels.conv(p, weights);
-    const c = { implementation: kernels.name, op: 'conv', seed, settings: this.settings() };
+    const c = this.caseFor(kernels.name, 'conv', seed);
     for (let i = 0; i < inputs.length; i++) {
       const out = guarded(expected[i].length);
       kernel.run(inputs[i], out);

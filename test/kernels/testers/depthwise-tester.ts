@@ -53,7 +53,7 @@ export class DepthwiseTester extends LayerTester {
     const expected = [requantizeAll(acc, p.requant, oc), depthwise(p, inputs[1], weights)];
 
     const kernel = kernels.depthwise(p, weights);
-    const c = { implementation: kernels.name, op: 'depthwise', seed, settings: this.settings() };
+    const c = this.caseFor(kernels.name, 'depthwise', seed);
     for (let i = 0; i < inputs.length; i++) {
       const out = guarded(expected[i].length);
       kernel.run(inputs[i], out);

@@ -38,7 +38,7 @@ export class GemmTester extends LayerTester {
     const expected = [requantizeAll(acc, p.requant, this.n), gemm(p, inputs[1], weights)];
 
     const kernel = kernels.gemm(p, weights);
-    const c = { implementation: kernels.name, op: 'gemm', seed, settings: this.settings() };
+    const c = this.caseFor(kernels.name, 'gemm', seed);
     for (let i = 0; i < inputs.length; i++) {
       const out = guarded(expected[i].length);
       kernel.run(inputs[i], out);

@@ -1,7 +1,8 @@
 // The settings conv, depthwise and gemm testers share: zero points, biases, output
 // quantization, clamping and the seed. Unset zero points are drawn from the case's PRNG.
 
-import { caseSeed, type Rng } from '../rng.js';
+import type { Rng } from '../rng.js';
+import { SeededTester } from './seeded-tester.js';
 import { type Clamp, clampU8, type OutputSpec, type ScaleMode } from './output-quantization.js';
 
 /** zero: all-zero bias (a model without one); typical: the size of the accumulators;
@@ -12,14 +13,13 @@ export type BiasKind = 'zero' | 'typical' | 'large' | 'extreme';
  *  small, the fitted multiplier exceeds 1, and an accumulator off by one shows. */
 export type Values = 'full' | 'small';
 
-export abstract class LayerTester {
+export abstract class LayerTester extends SeededTester {
   protected inputZp: number | null = null;
   protected weightZp: number | 'perChannel' | null = null;
   protected outputZp: number | null = null;
   protected scaleMode: ScaleMode = 'tensor';
   protected clampSpec: Clamp = { kind: 'none' };
   protected biasKind: BiasKind = 'typical';
-  protected seedValue: number | null = null;
   protected valueKind: Values = 'full';
 
   inputZeroPoint(z: number): this { this.inputZp = z; return this; }
@@ -31,7 +31,6 @@ export abstract class LayerTester {
   relu6(): this { this.clampSpec = { kind: 'relu6' }; return this; }
   clamp(min: number, max: number): this { this.clampSpec = { kind: 'range', min, max }; return this; }
   bias(kind: BiasKind): this { this.biasKind = kind; return this; }
-  seed(s: number): this { this.seedValue = s; return this; }
   values(kind: Values): this { this.valueKind = kind; return this; }
 
   protected abstract shape(): Record<string, unknown>;
@@ -41,10 +40,6 @@ export abstract class LayerTester {
       ...this.shape(), inputZeroPoint: this.inputZp, weightZeroPoint: this.weightZp, outputZeroPoint: this.outputZp,
       scales: this.scaleMode, clamp: this.clampSpec, bias: this.biasKind, values: this.valueKind,
     };
-  }
-
-  protected seedFor(): number {
-    return this.seedValue ?? caseSeed(JSON.stringify(this.settings()));
   }
 
   protected inputZeroPointFrom(rng: Rng): number {
