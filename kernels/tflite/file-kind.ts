@@ -22,11 +22,11 @@ export function describeFile(bytes: Uint8Array): string | null {
   for (const { at, bytes: magic, kind } of MAGIC) {
     if (startsWith(bytes, at, magic)) return kind;
   }
+  if (looksLikeText(bytes.subarray(0, 512))) return 'a text file';
   const identifier = bytes.subarray(4, 8);
   if (identifier.length === 4 && identifier.every(isAlphanumeric)) {
     return `a FlatBuffer of another schema (identifier '${String.fromCharCode(...identifier)}')`;
   }
-  if (looksLikeText(bytes.subarray(0, 512))) return 'a text file';
   return null;
 }
 

@@ -97,7 +97,7 @@ export class FlatReader {
   }
 }
 
-export interface VectorSpan {
+interface VectorSpan {
   /** Byte position of element 0. */
   start: number;
   length: number;

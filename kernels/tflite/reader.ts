@@ -20,9 +20,9 @@ import {
  * Flatbuffer offsets are 32-bit, and so are typed array lengths on the 32-bit Pi OS;
  * files beyond this (TFLite's >2 GB format) could not be held in memory there anyway.
  */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
 /** No tensor, constant or activation, may need more bytes than this. */
-export const MAX_TENSOR_BYTES = 2 ** 31 - 1;
+const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 /** Budget units charged for each Tensor and Operator object built (see FlatReader). */
 const OBJECT_COST = 16;
 

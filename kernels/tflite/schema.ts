@@ -186,7 +186,6 @@ export const BuiltinOperator = {
   REDUCE_MAX: 82,
   REDUCE_MIN: 89,
   REDUCE_ANY: 91,
-  PLACEHOLDER_FOR_GREATER_OP_CODES: 127,
   REDUCE_ALL: 140,
 } as const;
 
