@@ -19,6 +19,8 @@ import type { Field } from './schema.js';
 
 /** Budget units: roughly 8 bytes of JavaScript heap each. */
 const TABLE_COST = 8;
+/** Units for each Tensor or Operator object built from a table, beyond the table. */
+export const OBJECT_COST = 16;
 const BUDGET_PER_BYTE = 2;
 const BUDGET_BASE = 65_536;
 
