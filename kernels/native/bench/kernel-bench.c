@@ -1,0 +1,282 @@
+/*
+ * Speed of the native kernels on the real MobileNet layer shapes, single-threaded by
+ * default: GMAC/s per layer and kernel, and the whole convolution stack of MobileNet
+ * v1 1.0 224 and v2 1.0 224 run end to end (median of 30), with the weight zero points
+ * of a TF1 uint8 model (per tensor, row-sum correction) and of a TF2 int8 model (128).
+ * On x86 with AVX-512 VNNI it first measures the core's int8 peak (VPDPBUSD throughput
+ * times the clock), which the GEMM figures are a fraction of.
+ *
+ *   kernel-bench [--path NAME] [--threads N] [--layers] [--runs N]
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "operators.h"
+
+#if EDGE_ARCH_X86_64
+#include <immintrin.h>
+#endif
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static uint32_t seed = 12345;
+static uint8_t rnd8(void) {
+  seed = seed * 1664525u + 1013904223u;
+  return (uint8_t)(seed >> 24);
+}
+
+static int compare_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, compare_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#if EDGE_ARCH_X86_64
+/* Clock: a chain of dependent adds retires one per cycle. */
+static double measure_ghz(void) {
+  const long n = 200000000;
+  volatile long sink;
+  double t = now();
+  long x = 0;
+  for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0" : "+r"(x));
+  t = now() - t;
+  sink = x;
+  (void)sink;
+  return (double)n / t * 1e-9;
+}
+
+/* VPDPBUSD zmm per cycle with 16 independent accumulators. */
+__attribute__((target("avx512f,avx512vnni"))) static double measure_vpdpbusd(double ghz) {
+  __m512i acc[16];
+  for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_epi32(i);
+  const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(5);
+  const long iters = 20000000;
+  double t = now();
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+    __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[1]), "+v"(acc[2]), "+v"(acc[3]));
+  }
+  t = now() - t;
+  volatile int sink = _mm512_reduce_add_epi32(acc[0]) + _mm512_reduce_add_epi32(acc[15]);
+  (void)sink;
+  return (double)iters * 16 / (t * ghz * 1e9);
+}
+#endif
+
+/* A layer of a MobileNet: conv (KxK), depthwise (3x3) or pointwise/fully connected (gemm). */
+enum kind { CONV, DW, PW };
+struct layer {
+  enum kind kind;
+  int in_h, in_c, out_c, k, stride;
+};
+
+static const struct layer v2[] = {
+    {CONV, 224, 3, 32, 3, 2},    {DW, 112, 32, 32, 3, 1},     {PW, 112, 32, 16, 1, 1},
+    {PW, 112, 16, 96, 1, 1},     {DW, 112, 96, 96, 3, 2},     {PW, 56, 96, 24, 1, 1},
+    {PW, 56, 24, 144, 1, 1},     {DW, 56, 144, 144, 3, 1},    {PW, 56, 144, 24, 1, 1},
+    {PW, 56, 24, 144, 1, 1},     {DW, 56, 144, 144, 3, 2},    {PW, 28, 144, 32, 1, 1},
+    {PW, 28, 32, 192, 1, 1},     {DW, 28, 192, 192, 3, 1},    {PW, 28, 192, 32, 1, 1},
+    {PW, 28, 32, 192, 1, 1},     {DW, 28, 192, 192, 3, 1},    {PW, 28, 192, 32, 1, 1},
+    {PW, 28, 32, 192, 1, 1},     {DW, 28, 192, 192, 3, 2},    {PW, 14, 192, 64, 1, 1},
+    {PW, 14, 64, 384, 1, 1},     {DW, 14, 384, 384, 3, 1},    {PW, 14, 384, 64, 1, 1},
+    {PW, 14, 64, 384, 1, 1},     {DW, 14, 384, 384, 3, 1},    {PW, 14, 384, 64, 1, 1},
+    {PW, 14, 64, 384, 1, 1},     {DW, 14, 384, 384, 3, 1},    {PW, 14, 384, 64, 1, 1},
+    {PW, 14, 64, 384, 1, 1},     {DW, 14, 384, 384, 3, 1},    {PW, 14, 384, 96, 1, 1},
+    {PW, 14, 96, 576, 1, 1},     {DW, 14, 576, 576, 3, 1},    {PW, 14, 576, 96, 1, 1},
+    {PW, 14, 96, 576, 1, 1},     {DW, 14, 576, 576, 3, 1},    {PW, 14, 576, 96, 1, 1},
+    {PW, 14, 96, 576, 1, 1},     {DW, 14, 576, 576, 3, 2},    {PW, 7, 576, 160, 1, 1},
+    {PW, 7, 160, 960, 1, 1},     {DW, 7, 960, 960, 3, 1},     {PW, 7, 960, 160, 1, 1},
+    {PW, 7, 160, 960, 1, 1},     {DW, 7, 960, 960, 3, 1},     {PW, 7, 960, 160, 1, 1},
+    {PW, 7, 160, 960, 1, 1},     {DW, 7, 960, 960, 3, 1},     {PW, 7, 960, 320, 1, 1},
+    {PW, 7, 320, 1280, 1, 1},    {PW, 1, 1280, 1001, 1, 1},
+};
+
+static const struct layer v1[] = {
+    {CONV, 224, 3, 32, 3, 2},    {DW, 112, 32, 32, 3, 1},     {PW, 112, 32, 64, 1, 1},
+    {DW, 112, 64, 64, 3, 2},     {PW, 56, 64, 128, 1, 1},     {DW, 56, 128, 128, 3, 1},
+    {PW, 56, 128, 128, 1, 1},    {DW, 56, 128, 128, 3, 2},    {PW, 28, 128, 256, 1, 1},
+    {DW, 28, 256, 256, 3, 1},    {PW, 28, 256, 256, 1, 1},    {DW, 28, 256, 256, 3, 2},
+    {PW, 14, 256, 512, 1, 1},    {DW, 14, 512, 512, 3, 1},    {PW, 14, 512, 512, 1, 1},
+    {DW, 14, 512, 512, 3, 1},    {PW, 14, 512, 512, 1, 1},    {DW, 14, 512, 512, 3, 1},
+    {PW, 14, 512, 512, 1, 1},    {DW, 14, 512, 512, 3, 1},    {PW, 14, 512, 512, 1, 1},
+    {DW, 14, 512, 512, 3, 1},    {PW, 14, 512, 512, 1, 1},    {DW, 14, 512, 512, 3, 2},
+    {PW, 7, 512, 1024, 1, 1},    {DW, 7, 1024, 1024, 3, 1},   {PW, 7, 1024, 1024, 1, 1},
+    {PW, 1, 1024, 1001, 1, 1},
+};
+
+struct built {
+  struct edge_op *op;
+  size_t in_bytes, out_bytes;
+  double macs;
+  char name[96];
+};
+
+static int out_size(int in, int stride) { return (in + stride - 1) / stride; }
+
+/* zw_mode 0: TF1 uint8 (one zero point per tensor, not 128); 1: TF2 int8 (128). */
+static enum edge_status build(struct edge_context *ctx, const struct layer *l, int zw_mode, struct built *b) {
+  const int oh = out_size(l->in_h, l->stride);
+  const size_t oc = (size_t)l->out_c;
+  const size_t per = l->kind == DW ? (size_t)(l->k * l->k) : (size_t)(l->k * l->k * l->in_c);
+  uint8_t *w = malloc(per * oc);
+  int32_t *zw = malloc(oc * 4), *bias = malloc(oc * 4), *mult = malloc(oc * 4), *shift = malloc(oc * 4);
+  for (size_t i = 0; i < per * oc; i++) w[i] = rnd8();
+  for (size_t c = 0; c < oc; c++) {
+    zw[c] = zw_mode ? 128 : 117;
+    bias[c] = (int32_t)(rnd8() * 100) - 12800;
+    mult[c] = 1300000000 + (int32_t)rnd8() * 1000000;
+    shift[c] = -9 - (int)(rnd8() % 3);
+  }
+  struct edge_requant_desc rq = {mult, shift, 3, 0, 255};
+  enum edge_status s;
+  b->in_bytes = (size_t)l->in_h * (size_t)l->in_h * (size_t)l->in_c;
+  b->out_bytes = (size_t)oh * (size_t)oh * oc;
+  b->macs = (double)oh * oh * (double)oc * (double)per;
+  if (l->kind == PW) {
+    struct edge_gemm_desc d = {(size_t)l->in_h * (size_t)l->in_h, (size_t)l->in_c, oc, 121, zw, bias, rq};
+    s = edge_gemm_create(ctx, &d, w, &b->op);
+    snprintf(b->name, sizeof b->name, "pointwise %5dx%4d -> %4d", l->in_h * l->in_h, l->in_c, l->out_c);
+  } else {
+    const int total = (oh - 1) * l->stride + l->k - l->in_h;
+    struct edge_conv_desc d = {(size_t)l->in_h, (size_t)l->in_h, (size_t)l->in_c, (size_t)oh, (size_t)oh, oc,
+                               (size_t)l->k, (size_t)l->k, (size_t)l->stride, (size_t)l->stride,
+                               (size_t)(total > 0 ? total / 2 : 0), (size_t)(total > 0 ? total / 2 : 0), 1, 121, zw,
+                               bias, rq};
+    s = l->kind == DW ? edge_dwconv_create(ctx, &d, w, &b->op) : edge_conv_create(ctx, &d, w, &b->op);
+    snprintf(b->name, sizeof b->name, "%s %3dx%3dx%4d s%d", l->kind == DW ? "depthwise 3x3" : "conv 3x3     ",
+             l->in_h, l->in_h, l->in_c, l->stride);
+  }
+  free(w), free(zw), free(bias), free(mult), free(shift);
+  return s;
+}
+
+/* Runs a model's layers in sequence (each one's output feeds the next of the same size). */
+static void bench_model(struct edge_context *ctx, const char *model, const struct layer *layers, size_t count,
+                        int runs, bool per_layer) {
+  for (int zw_mode = 0; zw_mode < 2; zw_mode++) {
+    struct built *b = calloc(count, sizeof *b);
+    size_t biggest = 0;
+    double macs = 0;
+    for (size_t i = 0; i < count; i++) {
+      if (build(ctx, &layers[i], zw_mode, &b[i]) != EDGE_OK) {
+        fprintf(stderr, "could not build layer %zu of %s\n", i, model);
+        exit(1);
+      }
+      biggest = b[i].in_bytes > biggest ? b[i].in_bytes : biggest;
+      biggest = b[i].out_bytes > biggest ? b[i].out_bytes : biggest;
+      macs += b[i].macs;
+    }
+    uint8_t *x = malloc(biggest), *y = malloc(biggest);
+    for (size_t i = 0; i < biggest; i++) x[i] = rnd8();
+    double *total = malloc(sizeof(double) * (size_t)runs);
+    double *layer_t = calloc(count * (size_t)runs, sizeof(double));
+    for (int r = -3; r < runs; r++) {
+      double t0 = now();
+      for (size_t i = 0; i < count; i++) {
+        double t = now();
+        edge_op_run(ctx, b[i].op, (i % 2) ? y : x, NULL, (i % 2) ? x : y);
+        if (r >= 0) layer_t[i * (size_t)runs + (size_t)r] = now() - t;
+      }
+      if (r >= 0) total[r] = now() - t0;
+    }
+    const double ms = median(total, runs) * 1e3;
+    printf("%s, %s weights: %.3f ms median of %d, %.0f M MACs, %.1f GMAC/s\n", model,
+           zw_mode ? "TF2 int8 (zw 128)" : "TF1 uint8 (zw per tensor)", ms, runs, macs * 1e-6, macs / ms * 1e-6);
+    if (per_layer) {
+      for (size_t i = 0; i < count; i++) {
+        double t = median(layer_t + i * (size_t)runs, runs);
+        printf("  %-34s %-34s %8.1f us %7.1f GMAC/s\n", b[i].name, edge_op_kernel_name(b[i].op), t * 1e6,
+               b[i].macs / t * 1e-9);
+      }
+    }
+    for (size_t i = 0; i < count; i++) edge_op_destroy(b[i].op);
+    free(b), free(x), free(y), free(total), free(layer_t);
+  }
+}
+
+/* The pointwise shapes the brief names, timed alone (weights and activations stay in cache). */
+static void bench_gemm_shapes(struct edge_context *ctx) {
+  static const int shapes[][3] = {{3136, 144, 24}, {784, 192, 32}, {196, 576, 96}, {49, 960, 160},
+                                  {12544, 32, 64}, {3136, 128, 128}, {196, 512, 512}, {49, 1024, 1024},
+                                  {12544, 16, 96}, {3136, 24, 144}, {1, 1024, 1001}};
+  for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+    for (int zw_mode = 0; zw_mode < 2; zw_mode++) {
+      struct layer l = {PW, 0, shapes[i][1], shapes[i][2], 1, 1};
+      struct built b;
+      /* rows = in_h^2 in build(); these shapes give rows directly */
+      struct edge_requant_desc rq;
+      (void)rq;
+      const size_t rows = (size_t)shapes[i][0], k = (size_t)l.in_c, n = (size_t)l.out_c;
+      uint8_t *w = malloc(k * n), *x = malloc(rows * k), *y = malloc(rows * n);
+      int32_t *zw = malloc(n * 4), *bias = calloc(n, 4), *mult = malloc(n * 4), *shift = malloc(n * 4);
+      for (size_t j = 0; j < k * n; j++) w[j] = rnd8();
+      for (size_t j = 0; j < rows * k; j++) x[j] = rnd8();
+      for (size_t c = 0; c < n; c++) zw[c] = zw_mode ? 128 : 117, mult[c] = 1500000000, shift[c] = -10;
+      struct edge_gemm_desc d = {rows, k, n, 121, zw, bias, {mult, shift, 3, 0, 255}};
+      if (edge_gemm_create(ctx, &d, w, &b.op) != EDGE_OK) exit(1);
+      const double macs = (double)rows * (double)k * (double)n;
+      int reps = (int)(2e8 / macs) + 1;
+      double t[15];
+      for (int r = 0; r < 15; r++) {
+        double t0 = now();
+        for (int q = 0; q < reps; q++) edge_op_run(ctx, b.op, x, NULL, y);
+        t[r] = (now() - t0) / reps;
+      }
+      const double s = median(t, 15);
+      printf("  gemm %5zu x %4zu -> %4zu  %-9s %-30s %9.1f us %7.1f GMAC/s\n", rows, k, n, zw_mode ? "zw 128" : "zw 117",
+             edge_op_kernel_name(b.op), s * 1e6, macs / s * 1e-9);
+      edge_op_destroy(b.op);
+      free(w), free(x), free(y), free(zw), free(bias), free(mult), free(shift);
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *path = NULL;
+  size_t threads = 1;
+  int runs = 30;
+  bool layers = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) path = argv[++i];
+    else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = (size_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--layers") == 0) layers = true;
+    else {
+      fprintf(stderr, "usage: kernel-bench [--path NAME] [--threads N] [--layers] [--runs N]\n");
+      return 2;
+    }
+  }
+  struct edge_context *ctx = NULL;
+  const char *why = "";
+  if (edge_context_create(path, threads, &ctx, &why) != EDGE_OK) {
+    fprintf(stderr, "kernel-bench: %s\n", why);
+    return 1;
+  }
+  printf("path %s, %zu thread(s)\n", edge_context_path(ctx)->name, threads);
+#if EDGE_ARCH_X86_64
+  if (edge_context_path(ctx)->isa == EDGE_ISA_AVX512VNNI) {
+    const double ghz = measure_ghz(), per_cycle = measure_vpdpbusd(ghz);
+    printf("int8 peak: %.2f GHz x %.2f VPDPBUSD/cycle x 64 MACs = %.0f GMAC/s per core\n", ghz, per_cycle,
+           ghz * per_cycle * 64);
+  }
+#endif
+  printf("pointwise shapes alone (hot caches):\n");
+  bench_gemm_shapes(ctx);
+  bench_model(ctx, "MobileNet v2 1.0 224 conv stack", v2, sizeof v2 / sizeof *v2, runs, layers);
+  bench_model(ctx, "MobileNet v1 1.0 224 conv stack", v1, sizeof v1 / sizeof *v1, runs, layers);
+  edge_context_destroy(ctx);
+  return 0;
+}
