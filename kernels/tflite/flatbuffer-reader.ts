@@ -94,7 +94,8 @@ export class FlatReader {
       this.fail(where, `string of ${length} bytes at byte ${pos} runs past the end of the file ` +
         `(${this.size - start} bytes left)`);
     }
-    this.charge(Math.ceil(length / 8), where);
+    // Bytes that are not UTF-8 decode to U+FFFD, two bytes of heap each.
+    this.charge(Math.ceil(length / 4), where);
     return decoder.decode(this.bytes.subarray(start, start + length));
   }
 }

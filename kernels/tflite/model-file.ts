@@ -22,7 +22,7 @@ export async function readModelBytes(path: string): Promise<Uint8Array> {
       if (info.size > MAX_MODEL_BYTES) {
         throw new ModelError(path, `${info.size} bytes is larger than the ${MAX_MODEL_BYTES} bytes a model may have`);
       }
-      const bytes = new Uint8Array(info.size);
+      const bytes = allocate(path, info.size);
       let filled = 0;
       while (filled < bytes.length) {
         const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
@@ -48,5 +48,14 @@ function describeIoError(error: unknown): string {
     case 'EPERM': return 'permission denied';
     case 'ENOTDIR': return 'no such file (a parent in the path is not a directory)';
     default: return `cannot be read (${code ?? message})`;
+  }
+}
+
+function allocate(path: string, size: number): Uint8Array {
+  try {
+    return new Uint8Array(size);
+  } catch (error) {
+    // A board with less free memory than the file is large.
+    throw new ModelError(path, `${size} bytes do not fit in the memory available`, { cause: error });
   }
 }
