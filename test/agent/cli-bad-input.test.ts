@@ -1,8 +1,8 @@
 // Every kind of bad input ends with a non-zero exit and one to three lines on stderr that
 // name the file and the cause, without a stack trace.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../support/tflite-builder.js';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeModel, tinyModel } from '../support/model-builder.js';
 import { imagePath, modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -21,30 +21,24 @@ function expectCleanFailure(r: { code: number; stderr: string; stdout: string },
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 beforeAll(() => {
   writeFileSync(`${dir}/empty.tflite`, new Uint8Array(0));
   let seed = 7;
   const random = new Uint8Array(4096).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
   writeFileSync(`${dir}/random.tflite`, random);
   writeFileSync(`${dir}/truncated.tflite`, good.subarray(0, Math.floor(good.length / 2)));
+  // The root table offset: flipped, it points far outside the file.
   const flipped = Uint8Array.from(good);
-  for (let i = 64; i < 4096; i += 97) flipped[i] ^= 0xff;
+  for (let i = 0; i < 4; i++) flipped[i] ^= 0xff;
   writeFileSync(`${dir}/flipped.tflite`, flipped);
   copyFileSync(cat, `${dir}/cat-as-model.tflite`);
   writeFileSync(`${dir}/not-an-image.png`, 'this is text, not a PNG\n');
   // LOGISTIC (code 14) is a real TFLite operator that our runtime does not execute.
-  writeFileSync(
-    `${dir}/logistic.tflite`,
-    buildModel({
-      tensors: [
-        { name: 'in', type: 'uint8', shape: [1, 4], scale: [0.1], zeroPoint: [0] },
-        { name: 'out', type: 'uint8', shape: [1, 4], scale: [1 / 256], zeroPoint: [0] },
-      ],
-      operators: [{ code: 14, inputs: [0], outputs: [1] }],
-      inputs: [0],
-      outputs: [1],
-    }),
-  );
+  const logistic = tinyModel();
+  logistic.operator_codes = [{ deprecated_builtin_code: 14, builtin_code: 14 }];
+  writeFileSync(`${dir}/logistic.tflite`, encodeModel(logistic));
 });
 
 describe('classify and inspect with bad input', () => {
@@ -53,6 +47,7 @@ describe('classify and inspect with bad input', () => {
     ['an empty model', 'empty.tflite', /empty/],
     ['random bytes', 'random.tflite', /not a TFLite|identifier|TFL3/i],
     ['a truncated model', 'truncated.tflite', /truncat|out of range|beyond|outside/i],
+    ['a model with flipped bytes', 'flipped.tflite', /out of range|beyond|outside|points/i],
     ['an image given as a model', 'cat-as-model.tflite', /PNG/],
     ['a model with an unsupported operator', 'logistic.tflite', /LOGISTIC/],
   ];
@@ -61,11 +56,6 @@ describe('classify and inspect with bad input', () => {
     expectCleanFailure(r, `${dir}/${name}`, cause);
   });
 
-  it('a model with flipped bytes fails cleanly or still classifies', async () => {
-    const r = await runCli(['classify', '--model', `${dir}/flipped.tflite`, '--engine', 'js', '--json', cat]);
-    if (r.code === 0) expect(JSON.parse(r.stdout).top).toHaveLength(5);
-    else expectCleanFailure(r, `${dir}/flipped.tflite`, /./);
-  });
 
   it('inspect with a truncated model fails cleanly', async () => {
     expectCleanFailure(await runCli(['inspect', '--model', `${dir}/truncated.tflite`]), `${dir}/truncated.tflite`, /./);

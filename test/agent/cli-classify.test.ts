@@ -51,6 +51,8 @@ describe('edge-agent classify', () => {
     const labels = readFileSync(modelPath('imagenet_labels.txt'), 'utf8').split('\n').slice(1);
     await writeFile(`${dir}/labels.txt`, labels.map((l) => l.toUpperCase()).join('\n'));
     const r = await runCli(['classify', '--model', v2, '--json', '--engine', 'js', '--labels', `${dir}/labels.txt`, imagePath('cat.png')]);
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true });
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)[0].top[0]).toMatchObject({ index: 286, label: 'EGYPTIAN CAT' });
   });

@@ -9,7 +9,7 @@ import { MAX_LABEL_BYTES, MAX_LABELS } from '../../kernels/tflite/metadata.js';
 import type { Model } from '../../kernels/tflite/model-types.js';
 import { readModel } from '../../kernels/tflite/reader.js';
 import { Zip } from '../../kernels/tflite/zip.js';
-import { encodeMetadata, encodeModel, tinyModel } from './model-builder.js';
+import { encodeMetadata, encodeModel, tinyModel } from '../support/model-builder.js';
 
 const TENSOR_AXIS_LABELS = 2;
 const DESCRIPTIONS = 1;

@@ -1,5 +1,5 @@
 // The hand-written schema tables against facts from TensorFlow's published schema.fbs.
-// The field ids themselves are checked end to end: model-builder.ts writes them from the
+// The field ids themselves are checked end to end: test/support/model-builder.ts writes them from the
 // schema independently, and the shipped models decode to consistent values.
 
 import { describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@ import type { Model } from '../../kernels/tflite/model-types.js';
 import { readModel } from '../../kernels/tflite/reader.js';
 import {
   encodeModel, type ModelSpec, type OperatorSpec, type QuantizationSpec, TensorType, tinyModel,
-} from './model-builder.js';
+} from '../support/model-builder.js';
 
 const FILE = 'models/tiny.tflite';
 
