@@ -9,6 +9,7 @@ export class OutputStage {
   // `declare`: with ES2022 class-field semantics, plain declarations would first define
   // each field as undefined, and V8 would then type the fields loosely and re-check
   // them on every load in the hot loop.
+  declare private readonly mul: Float64Array;
   declare private readonly mulHi: Float64Array;
   declare private readonly mulLo: Float64Array;
   declare private readonly left: Int32Array;
@@ -18,10 +19,12 @@ export class OutputStage {
   declare private readonly zeroPoint: number;
   declare private readonly min: number;
   declare private readonly max: number;
+  declare private readonly uniform: boolean;
 
   /** `r` must already be validated (multiplier >= 0, shift in range). */
   constructor(r: Requantization) {
     const n = r.multiplier.length;
+    this.mul = new Float64Array(n);
     this.mulHi = new Float64Array(n);
     this.mulLo = new Float64Array(n);
     this.left = new Int32Array(n);
@@ -31,6 +34,7 @@ export class OutputStage {
     for (let c = 0; c < n; c++) {
       const m = r.multiplier[c];
       const s = r.shift[c];
+      this.mul[c] = m;
       this.mulHi[c] = m >> 16;
       this.mulLo[c] = m & 0xffff;
       this.left[c] = s > 0 ? s : 0;
@@ -38,6 +42,7 @@ export class OutputStage {
       this.mask[c] = rdbpMask(this.right[c]);
       this.half[c] = this.mask[c] >> 1;
     }
+    this.uniform = r.multiplier.every((m) => m === r.multiplier[0]) && r.shift.every((s) => s === r.shift[0]);
     this.zeroPoint = r.outputZeroPoint;
     this.min = r.min;
     this.max = r.max;
@@ -46,7 +51,7 @@ export class OutputStage {
   /** clamp(zo + MBQM(acc, multiplier[c], shift[c]), min, max) for an int32 acc. */
   apply(acc: number, c: number): number {
     return requantizeOne(
-      acc, this.mulHi[c], this.mulLo[c], this.left[c], this.right[c], this.mask[c], this.half[c],
+      acc, this.mul[c], this.mulHi[c], this.mulLo[c], this.left[c], this.right[c], this.mask[c], this.half[c],
       this.zeroPoint, this.min, this.max,
     );
   }
@@ -54,21 +59,29 @@ export class OutputStage {
   /** out[outStart + c] = apply(acc[accStart + c], c) for the n channels of one pixel or row. */
   row(acc: Int32Array, accStart: number, out: Uint8Array, outStart: number, n: number): void {
     // Fields hoisted into locals: V8 reloads `this.x` in the loop otherwise.
-    const { mulHi, mulLo, left, right, mask, half, zeroPoint, min, max } = this;
+    const { mul, mulHi, mulLo, left, right, mask, half, zeroPoint, min, max } = this;
+    if (this.uniform) {
+      // Per-tensor quantization: the constants stay in registers.
+      const m = mul[0], mh = mulHi[0], ml = mulLo[0], l = left[0], r = right[0], k = mask[0], h = half[0];
+      for (let c = 0; c < n; c++) {
+        out[outStart + c] = requantizeOne(acc[accStart + c], m, mh, ml, l, r, k, h, zeroPoint, min, max);
+      }
+      return;
+    }
     for (let c = 0; c < n; c++) {
       out[outStart + c] = requantizeOne(
-        acc[accStart + c], mulHi[c], mulLo[c], left[c], right[c], mask[c], half[c], zeroPoint, min, max,
+        acc[accStart + c], mul[c], mulHi[c], mulLo[c], left[c], right[c], mask[c], half[c], zeroPoint, min, max,
       );
     }
   }
 }
 
 function requantizeOne(
-  acc: number, mulHi: number, mulLo: number, left: number, right: number, mask: number, half: number,
+  acc: number, mul: number, mulHi: number, mulLo: number, left: number, right: number, mask: number, half: number,
   zeroPoint: number, min: number, max: number,
 ): number {
   // multiplier >= 0 (validated) rules out SRDHM's one saturating case.
-  const y = highMul(acc << left, mulHi, mulLo);
+  const y = highMul(acc << left, mul, mulHi, mulLo);
   // RDBP and the clamp without branches: activations make the rounding and clamp
   // decisions random, and mispredicted branches cost more than the arithmetic here.
   let r = (y >> right) + ((half + (y >>> 31) - (y & mask)) >>> 31);

@@ -6,6 +6,8 @@ const TWO_POW_30 = 1073741824;
 const TWO_POW_31 = 2147483648;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
+/** highMul's exact single-product range is [-SMALL, SMALL). */
+const SMALL = 2097152;
 
 export interface QuantizedMultiplier {
   multiplier: number;
@@ -63,14 +65,17 @@ function frexp(real: number): { mantissa: number; exponent: number } {
  */
 export function srdhm(a: number, b: number): number {
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
-  return highMul(a, b >> 16, b & 0xffff);
+  return highMul(a, b, b >> 16, b & 0xffff);
 }
 
 /**
- * floor((a*b + 2^30) / 2^31) with b = bHi * 2^16 + bLo, bLo in [0, 2^16). Every
- * intermediate stays below 2^53 so float64 holds it exactly.
+ * floor((a*b + 2^30) / 2^31) for int32 a, b, with b also given as bHi * 2^16 + bLo,
+ * bLo in [0, 2^16). For -2^21 <= a < 2^21, the common case, |a*b| + 2^30 < 2^53 is exact in
+ * float64 and one floor does; otherwise the product is split into partial products
+ * that each stay below 2^53.
  */
-export function highMul(a: number, bHi: number, bLo: number): number {
+export function highMul(a: number, b: number, bHi: number, bLo: number): number {
+  if (((a + SMALL) >>> 22) === 0) return Math.floor((a * b + TWO_POW_30) / TWO_POW_31);
   const ph = a * bHi; // |ph| <= 2^46
   const pl = a * bLo; // |pl| < 2^47
   const q = Math.floor(ph / 32768);

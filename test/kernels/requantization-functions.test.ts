@@ -12,6 +12,18 @@ const MIN = -(2 ** 31);
 const MAX = 2 ** 31 - 1;
 const edges = [MIN, MIN + 1, -(2 ** 30) - 1, -(2 ** 30), -65537, -65536, -3, -2, -1, 0, 1, 2, 3, 65535, 65536, 2 ** 30, 2 ** 30 + 1, MAX - 1, MAX];
 
+/** x^-1 mod m for odd x and m a power of two. */
+function modInverse(x: bigint, m: bigint): bigint {
+  let [r0, r1] = [((x % m) + m) % m, m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
 function randomInt32(rng: Rng): number {
   // Mix magnitudes: uniform int32 values are almost all huge.
   return (rng.u32() >> rng.int(0, 31)) | 0;
@@ -25,6 +37,22 @@ describe('srdhm', () => {
   it('ties round toward +infinity on both signs (gemmlowp\'s nudge then truncation)', () => {
     // a * 2^30 / 2^31 = a / 2
     expect([1, 3, 5, -1, -3, -5].map((a) => srdhm(a, 2 ** 30))).toEqual([1, 2, 3, 0, -1, -2]);
+  });
+
+  it('is exact when the product sits one off a rounding boundary, at every magnitude', () => {
+    // a * b + 2^30 = k * 2^31 + r with r in {-1, 0, 1}: b = (r - 2^30) / a mod 2^31 for odd a.
+    // Magnitudes of a on both sides of 2^21 cover the single-product and the split path.
+    const rng = new Rng(caseSeed('srdhm boundaries'));
+    const m31 = 2n ** 31n;
+    for (let bits = 10; bits <= 31; bits++) {
+      for (let i = 0; i < 40; i++) {
+        const magnitude = Math.min(2 ** (bits - 1) + rng.int(0, 2 ** (bits - 1)), MAX) | 1;
+        const a = i % 2 === 0 ? magnitude : -magnitude;
+        const r = BigInt(rng.int(-1, 1));
+        const b = Number((((r - 2n ** 30n) * modInverse(BigInt(a), m31)) % m31 + m31) % m31);
+        if (srdhm(a, b) !== plain.srdhm(a, b)) expect.fail(`srdhm(${a}, ${b}) = ${srdhm(a, b)}, BigInt gives ${plain.srdhm(a, b)}`);
+      }
+    }
   });
 
   it('matches BigInt on every pair of edge values and on random values', () => {
