@@ -45,7 +45,8 @@ enum {
   EDGE_RQ_NRSHIFT = 3, /* -RSHIFT: NEON's rounding shift takes negative counts */
   EDGE_RQ_RMASK = 4,   /* 2^RSHIFT - 1 */
   EDGE_RQ_RHALF = 5,   /* RMASK >> 1 */
-  EDGE_RQ_FIELDS = 6,
+  EDGE_RQ_MULT_ODD = 6, /* MULT of lane 2i + 1 in lanes 2i and 2i + 1: 32x32->64 multiplies read even lanes */
+  EDGE_RQ_FIELDS = 7,
 };
 
 /* Writes the constants of channels [c0, c0 + n) into a tile of `tile` channels; lanes past n stay 0. */

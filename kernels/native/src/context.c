@@ -44,6 +44,9 @@ void edge_pack_requant(int32_t *dst, size_t tile, const int32_t *multiplier, con
     dst[EDGE_RQ_RMASK * tile + i] = mask;
     dst[EDGE_RQ_RHALF * tile + i] = mask >> 1;
   }
+  for (size_t i = 1; i < n; i += 2) {
+    dst[EDGE_RQ_MULT_ODD * tile + i - 1] = dst[EDGE_RQ_MULT_ODD * tile + i] = multiplier[c0 + i];
+  }
 }
 
 void edge_rq16_init(struct edge_rq16 *rq, int32_t multiplier, int32_t shift) {

@@ -1,9 +1,11 @@
 /*
  * Depthwise convolution. Multiplier 1 runs the path's micro-kernel (the 9-tap one for
- * 3x3, else the any-tap one) over one output row at a time, through an indirection
- * buffer of tap pointers in which taps outside the input point at a row of zx: with
- * bias' = bias - zx * sum(w - zw) such taps then contribute exactly nothing. Other
- * multipliers run a portable loop over the same packing with one channel per tile.
+ * 3x3, else the any-tap one) over one output row at a time. Pixels whose window lies
+ * inside the input get the tap pointers of the first one and a fixed step; pixels at
+ * the borders get an indirection buffer of tap pointers in which taps outside the
+ * input point at a row of zx: with bias' = bias - zx * sum(w - zw) such taps then
+ * contribute exactly nothing. Other multipliers run a portable loop over the same
+ * packing with one channel per tile.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,27 +30,58 @@ struct dw_call {
   const uint8_t **indirection; /* per thread: output_w * taps pointers */
 };
 
+/* Tap pointers of output pixels [ox0, ox1) of row oy, taps outside the input at op->zero. */
+static void indirection(const struct dw_op *op, const uint8_t *input, size_t oy, size_t ox0, size_t ox1,
+                        const uint8_t **p) {
+  const struct edge_conv_desc *d = &op->geo;
+  for (size_t ox = ox0; ox < ox1; ox++) {
+    for (size_t ky = 0; ky < d->kernel_h; ky++) {
+      /* Unsigned wrap-around puts taps above or left of the input out of range too. */
+      const size_t iy = oy * d->stride_h + ky - d->pad_top;
+      for (size_t kx = 0; kx < d->kernel_w; kx++) {
+        const size_t ix = ox * d->stride_w + kx - d->pad_left;
+        *p++ = iy < d->input_h && ix < d->input_w ? input + (iy * d->input_w + ix) * d->input_c : op->zero;
+      }
+    }
+  }
+}
+
 static void dw_row(void *arg, size_t thread, size_t oy) {
   const struct dw_call *call = arg;
   const struct dw_op *op = call->op;
   const struct edge_conv_desc *d = &op->geo;
-  const size_t C = d->input_c, taps = op->taps;
+  const size_t C = d->input_c, OC = d->output_c, taps = op->taps;
   const uint8_t **ind = call->indirection + thread * d->output_w * taps;
-  for (size_t ox = 0; ox < d->output_w; ox++) {
-    const uint8_t **p = ind + ox * taps;
-    for (size_t ky = 0; ky < d->kernel_h; ky++) {
-      const size_t iy = oy * d->stride_h + ky - d->pad_top;
-      for (size_t kx = 0; kx < d->kernel_w; kx++) {
-        const size_t ix = ox * d->stride_w + kx - d->pad_left;
-        *p++ = iy < d->input_h && ix < d->input_w ? call->input + (iy * d->input_w + ix) * C : op->zero;
-      }
-    }
-  }
-  uint8_t *out = call->output + oy * d->output_w * d->output_c;
+  uint8_t *out = call->output + oy * d->output_w * OC;
   if (op->uk != NULL) {
-    op->uk->fn(C, d->output_w, ind, taps, op->packed, out, &op->out);
+    const edge_dw_fn fn = op->uk->fn;
+    const size_t iy0 = oy * d->stride_h - d->pad_top;
+    size_t lo = d->output_w, hi = d->output_w;
+    if (iy0 < d->input_h && iy0 + d->kernel_h <= d->input_h) {
+      lo = EDGE_MIN(edge_div_up(d->pad_left, d->stride_w), d->output_w);
+      hi = d->input_w + d->pad_left < d->kernel_w ? lo : (d->input_w + d->pad_left - d->kernel_w) / d->stride_w + 1;
+      hi = EDGE_MAX(lo, EDGE_MIN(hi, d->output_w));
+    }
+    if (hi > lo) {
+      const uint8_t **base = ind;
+      for (size_t ky = 0; ky < d->kernel_h; ky++) {
+        for (size_t kx = 0; kx < d->kernel_w; kx++) {
+          *base++ = call->input + ((iy0 + ky) * d->input_w + lo * d->stride_w - d->pad_left + kx) * C;
+        }
+      }
+      fn(C, hi - lo, ind, d->stride_w * C, taps, op->packed, out + lo * OC, &op->out);
+    }
+    if (lo > 0) {
+      indirection(op, call->input, oy, 0, lo, ind);
+      fn(C, lo, ind, 0, taps, op->packed, out, &op->out);
+    }
+    if (hi < d->output_w) {
+      indirection(op, call->input, oy, hi, d->output_w, ind);
+      fn(C, d->output_w - hi, ind, 0, taps, op->packed, out + hi * OC, &op->out);
+    }
     return;
   }
+  indirection(op, call->input, oy, 0, d->output_w, ind);
   const size_t m = d->depth_multiplier;
   for (size_t ox = 0; ox < d->output_w; ox++) {
     const uint8_t *const *in = ind + ox * taps;

@@ -12,17 +12,20 @@
 
 struct gemm_core {
   const struct edge_gemm_ukernel *uk;
+  const struct edge_gemm_ukernel *tail; /* same packing as uk, for partial row tiles */
   size_t k, n, kc, blocks, block_bytes;
   bool rowsum;
   struct edge_output_params out;
   uint8_t *packed;
 };
 
-static enum edge_status core_pack(struct gemm_core *g, const struct edge_gemm_ukernel *uk, size_t k, size_t n,
+static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *path, size_t k, size_t n,
                                   int32_t zx, const int32_t *zw, const int32_t *bias,
                                   const struct edge_requant_desc *rq, const uint8_t *weights) {
+  const struct edge_gemm_ukernel *uk = path->gemm;
   const size_t nr = uk->nr, kr = uk->kr;
   g->uk = uk;
+  g->tail = path->gemm_tail;
   g->k = k;
   g->n = n;
   g->kc = edge_round_up(k, kr);
@@ -94,61 +97,120 @@ static bool gemm_desc_valid(size_t k, size_t n, int32_t zx, const int32_t *zw, c
   return edge_requant_valid(rq, n);
 }
 
-/* One GEMM over `rows` rows of prepared A. */
+struct conv_op;
+static void im2col_rows(const struct conv_op *op, const uint8_t *input, size_t r0, size_t rows, uint8_t *a);
+
+/*
+ * One GEMM over `rows` rows. A tile of rows is read from the input as it is when the
+ * micro-kernel can (gemm and 1x1 convolution with k a multiple of kr, uint8), else built
+ * in the thread's scratch (im2col, zero padding up to kc, widening to int16); its row
+ * sums, when the packing needs them, go to scratch as well. Both stay in L1.
+ */
 struct gemm_call {
   const struct gemm_core *g;
+  const struct conv_op *conv; /* im2col source, or NULL */
   size_t rows;
-  const uint8_t *a;
-  size_t a_stride;
-  const int32_t *rowsum;
+  const uint8_t *input;
+  bool copy;
+  uint8_t *scratch;
+  size_t scratch_stride;
   uint8_t *c;
   size_t chunks, blocks_per_chunk;
 };
 
+static size_t a_row_bytes(const struct gemm_core *g) { return g->kc * (g->uk->a_i16 ? 2 : 1); }
+
+static size_t tile_scratch_bytes(const struct gemm_core *g, bool copy) {
+  return edge_round_up((copy ? g->uk->mr * a_row_bytes(g) : 0) + g->uk->mr * sizeof(int32_t), 64);
+}
+
+/* Rows of A as the micro-kernel reads them: kc elements, zero past k. */
+static void prepare_rows(const struct gemm_core *g, const uint8_t *src, size_t src_stride, size_t rows, void *dst) {
+  for (size_t r = 0; r < rows; r++, src += src_stride) {
+    if (g->uk->a_i16) {
+      int16_t *d = (int16_t *)dst + r * g->kc;
+      for (size_t i = 0; i < g->k; i++) d[i] = src[i];
+      for (size_t i = g->k; i < g->kc; i++) d[i] = 0;
+    } else {
+      uint8_t *d = (uint8_t *)dst + r * g->kc;
+      memcpy(d, src, g->k);
+      memset(d + g->k, 0, g->kc - g->k);
+    }
+  }
+}
+
+static void row_sums(const struct gemm_core *g, size_t rows, const uint8_t *a, size_t a_stride, int32_t *out) {
+  if (g->uk->rowsum != NULL) {
+    g->uk->rowsum(rows, g->k, a, a_stride, out);
+    return;
+  }
+  for (size_t r = 0; r < rows; r++) {
+    uint32_t s = 0;
+    for (size_t i = 0; i < g->k; i++) s += a[r * a_stride + i];
+    out[r] = (int32_t)s;
+  }
+}
+
 static void gemm_task(void *arg, size_t thread, size_t task) {
-  (void)thread;
   const struct gemm_call *call = arg;
   const struct gemm_core *g = call->g;
-  const size_t mr = g->uk->mr, nr = g->uk->nr;
+  const struct edge_gemm_ukernel *uk = g->uk;
+  const size_t mr = uk->mr, nr = uk->nr;
   const size_t m0 = task / call->chunks * mr;
   const size_t b0 = task % call->chunks * call->blocks_per_chunk;
   const size_t b1 = EDGE_MIN(g->blocks, b0 + call->blocks_per_chunk);
   const size_t rows = EDGE_MIN(mr, call->rows - m0);
+  uint8_t *scratch = call->scratch + thread * call->scratch_stride;
+
+  const uint8_t *a;
+  size_t a_stride;
+  if (!call->copy) {
+    a = call->input + m0 * g->k;
+    a_stride = g->k;
+  } else {
+    a = scratch;
+    a_stride = a_row_bytes(g);
+    if (call->conv != NULL) im2col_rows(call->conv, call->input, m0, rows, scratch);
+    else prepare_rows(g, call->input + m0 * g->k, g->k, rows, scratch);
+  }
+  int32_t *rowsum = NULL;
+  if (g->rowsum) {
+    rowsum = (int32_t *)(scratch + (call->copy ? mr * a_row_bytes(g) : 0));
+    row_sums(g, rows, a, a_stride, rowsum);
+  }
+  /* A partial tile of at most half the rows is cheaper row by row in the tail kernel. */
+  const struct edge_gemm_ukernel *tail = g->tail;
+  const bool use_tail = rows < mr && tail != uk && rows <= mr / 2;
   for (size_t b = b0; b < b1; b++) {
-    g->uk->fn(rows, EDGE_MIN(nr, g->n - b * nr), g->kc, call->a + m0 * call->a_stride, call->a_stride,
-              call->rowsum != NULL ? call->rowsum + m0 : NULL, g->packed + b * g->block_bytes,
-              call->c + m0 * g->n + b * nr, g->n, &g->out);
+    const size_t nc = EDGE_MIN(nr, g->n - b * nr);
+    const uint8_t *w = g->packed + b * g->block_bytes;
+    uint8_t *c = call->c + m0 * g->n + b * nr;
+    if (!use_tail) {
+      uk->fn(rows, nc, g->kc, a, a_stride, rowsum, w, c, g->n, &g->out);
+      continue;
+    }
+    for (size_t r = 0; r < rows; r += tail->mr) {
+      tail->fn(EDGE_MIN(tail->mr, rows - r), nc, g->kc, a + r * a_stride, a_stride,
+               rowsum != NULL ? rowsum + r : NULL, w, c + r * g->n, g->n, &g->out);
+    }
   }
 }
 
-static void gemm_compute(struct edge_context *ctx, const struct gemm_core *g, size_t rows, const uint8_t *a,
-                         size_t a_stride, const int32_t *rowsum, uint8_t *c) {
+static enum edge_status gemm_compute(struct edge_context *ctx, const struct gemm_core *g,
+                                     const struct conv_op *conv, size_t rows, const uint8_t *input, bool copy,
+                                     uint8_t *c) {
   const size_t tiles = edge_div_up(rows, g->uk->mr);
   const size_t threads = edge_context_threads(ctx);
+  const size_t stride = tile_scratch_bytes(g, copy);
+  uint8_t *scratch = edge_workspace(ctx, threads * stride);
+  if (scratch == NULL) return EDGE_ERR_NOMEM;
   /* Few row tiles (fully connected, the last layers): split the columns as well. */
   size_t chunks = 1;
   if (threads > 1 && tiles < 4 * threads) chunks = EDGE_MIN(g->blocks, edge_div_up(4 * threads, tiles));
-  struct gemm_call call = {g, rows, a, a_stride, rowsum, c, chunks, edge_div_up(g->blocks, chunks)};
+  struct gemm_call call = {g, conv, rows, input, copy, scratch, stride, c, chunks, edge_div_up(g->blocks, chunks)};
   call.chunks = edge_div_up(g->blocks, call.blocks_per_chunk);
   edge_pool_run(ctx->pool, gemm_task, &call, tiles * call.chunks);
-}
-
-/* Rows of A as the micro-kernel reads them: kc elements, zero past k. */
-static void prepare_row(const struct gemm_core *g, const uint8_t *src, void *dst) {
-  if (g->uk->a_i16) {
-    int16_t *d = dst;
-    for (size_t i = 0; i < g->k; i++) d[i] = src[i];
-    for (size_t i = g->k; i < g->kc; i++) d[i] = 0;
-  } else {
-    memcpy(dst, src, g->k);
-    memset((uint8_t *)dst + g->k, 0, g->kc - g->k);
-  }
-}
-
-static int32_t row_sum(const uint8_t *row, size_t n) {
-  uint32_t s = 0;
-  for (size_t i = 0; i < n; i++) s += row[i];
-  return (int32_t)s;
+  return EDGE_OK;
 }
 
 /* ---- GEMM operator ---- */
@@ -159,49 +221,12 @@ struct gemm_op {
   size_t rows;
 };
 
-#define PREPARE_ROWS 64
-
-struct prepare_call {
-  const struct gemm_core *g;
-  size_t rows;
-  const uint8_t *input;
-  size_t input_stride;
-  uint8_t *a; /* NULL: A is the input */
-  size_t a_stride;
-  int32_t *rowsum;
-};
-
-static void prepare_task(void *arg, size_t thread, size_t task) {
-  (void)thread;
-  const struct prepare_call *p = arg;
-  const size_t r1 = EDGE_MIN(p->rows, (task + 1) * PREPARE_ROWS);
-  for (size_t r = task * PREPARE_ROWS; r < r1; r++) {
-    const uint8_t *src = p->input + r * p->input_stride;
-    if (p->a != NULL) prepare_row(p->g, src, p->a + r * p->a_stride);
-    if (p->rowsum != NULL) p->rowsum[r] = row_sum(src, p->g->k);
-  }
-}
-
 static enum edge_status gemm_run(struct edge_context *ctx, const struct edge_op *base, const void *input,
                                  const void *input2, void *output) {
   (void)input2;
   const struct gemm_op *op = (const struct gemm_op *)base;
   const struct gemm_core *g = &op->core;
-  const bool copy = g->uk->a_i16 || g->kc != g->k;
-  const size_t a_stride = g->kc * (g->uk->a_i16 ? 2 : 1);
-  const size_t a_bytes = copy ? edge_round_up(op->rows * a_stride, 64) : 0;
-  const size_t sum_bytes = g->rowsum ? op->rows * sizeof(int32_t) : 0;
-  uint8_t *ws = NULL;
-  if (a_bytes + sum_bytes != 0) {
-    ws = edge_workspace(ctx, a_bytes + sum_bytes);
-    if (ws == NULL) return EDGE_ERR_NOMEM;
-    struct prepare_call p = {g, op->rows, input, g->k, copy ? ws : NULL, a_stride,
-                             g->rowsum ? (int32_t *)(ws + a_bytes) : NULL};
-    edge_pool_run(ctx->pool, prepare_task, &p, edge_div_up(op->rows, PREPARE_ROWS));
-  }
-  gemm_compute(ctx, g, op->rows, copy ? ws : input, copy ? a_stride : g->k,
-               g->rowsum ? (const int32_t *)(ws + a_bytes) : NULL, output);
-  return EDGE_OK;
+  return gemm_compute(ctx, g, NULL, op->rows, input, g->uk->a_i16 || g->kc != g->k, output);
 }
 
 static void gemm_destroy(struct edge_op *base) {
@@ -218,7 +243,7 @@ enum edge_status edge_gemm_create(struct edge_context *ctx, const struct edge_ge
   }
   struct gemm_op *op = calloc(1, sizeof(*op));
   if (op == NULL) return EDGE_ERR_NOMEM;
-  enum edge_status s = core_pack(&op->core, ctx->path->gemm, d->k, d->n, d->input_zero_point, d->weight_zero_point,
+  enum edge_status s = core_pack(&op->core, ctx->path, d->k, d->n, d->input_zero_point, d->weight_zero_point,
                                  d->bias, &d->requant, weights);
   if (s != EDGE_OK) {
     free(op);
@@ -239,52 +264,39 @@ struct conv_op {
   bool direct;               /* 1x1, stride 1, no padding: the input is A */
 };
 
-struct im2col_call {
-  const struct conv_op *op;
-  const uint8_t *input;
-  uint8_t *a;
-  size_t a_stride;
-  int32_t *rowsum;
-};
-
-static void im2col_task(void *arg, size_t thread, size_t task) {
-  (void)thread;
-  const struct im2col_call *p = arg;
-  const struct edge_conv_desc *d = &p->op->geo;
-  const struct gemm_core *g = &p->op->core;
-  const size_t rows = d->output_h * d->output_w, C = d->input_c;
+/* Rows r0 .. r0 + rows of the im2col matrix: taps outside the input hold zx, columns past k hold 0. */
+static void im2col_rows(const struct conv_op *op, const uint8_t *input, size_t r0, size_t rows, uint8_t *a) {
+  const struct edge_conv_desc *d = &op->geo;
+  const struct gemm_core *g = &op->core;
+  const size_t C = d->input_c, span = d->kernel_w * C;
   const uint8_t zx = (uint8_t)d->input_zero_point;
-  const size_t r1 = EDGE_MIN(rows, (task + 1) * PREPARE_ROWS);
-  for (size_t r = task * PREPARE_ROWS; r < r1; r++) {
+  for (size_t r = r0; r < r0 + rows; r++) {
     const size_t oy = r / d->output_w, ox = r % d->output_w;
-    uint8_t *row = p->a + r * p->a_stride;
-    size_t at = 0;
-    uint32_t sum = 0;
+    /* Unsigned wrap-around puts taps above or left of the input out of range too. */
+    const size_t ix0 = ox * d->stride_w - d->pad_left;
+    const bool columns_inside = ix0 < d->input_w && ix0 + d->kernel_w <= d->input_w;
+    uint8_t *row = g->uk->a_i16 ? a + (r - r0) * g->kc * 2 : a + (r - r0) * g->kc;
+    uint8_t *bytes = g->uk->a_i16 ? row + g->kc : row; /* int16 rows: build bytes, then widen in place */
     for (size_t ky = 0; ky < d->kernel_h; ky++) {
-      /* Unsigned wrap-around puts taps above or left of the input out of range too. */
       const size_t iy = oy * d->stride_h + ky - d->pad_top;
-      for (size_t kx = 0; kx < d->kernel_w; kx++, at += C) {
-        const size_t ix = ox * d->stride_w + kx - d->pad_left;
-        const bool inside = iy < d->input_h && ix < d->input_w;
-        const uint8_t *src = inside ? p->input + (iy * d->input_w + ix) * C : NULL;
-        if (g->uk->a_i16) {
-          int16_t *dst = (int16_t *)row + at;
-          for (size_t c = 0; c < C; c++) dst[c] = inside ? src[c] : zx;
-        } else if (inside) {
-          memcpy(row + at, src, C);
-        } else {
-          memset(row + at, zx, C);
+      uint8_t *dst = bytes + ky * span;
+      if (iy >= d->input_h) {
+        memset(dst, zx, span);
+      } else if (columns_inside) {
+        /* The taps of one kernel row are adjacent pixels: one copy. */
+        memcpy(dst, input + (iy * d->input_w + ix0) * C, span);
+      } else {
+        for (size_t kx = 0; kx < d->kernel_w; kx++) {
+          const size_t ix = ix0 + kx;
+          if (ix < d->input_w) memcpy(dst + kx * C, input + (iy * d->input_w + ix) * C, C);
+          else memset(dst + kx * C, zx, C);
         }
       }
     }
+    memset(bytes + g->k, 0, g->kc - g->k);
     if (g->uk->a_i16) {
-      for (size_t i = g->k; i < g->kc; i++) ((int16_t *)row)[i] = 0;
-    } else {
-      memset(row + g->k, 0, g->kc - g->k);
-      if (p->rowsum != NULL) {
-        for (size_t i = 0; i < g->k; i++) sum += row[i];
-        p->rowsum[r] = (int32_t)sum;
-      }
+      int16_t *wide = (int16_t *)row;
+      for (size_t i = 0; i < g->kc; i++) wide[i] = bytes[i];
     }
   }
 }
@@ -295,26 +307,8 @@ static enum edge_status conv_run(struct edge_context *ctx, const struct edge_op 
   const struct conv_op *op = (const struct conv_op *)base;
   const struct gemm_core *g = &op->core;
   const size_t rows = op->geo.output_h * op->geo.output_w;
-  if (op->direct && !g->uk->a_i16 && g->kc == g->k) {
-    int32_t *rowsum = NULL;
-    if (g->rowsum) {
-      rowsum = edge_workspace(ctx, rows * sizeof(int32_t));
-      if (rowsum == NULL) return EDGE_ERR_NOMEM;
-      struct prepare_call p = {g, rows, input, g->k, NULL, 0, rowsum};
-      edge_pool_run(ctx->pool, prepare_task, &p, edge_div_up(rows, PREPARE_ROWS));
-    }
-    gemm_compute(ctx, g, rows, input, g->k, rowsum, output);
-    return EDGE_OK;
-  }
-  const size_t a_stride = g->kc * (g->uk->a_i16 ? 2 : 1);
-  const size_t a_bytes = edge_round_up(rows * a_stride, 64);
-  uint8_t *ws = edge_workspace(ctx, a_bytes + (g->rowsum ? rows * sizeof(int32_t) : 0));
-  if (ws == NULL) return EDGE_ERR_NOMEM;
-  int32_t *rowsum = g->rowsum ? (int32_t *)(ws + a_bytes) : NULL;
-  struct im2col_call p = {op, input, ws, a_stride, rowsum};
-  edge_pool_run(ctx->pool, im2col_task, &p, edge_div_up(rows, PREPARE_ROWS));
-  gemm_compute(ctx, g, rows, ws, a_stride, rowsum, output);
-  return EDGE_OK;
+  if (op->direct) return gemm_compute(ctx, g, NULL, rows, input, g->uk->a_i16 || g->kc != g->k, output);
+  return gemm_compute(ctx, g, op, rows, input, true, output);
 }
 
 static void conv_destroy(struct edge_op *base) {
@@ -337,7 +331,7 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
   }
   struct conv_op *op = calloc(1, sizeof(*op));
   if (op == NULL) return EDGE_ERR_NOMEM;
-  enum edge_status s = core_pack(&op->core, ctx->path->gemm, k, d->output_c, d->input_zero_point,
+  enum edge_status s = core_pack(&op->core, ctx->path, k, d->output_c, d->input_zero_point,
                                  d->weight_zero_point, d->bias, &d->requant, weights);
   if (s != EDGE_OK) {
     free(op);

@@ -14,7 +14,8 @@ enum { EDGE_DW_UKERNELS(EDGE_INDEX) dw_count };
 enum { EDGE_ADD_UKERNELS(EDGE_INDEX) add_count };
 enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 
-#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, weights, a_i16) {#fn, isa, fn, mr, nr, kr, weights, a_i16},
+#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, weights, a_i16, rowsum) \
+  {#fn, isa, fn, mr, nr, kr, weights, a_i16, rowsum},
 #define EDGE_DW_DESCRIPTOR(fn, isa, ct, taps, weights) {#fn, isa, fn, ct, taps, weights},
 #define EDGE_SIMPLE_DESCRIPTOR(fn, isa) {#fn, isa, fn},
 
@@ -25,9 +26,11 @@ const size_t edge_dw_ukernel_count = dw_count;
 static const struct edge_add_ukernel add_ukernels[] = {EDGE_ADD_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 static const struct edge_mean_ukernel mean_ukernels[] = {EDGE_MEAN_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 
-#define EDGE_PATH_ENTRY(name, isa, gemm, dw9, dwany, add, mean)                                              \
-  {name,                      isa,                          &edge_gemm_ukernels[idx_##gemm],             \
-   &edge_dw_ukernels[idx_##dw9], &edge_dw_ukernels[idx_##dwany], &add_ukernels[idx_##add], &mean_ukernels[idx_##mean]},
+#define EDGE_PATH_ENTRY(name, isa, gemm, gemm_tail, dw9, dwany, add, mean)                             \
+  {name,                                 isa,                                                         \
+   &edge_gemm_ukernels[idx_##gemm],      &edge_gemm_ukernels[idx_##gemm_tail],                        \
+   &edge_dw_ukernels[idx_##dw9],         &edge_dw_ukernels[idx_##dwany],                              \
+   &add_ukernels[idx_##add],             &mean_ukernels[idx_##mean]},
 const struct edge_path edge_paths[] = {EDGE_PATHS(EDGE_PATH_ENTRY)};
 const size_t edge_path_count = sizeof(edge_paths) / sizeof(edge_paths[0]);
 

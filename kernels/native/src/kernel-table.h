@@ -10,25 +10,28 @@
 
 #include "ukernels.h"
 
-/* GEMM: X(fn, isa, mr, nr, kr, weights, a_i16) */
+/* GEMM: X(fn, isa, mr, nr, kr, weights, a_i16, rowsum) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
 /* Add, mean: X(fn, isa) */
-/* Paths: X(name, isa, gemm, dw9, dwany, add, mean) */
+/* Paths: X(name, isa, gemm, gemm_tail, dw9, dwany, add, mean); gemm_tail packs like gemm
+   and takes the rows a partial tile leaves (the same kernel when there is none). */
 
-#define EDGE_GEMM_COMMON(X) X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, EDGE_W_I16, false)
+#define EDGE_GEMM_COMMON(X) X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, EDGE_W_I16, false, NULL)
 #define EDGE_DW_COMMON(X)                                             \
   X(qu8_dwconv_9p1c__scalar, EDGE_ISA_SCALAR, 1, 9, EDGE_DW_I16)      \
   X(qu8_dwconv_up1c__scalar, EDGE_ISA_SCALAR, 1, 0, EDGE_DW_I16)
 #define EDGE_ADD_COMMON(X) X(qu8_add__scalar, EDGE_ISA_SCALAR)
 #define EDGE_MEAN_COMMON(X) X(qu8_mean__scalar, EDGE_ISA_SCALAR)
 #define EDGE_PATHS_COMMON(X)                                                                                 \
-  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, \
+  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_dwconv_9p1c__scalar,      \
+    qu8_dwconv_up1c__scalar, \
     qu8_add__scalar, qu8_mean__scalar)
 
 #if EDGE_ARCH_X86_64
 #define EDGE_GEMM_ARCH(X)                                                               \
-  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, EDGE_W_I16, true)                  \
-  X(qu8_gemm_12x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 12, 32, 4, EDGE_W_S8, false)
+  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, EDGE_W_I16, true, NULL)                            \
+  X(qu8_gemm_14x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 14, 32, 4, EDGE_W_S8, false, qu8_rowsum__avx512) \
+  X(qu8_gemm_1x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 1, 32, 4, EDGE_W_S8, false, qu8_rowsum__avx512)
 #define EDGE_DW_ARCH(X)                                                    \
   X(qu8_dwconv_9p16c__avx2, EDGE_ISA_AVX2, 16, 9, EDGE_DW_I32)             \
   X(qu8_dwconv_up16c__avx2, EDGE_ISA_AVX2, 16, 0, EDGE_DW_I32)             \
@@ -37,14 +40,14 @@
 #define EDGE_ADD_ARCH(X) X(qu8_add__avx2, EDGE_ISA_AVX2)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__avx2, EDGE_ISA_AVX2)
 #define EDGE_PATHS_ARCH(X)                                                                                            \
-  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2,     \
-    qu8_mean__avx2)                                                                                                    \
-  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_12x32c4__avx512vnni, qu8_dwconv_9p32c__avx512vnni,                  \
-    qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
+  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_dwconv_9p16c__avx2,                     \
+    qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                                                            \
+  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,                   \
+    qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 /* The NEON files use only intrinsics that exist on both armv7 and aarch64, so both build them. */
-#define EDGE_NEON_GEMM(X) X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, EDGE_W_I16, false)
+#define EDGE_NEON_GEMM(X) X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, EDGE_W_I16, false, NULL)
 #define EDGE_NEON_DW(X)                                           \
   X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16)      \
   X(qu8_dwconv_up8c__neon, EDGE_ISA_NEON, 8, 0, EDGE_DW_I16)
@@ -54,19 +57,19 @@
 #if EDGE_ARCH_AARCH64
 #define EDGE_GEMM_ARCH(X) \
   EDGE_NEON_GEMM(X)       \
-  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, EDGE_W_U8, false)
+  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, EDGE_W_U8, false, qu8_rowsum__neondot)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                          \
-  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon,  \
-    qu8_mean__neon)                                                                                                  \
-  X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon,           \
-    qu8_add__neon, qu8_mean__neon)
+  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon,                \
+    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                                                           \
+  X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_dwconv_9p8c__neon,       \
+    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
 #define EDGE_GEMM_ARCH(X) EDGE_NEON_GEMM(X)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                      \
-  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon,       \
-    qu8_add__neon, qu8_mean__neon)
+  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon,      \
+    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #endif
 
 #else
@@ -87,7 +90,7 @@
   void fn(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum, const void *w, \
           uint8_t *c, size_t c_stride, const struct edge_output_params *o);
 #define EDGE_DECLARE_DW(fn, ...)                                                                     \
-  void fn(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w, \
+  void fn(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w, \
           uint8_t *output, const struct edge_output_params *o);
 #define EDGE_DECLARE_ADD(fn, ...) \
   void fn(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out, const struct edge_add_params *p);
@@ -96,6 +99,11 @@
           const struct edge_mean_params *p);
 
 EDGE_GEMM_UKERNELS(EDGE_DECLARE_GEMM)
+#if EDGE_ARCH_X86_64
+void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
+#elif EDGE_ARCH_AARCH64
+void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
+#endif
 EDGE_DW_UKERNELS(EDGE_DECLARE_DW)
 EDGE_ADD_UKERNELS(EDGE_DECLARE_ADD)
 EDGE_MEAN_UKERNELS(EDGE_DECLARE_MEAN)
@@ -105,6 +113,7 @@ struct edge_path {
   const char *name;
   enum edge_isa isa;
   const struct edge_gemm_ukernel *gemm;
+  const struct edge_gemm_ukernel *gemm_tail;
   const struct edge_dw_ukernel *dw9;
   const struct edge_dw_ukernel *dwany;
   const struct edge_add_ukernel *add;

@@ -9,13 +9,14 @@
 #include "kernel-table.h"
 #include "requantize.h"
 
-static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
+static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps,
                               const void *w, uint8_t *output, const struct edge_output_params *o) {
   const size_t block = edge_dw_block_bytes(16, taps, EDGE_DW_I32);
   const __m256i zo = _mm256_set1_epi16((int16_t)o->zero_point);
   const __m128i vmin = _mm_set1_epi8((char)o->min), vmax = _mm_set1_epi8((char)o->max);
   for (size_t px = 0; px < width; px++) {
-    const uint8_t *const *in = input + px * taps;
+    const uint8_t *const *in = step != 0 ? input : input + px * taps;
+    const size_t shift = px * step;
     const uint8_t *blk = w;
     for (size_t c = 0; c < channels; c += 16) {
       const size_t n = EDGE_MIN(channels - c, 16);
@@ -27,10 +28,10 @@ static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *cons
       for (size_t t = 0; t < taps; t++) {
         __m128i x;
         if (n == 16) {
-          x = _mm_loadu_si128((const __m128i *)(in[t] + c));
+          x = _mm_loadu_si128((const __m128i *)(in[t] + shift + c));
         } else {
           uint8_t tmp[16] = {0};
-          memcpy(tmp, in[t] + c, n);
+          memcpy(tmp, in[t] + shift + c, n);
           x = _mm_loadu_si128((const __m128i *)tmp);
         }
         acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_cvtepu8_epi32(x),
@@ -52,13 +53,13 @@ static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *cons
   }
 }
 
-void qu8_dwconv_9p16c__avx2(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+void qu8_dwconv_9p16c__avx2(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w,
                             uint8_t *output, const struct edge_output_params *o) {
   (void)taps;
-  dwconv_16c(channels, width, input, 9, w, output, o);
+  dwconv_16c(channels, width, input, step, 9, w, output, o);
 }
 
-void qu8_dwconv_up16c__avx2(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+void qu8_dwconv_up16c__avx2(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w,
                             uint8_t *output, const struct edge_output_params *o) {
-  dwconv_16c(channels, width, input, taps, w, output, o);
+  dwconv_16c(channels, width, input, step, taps, w, output, o);
 }

@@ -1,53 +1,92 @@
 /*
- * Depthwise micro-kernels for AVX-512 VNNI: 32 channels per step. Inputs are
- * zero-extended to int32 lanes and VPDPWSSD multiplies them by int32 lanes holding
+ * Depthwise micro-kernels for AVX-512 VNNI: 32 channels, two pixels per step. Inputs
+ * are zero-extended to int32 lanes and VPDPWSSD multiplies them by int32 lanes holding
  * w - zw (high half 0): one exact product accumulated per lane per instruction.
- * Channel tails use masked loads and stores, which never touch bytes past the mask.
+ * Channel tiles are the outer loop so that a tile's 9 x 2 weight vectors stay in
+ * registers across the row; each pixel's taps go to two accumulators (taps 0-4 and
+ * 5-8), which halves the chain of dependent VPDPWSSD. Channel tails use masked loads
+ * and stores, which never touch bytes past the mask.
  */
 #include <immintrin.h>
 
 #include "kernel-table.h"
 #include "requantize.h"
 
-static inline void dwconv_32c(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
-                              const void *w, uint8_t *output, const struct edge_output_params *o) {
+struct pixel_acc {
+  __m512i lo_a, hi_a, lo_b, hi_b;
+};
+
+static inline __attribute__((always_inline)) void tap(struct pixel_acc *p, size_t t, __m256i x, __m512i wlo,
+                                                      __m512i whi) {
+  const __m512i xl = _mm512_cvtepu8_epi32(_mm256_castsi256_si128(x));
+  const __m512i xh = _mm512_cvtepu8_epi32(_mm256_extracti128_si256(x, 1));
+  if (t < 5) {
+    p->lo_a = _mm512_dpwssd_epi32(p->lo_a, xl, wlo);
+    p->hi_a = _mm512_dpwssd_epi32(p->hi_a, xh, whi);
+  } else {
+    p->lo_b = _mm512_dpwssd_epi32(p->lo_b, xl, wlo);
+    p->hi_b = _mm512_dpwssd_epi32(p->hi_b, xh, whi);
+  }
+}
+
+static inline __attribute__((always_inline)) void dwconv_32c(const size_t TAPS, size_t channels, size_t width,
+                                                             const uint8_t *const *input, size_t step, size_t taps,
+                                                             const void *w, uint8_t *output,
+                                                             const struct edge_output_params *o) {
+  if (TAPS != 0) taps = TAPS;
   const size_t block = edge_dw_block_bytes(32, taps, EDGE_DW_I32);
+  const size_t C = channels;
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
-  for (size_t px = 0; px < width; px++) {
-    const uint8_t *const *in = input + px * taps;
-    const uint8_t *blk = w;
-    for (size_t c = 0; c < channels; c += 32) {
-      const size_t n = EDGE_MIN(channels - c, 32);
-      const __mmask32 mask = n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
-      const int32_t *bias = (const int32_t *)blk;
-      const int32_t *rq = bias + 32;
-      const int32_t *wt = rq + EDGE_RQ_FIELDS * 32;
-      __m512i acc0 = _mm512_loadu_si512(bias);
-      __m512i acc1 = _mm512_loadu_si512(bias + 16);
-      for (size_t t = 0; t < taps; t++) {
-        const __m256i x = _mm256_maskz_loadu_epi8(mask, in[t] + c);
-        acc0 = _mm512_dpwssd_epi32(acc0, _mm512_cvtepu8_epi32(_mm256_castsi256_si128(x)),
-                                   _mm512_loadu_si512(wt + 32 * t));
-        acc1 = _mm512_dpwssd_epi32(acc1, _mm512_cvtepu8_epi32(_mm256_extracti128_si256(x, 1)),
-                                   _mm512_loadu_si512(wt + 32 * t + 16));
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t c = 0; c < C; c += 32) {
+    const uint8_t *blk = (const uint8_t *)w + c / 32 * block;
+    const size_t n = EDGE_MIN(C - c, 32);
+    const __mmask32 mask = n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
+    const int32_t *bias = (const int32_t *)blk;
+    const int32_t *rq = bias + 32;
+    const int32_t *wt = rq + EDGE_RQ_FIELDS * 32;
+    const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
+    __m512i wr[9][2];
+    if (TAPS == 9) {
+#pragma GCC unroll 9
+      for (size_t t = 0; t < 9; t++) {
+        wr[t][0] = _mm512_loadu_si512(wt + 32 * t);
+        wr[t][1] = _mm512_loadu_si512(wt + 32 * t + 16);
       }
-      const __m512i y0 = edge_mbqm_avx512(acc0, rq, 32, 0), y1 = edge_mbqm_avx512(acc1, rq, 32, 16);
-      const __m512i out = edge_output4_avx512(y0, y1, y0, y1, zo, vmin, vmax);
-      _mm256_mask_storeu_epi8(output, mask, _mm512_castsi512_si256(out));
-      output += n;
-      blk += block;
+    }
+    size_t px = 0;
+    for (; px < width; px += 2) {
+      /* An odd last pixel is computed twice and stored once. */
+      const size_t q = px + 1 < width ? px + 1 : px;
+      const uint8_t *const *in0 = step != 0 ? input : input + px * taps;
+      const uint8_t *const *in1 = step != 0 ? input : input + q * taps;
+      const size_t s0 = px * step + c, s1 = q * step + c;
+      struct pixel_acc p0 = {b0, b1, zero, zero}, p1 = {b0, b1, zero, zero};
+#pragma GCC unroll 9
+      for (size_t t = 0; t < taps; t++) {
+        const __m512i wlo = TAPS == 9 ? wr[t][0] : _mm512_loadu_si512(wt + 32 * t);
+        const __m512i whi = TAPS == 9 ? wr[t][1] : _mm512_loadu_si512(wt + 32 * t + 16);
+        tap(&p0, TAPS == 9 ? t : 0, _mm256_maskz_loadu_epi8(mask, in0[t] + s0), wlo, whi);
+        tap(&p1, TAPS == 9 ? t : 0, _mm256_maskz_loadu_epi8(mask, in1[t] + s1), wlo, whi);
+      }
+      const __m512i out = edge_output4_avx512(
+          edge_mbqm_avx512(_mm512_add_epi32(p0.lo_a, p0.lo_b), rq, 32, 0),
+          edge_mbqm_avx512(_mm512_add_epi32(p0.hi_a, p0.hi_b), rq, 32, 16),
+          edge_mbqm_avx512(_mm512_add_epi32(p1.lo_a, p1.lo_b), rq, 32, 0),
+          edge_mbqm_avx512(_mm512_add_epi32(p1.hi_a, p1.hi_b), rq, 32, 16), zo, vmin, vmax);
+      _mm256_mask_storeu_epi8(output + q * C + c, mask, _mm512_extracti64x4_epi64(out, 1));
+      _mm256_mask_storeu_epi8(output + px * C + c, mask, _mm512_castsi512_si256(out));
     }
   }
 }
 
-void qu8_dwconv_9p32c__avx512vnni(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
-                                  const void *w, uint8_t *output, const struct edge_output_params *o) {
-  (void)taps;
-  dwconv_32c(channels, width, input, 9, w, output, o);
+void qu8_dwconv_9p32c__avx512vnni(size_t channels, size_t width, const uint8_t *const *input, size_t step,
+                                  size_t taps, const void *w, uint8_t *output, const struct edge_output_params *o) {
+  dwconv_32c(9, channels, width, input, step, taps, w, output, o);
 }
 
-void qu8_dwconv_up32c__avx512vnni(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
-                                  const void *w, uint8_t *output, const struct edge_output_params *o) {
-  dwconv_32c(channels, width, input, taps, w, output, o);
+void qu8_dwconv_up32c__avx512vnni(size_t channels, size_t width, const uint8_t *const *input, size_t step,
+                                  size_t taps, const void *w, uint8_t *output, const struct edge_output_params *o) {
+  dwconv_32c(0, channels, width, input, step, taps, w, output, o);
 }

@@ -9,13 +9,14 @@
 #include "kernel-table.h"
 #include "requantize.h"
 
-static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const *input, size_t taps,
+static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps,
                              const void *w, uint8_t *output, const struct edge_output_params *o) {
   const size_t block = edge_dw_block_bytes(8, taps, EDGE_DW_I16);
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
   for (size_t px = 0; px < width; px++) {
-    const uint8_t *const *in = input + px * taps;
+    const uint8_t *const *in = step != 0 ? input : input + px * taps;
+    const size_t shift = px * step;
     const uint8_t *blk = w;
     for (size_t c = 0; c < channels; c += 8) {
       const size_t n = EDGE_MIN(channels - c, 8);
@@ -26,10 +27,10 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
       for (size_t t = 0; t < taps; t++) {
         uint8x8_t x8;
         if (n == 8) {
-          x8 = vld1_u8(in[t] + c);
+          x8 = vld1_u8(in[t] + shift + c);
         } else {
           uint8_t tmp[8] = {0};
-          memcpy(tmp, in[t] + c, n);
+          memcpy(tmp, in[t] + shift + c, n);
           x8 = vld1_u8(tmp);
         }
         int16x8_t x = vreinterpretq_s16_u16(vmovl_u8(x8));
@@ -51,13 +52,13 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
   }
 }
 
-void qu8_dwconv_9p8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+void qu8_dwconv_9p8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w,
                            uint8_t *output, const struct edge_output_params *o) {
   (void)taps;
-  dwconv_8c(channels, width, input, 9, w, output, o);
+  dwconv_8c(channels, width, input, step, 9, w, output, o);
 }
 
-void qu8_dwconv_up8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
+void qu8_dwconv_up8c__neon(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w,
                            uint8_t *output, const struct edge_output_params *o) {
-  dwconv_8c(channels, width, input, taps, w, output, o);
+  dwconv_8c(channels, width, input, step, taps, w, output, o);
 }

@@ -92,3 +92,17 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
     }
   }
 }
+
+/* Row sums for the kzp correction: UDOT against ones adds 4 bytes per lane. */
+void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out) {
+  const uint8x16_t ones = vdupq_n_u8(1);
+  for (size_t r = 0; r < rows; r++) {
+    const uint8_t *x = a + r * a_stride;
+    uint32x4_t s = vdupq_n_u32(0);
+    size_t i = 0;
+    for (; i + 16 <= k; i += 16) s = vdotq_u32(s, vld1q_u8(x + i), ones);
+    uint32_t total = vaddvq_u32(s);
+    for (; i < k; i++) total += x[i];
+    out[r] = (int32_t)total;
+  }
+}

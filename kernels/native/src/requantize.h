@@ -103,13 +103,22 @@ static inline __m128i edge_output_avx2(__m256i a, __m256i b, __m256i zo, __m128i
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #include <immintrin.h>
 
+/*
+ * Port budget on Intel (512-bit ops issue on p0 and p5 only; shifts and multiplies on p0):
+ * 5 p0 + 3 p5 + 7 either, the shuffles taking work off p0 where VPDPBUSD also runs.
+ */
 static inline __m512i edge_mbqm_avx512(__m512i x, const int32_t *rq, size_t tile, size_t c) {
   const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
   x = _mm512_sllv_epi32(x, _mm512_loadu_si512(rq + EDGE_RQ_LSHIFT * tile + c));
-  __m512i m = _mm512_loadu_si512(rq + EDGE_RQ_MULT * tile + c);
-  __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, m), nudge);
-  __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), nudge);
-  __m512i y = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_add_epi64(po, po));
+  __m512i pe = _mm512_mul_epi32(x, _mm512_loadu_si512(rq + EDGE_RQ_MULT * tile + c));
+  __m512i po = _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB),
+                                _mm512_loadu_si512(rq + EDGE_RQ_MULT_ODD * tile + c));
+  /* 2 * (p + 2^30) holds floor((p + 2^30) / 2^31) in its high dword. */
+  pe = _mm512_add_epi64(pe, nudge);
+  po = _mm512_add_epi64(po, nudge);
+  pe = _mm512_add_epi64(pe, pe);
+  po = _mm512_add_epi64(po, po);
+  __m512i y = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_DDBB);
   __m512i threshold = _mm512_sub_epi32(_mm512_loadu_si512(rq + EDGE_RQ_RHALF * tile + c), _mm512_srai_epi32(y, 31));
   __m512i rem = _mm512_and_si512(y, _mm512_loadu_si512(rq + EDGE_RQ_RMASK * tile + c));
   __m512i q = _mm512_srav_epi32(y, _mm512_loadu_si512(rq + EDGE_RQ_RSHIFT * tile + c));

@@ -40,6 +40,9 @@ static inline size_t edge_gemm_block_bytes(size_t nr, size_t kc, enum edge_gemm_
 typedef void (*edge_gemm_fn)(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
                              const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o);
 
+/* Row sums of `rows` rows of k bytes for the kzp correction. */
+typedef void (*edge_rowsum_fn)(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
+
 struct edge_gemm_ukernel {
   const char *name;
   enum edge_isa isa;
@@ -47,11 +50,14 @@ struct edge_gemm_ukernel {
   uint8_t mr, nr, kr;
   enum edge_gemm_weights weights;
   bool a_i16;
+  edge_rowsum_fn rowsum; /* NULL: portable loop (or never needed, for EDGE_W_I16) */
 };
 
 /*
- * Depthwise, multiplier 1: one output row of `width` pixels; input holds width * taps
- * pointers (the indirection buffer), each to `channels` bytes.
+ * Depthwise, multiplier 1: `width` output pixels of one row, each tap pointing at
+ * `channels` bytes. With step 0, input holds width * taps pointers (the indirection
+ * buffer); otherwise it holds the taps of the first pixel, and pixel p reads tap t at
+ * input[t] + p * step.
  *
  * Packed weights, per tile of ct channels:
  *   int32 bias'[ct]; int32 requant[6][ct]; weights[taps][ct] as int16 (w - zw) or int32 (w - zw)
@@ -65,8 +71,8 @@ static inline size_t edge_dw_block_bytes(size_t ct, size_t taps, enum edge_dw_we
   return edge_round_up((1 + EDGE_RQ_FIELDS) * ct * sizeof(int32_t) + taps * ct * (w == EDGE_DW_I16 ? 2 : 4), 4);
 }
 
-typedef void (*edge_dw_fn)(size_t channels, size_t width, const uint8_t *const *input, size_t taps, const void *w,
-                           uint8_t *output, const struct edge_output_params *o);
+typedef void (*edge_dw_fn)(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps,
+                           const void *w, uint8_t *output, const struct edge_output_params *o);
 
 struct edge_dw_ukernel {
   const char *name;

@@ -1,32 +1,33 @@
 /*
- * GEMM micro-kernel for AVX-512 VNNI: 12 rows x 32 columns, 24 zmm accumulators.
- * Per 4 k: two 64-byte weight loads and 12 dword broadcasts of A feed 24 VPDPBUSD
- * (uint8 activations x int8 weights, 64 MACs each, no intermediate saturation).
- * Weights are w - zw when every one fits int8, else w - 128 with (128 - zw) * rowsum(x)
- * added once per tile (kzp); both are exact.
+ * The AVX-512 VNNI GEMM micro-kernel body, instantiated per row count by the
+ * qu8-gemm-*x32c4-avx512vnni.c files. Per 4 k: two 64-byte weight loads and MR dword
+ * broadcasts of A feed 2 * MR VPDPBUSD (uint8 activations x int8 weights, 64 MACs each,
+ * no intermediate saturation). Weights are w - zw when every one fits int8, else
+ * w - 128 with (128 - zw) * rowsum(x) added once per tile (kzp); both are exact.
  */
+#pragma once
+
 #include <immintrin.h>
 #include <string.h>
 
 #include "kernel-table.h"
 #include "requantize.h"
 
-#define MR 12
-
-static inline __m512i broadcast4(const uint8_t *p) {
+static inline __m512i edge_broadcast4(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
 }
 
-void qu8_gemm_12x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
-                                  const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
-                                  const struct edge_output_params *o) {
-  const uint8_t *ar[MR];
-  uint8_t *cr[MR];
+static inline __attribute__((always_inline)) void edge_gemm_x32c4_avx512vnni(
+    const size_t MR, size_t mr, size_t nc, size_t kc, const uint8_t *a, size_t a_stride, const int32_t *rowsum,
+    const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o) {
+  const uint8_t *ar[16];
+  uint8_t *cr[16];
   ar[0] = a;
   cr[0] = c;
   for (size_t r = 1; r < MR; r++) {
+    /* Missing rows repeat the last one; their stores rewrite the same bytes. */
     ar[r] = r < mr ? ar[r - 1] + a_stride : ar[r - 1];
     cr[r] = r < mr ? cr[r - 1] + c_stride : cr[r - 1];
   }
@@ -35,9 +36,9 @@ void qu8_gemm_12x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a
   const int32_t *rq = bias + 2 * 32;
   const uint8_t *wk = (const uint8_t *)(rq + EDGE_RQ_FIELDS * 32);
 
-  __m512i acc[MR][2];
+  __m512i acc[16][2];
   const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
-#pragma GCC unroll 12
+#pragma GCC unroll 16
   for (size_t r = 0; r < MR; r++) {
     acc[r][0] = b0;
     acc[r][1] = b1;
@@ -46,9 +47,9 @@ void qu8_gemm_12x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a
     const __m512i w0 = _mm512_loadu_si512(wk);
     const __m512i w1 = _mm512_loadu_si512(wk + 64);
     wk += 128;
-#pragma GCC unroll 12
+#pragma GCC unroll 16
     for (size_t r = 0; r < MR; r++) {
-      const __m512i x = broadcast4(ar[r] + k);
+      const __m512i x = edge_broadcast4(ar[r] + k);
       acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, w0);
       acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, w1);
     }
@@ -56,6 +57,7 @@ void qu8_gemm_12x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a
 
   if (rowsum != NULL) {
     const __m512i z0 = _mm512_loadu_si512(kzp), z1 = _mm512_loadu_si512(kzp + 16);
+#pragma GCC unroll 16
     for (size_t r = 0; r < MR; r++) {
       const __m512i s = _mm512_set1_epi32(rowsum[r < mr ? r : mr - 1]);
       acc[r][0] = _mm512_add_epi32(acc[r][0], _mm512_mullo_epi32(s, z0));
@@ -66,12 +68,14 @@ void qu8_gemm_12x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
   const __mmask32 store = nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1);
+#pragma GCC unroll 16
   for (size_t r = 0; r < MR; r += 2) {
+    const size_t r1 = r + 1 < MR ? r + 1 : r;
     __m512i out = edge_output4_avx512(edge_mbqm_avx512(acc[r][0], rq, 32, 0), edge_mbqm_avx512(acc[r][1], rq, 32, 16),
-                                      edge_mbqm_avx512(acc[r + 1][0], rq, 32, 0),
-                                      edge_mbqm_avx512(acc[r + 1][1], rq, 32, 16), zo, vmin, vmax);
-    /* Row r + 1 first: when it repeats row r, both write the same bytes. */
-    _mm256_mask_storeu_epi8(cr[r + 1], store, _mm512_extracti64x4_epi64(out, 1));
+                                      edge_mbqm_avx512(acc[r1][0], rq, 32, 0),
+                                      edge_mbqm_avx512(acc[r1][1], rq, 32, 16), zo, vmin, vmax);
+    /* Row r1 first: when it repeats row r, both write the same bytes. */
+    _mm256_mask_storeu_epi8(cr[r1], store, _mm512_extracti64x4_epi64(out, 1));
     _mm256_mask_storeu_epi8(cr[r], store, _mm512_castsi512_si256(out));
   }
 }
