@@ -264,18 +264,29 @@ struct conv_op {
   bool direct;               /* 1x1, stride 1, no padding: the input is A */
 };
 
+/* Inline copy for the short spans of im2col (a kernel row of 3 channels is 9 bytes): no call, no overrun. */
+static inline void copy_span(uint8_t *dst, const uint8_t *src, size_t n) {
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) memcpy(dst + i, src + i, 8);
+    memcpy(dst + n - 8, src + n - 8, 8);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
 /* Rows r0 .. r0 + rows of the im2col matrix: taps outside the input hold zx, columns past k hold 0. */
 static void im2col_rows(const struct conv_op *op, const uint8_t *input, size_t r0, size_t rows, uint8_t *a) {
   const struct edge_conv_desc *d = &op->geo;
   const struct gemm_core *g = &op->core;
   const size_t C = d->input_c, span = d->kernel_w * C;
   const uint8_t zx = (uint8_t)d->input_zero_point;
-  for (size_t r = r0; r < r0 + rows; r++) {
-    const size_t oy = r / d->output_w, ox = r % d->output_w;
+  size_t oy = r0 / d->output_w, ox = r0 % d->output_w;
+  for (size_t r = 0; r < rows; r++) {
     /* Unsigned wrap-around puts taps above or left of the input out of range too. */
     const size_t ix0 = ox * d->stride_w - d->pad_left;
     const bool columns_inside = ix0 < d->input_w && ix0 + d->kernel_w <= d->input_w;
-    uint8_t *row = g->uk->a_i16 ? a + (r - r0) * g->kc * 2 : a + (r - r0) * g->kc;
+    uint8_t *row = g->uk->a_i16 ? a + r * g->kc * 2 : a + r * g->kc;
     uint8_t *bytes = g->uk->a_i16 ? row + g->kc : row; /* int16 rows: build bytes, then widen in place */
     for (size_t ky = 0; ky < d->kernel_h; ky++) {
       const size_t iy = oy * d->stride_h + ky - d->pad_top;
@@ -284,19 +295,23 @@ static void im2col_rows(const struct conv_op *op, const uint8_t *input, size_t r
         memset(dst, zx, span);
       } else if (columns_inside) {
         /* The taps of one kernel row are adjacent pixels: one copy. */
-        memcpy(dst, input + (iy * d->input_w + ix0) * C, span);
+        copy_span(dst, input + (iy * d->input_w + ix0) * C, span);
       } else {
         for (size_t kx = 0; kx < d->kernel_w; kx++) {
           const size_t ix = ix0 + kx;
-          if (ix < d->input_w) memcpy(dst + kx * C, input + (iy * d->input_w + ix) * C, C);
+          if (ix < d->input_w) copy_span(dst + kx * C, input + (iy * d->input_w + ix) * C, C);
           else memset(dst + kx * C, zx, C);
         }
       }
     }
-    memset(bytes + g->k, 0, g->kc - g->k);
+    for (size_t i = g->k; i < g->kc; i++) bytes[i] = 0;
     if (g->uk->a_i16) {
       int16_t *wide = (int16_t *)row;
       for (size_t i = 0; i < g->kc; i++) wide[i] = bytes[i];
+    }
+    if (++ox == d->output_w) {
+      ox = 0;
+      oy++;
     }
   }
 }

@@ -12,8 +12,8 @@ struct edge_pool {
   pthread_cond_t wake;
   pthread_cond_t done;
   /* Bumped per run; a worker runs once per generation it has not seen. */
-  uint64_t generation;
-  size_t busy;
+  atomic_uint_fast64_t generation;
+  atomic_size_t busy;
   bool stop;
   edge_task_fn fn;
   void *arg;
@@ -34,24 +34,43 @@ static void drain(struct edge_pool *pool, size_t thread) {
   }
 }
 
+/*
+ * Layers follow each other within microseconds, so both sides spin briefly before
+ * sleeping: a condition-variable round trip per layer would cost more than small layers.
+ */
+#define SPINS 20000
+
+static inline void relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ volatile("yield");
+#endif
+}
+
 static void *worker_main(void *p) {
   struct worker_start *start = p;
   struct edge_pool *pool = start->pool;
   size_t index = start->index;
   free(start);
   uint64_t seen = 0;
-  pthread_mutex_lock(&pool->lock);
   for (;;) {
-    while (!pool->stop && pool->generation == seen) pthread_cond_wait(&pool->wake, &pool->lock);
-    if (pool->stop) break;
-    seen = pool->generation;
-    pthread_mutex_unlock(&pool->lock);
-    drain(pool, index);
+    for (int i = 0; i < SPINS && atomic_load_explicit(&pool->generation, memory_order_acquire) == seen; i++) relax();
     pthread_mutex_lock(&pool->lock);
-    if (--pool->busy == 0) pthread_cond_signal(&pool->done);
+    while (!pool->stop && atomic_load_explicit(&pool->generation, memory_order_acquire) == seen) {
+      pthread_cond_wait(&pool->wake, &pool->lock);
+    }
+    const bool stop = pool->stop;
+    seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    pthread_mutex_unlock(&pool->lock);
+    if (stop) return NULL;
+    drain(pool, index);
+    if (atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&pool->lock);
+      pthread_cond_signal(&pool->done);
+      pthread_mutex_unlock(&pool->lock);
+    }
   }
-  pthread_mutex_unlock(&pool->lock);
-  return NULL;
 }
 
 enum edge_status edge_pool_create(size_t threads, struct edge_pool **out) {
@@ -114,12 +133,13 @@ void edge_pool_run(struct edge_pool *pool, edge_task_fn fn, void *arg, size_t ta
   pool->arg = arg;
   pool->tasks = tasks;
   atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
-  pool->busy = pool->started;
-  pool->generation++;
+  atomic_store_explicit(&pool->busy, pool->started, memory_order_relaxed);
+  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->lock);
   drain(pool, 0);
+  for (int i = 0; i < SPINS && atomic_load_explicit(&pool->busy, memory_order_acquire) != 0; i++) relax();
   pthread_mutex_lock(&pool->lock);
-  while (pool->busy != 0) pthread_cond_wait(&pool->done, &pool->lock);
+  while (atomic_load_explicit(&pool->busy, memory_order_acquire) != 0) pthread_cond_wait(&pool->done, &pool->lock);
   pthread_mutex_unlock(&pool->lock);
 }
