@@ -91,8 +91,9 @@ static void finalize_context(napi_env env, void *data, void *hint) {
 }
 
 static void finalize_operator(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
+  int64_t left;
+  napi_adjust_external_memory(env, -(int64_t)edge_op_bytes(data), &left);
   edge_op_destroy(data);
 }
 
@@ -283,6 +284,9 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
     edge_op_destroy(op);
     return fail(env, "edge_kernels: could not wrap the operator");
   }
+  /* Packed weights live outside the JS heap; without this the GC would not feel them. */
+  int64_t total;
+  CHECK(env, napi_adjust_external_memory(env, (int64_t)edge_op_bytes(op), &total));
   CHECK(env, napi_type_tag_object(env, ext, &operator_tag));
   return ext;
 }

@@ -107,6 +107,7 @@ void *edge_workspace(struct edge_context *ctx, size_t bytes) {
 
 struct edge_op_shape edge_op_shape(const struct edge_op *op) { return op->shape; }
 const char *edge_op_kernel_name(const struct edge_op *op) { return op->kernel; }
+size_t edge_op_bytes(const struct edge_op *op) { return op->bytes; }
 
 enum edge_status edge_op_run(struct edge_context *ctx, const struct edge_op *op, const void *input,
                              const void *input2, void *output) {

@@ -167,7 +167,8 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
     }
   }
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * OC},
-                              op->uk != NULL ? op->uk->name : "qu8_dwconv_multiplier__portable", dw_run,
+                              op->uk != NULL ? op->uk->name : "qu8_dwconv_multiplier__portable",
+                              sizeof(*op) + tiles * op->block_bytes + edge_round_up(d->input_c, 64) + 64, dw_run,
                               dw_destroy};
   *out = &op->base;
   return EDGE_OK;

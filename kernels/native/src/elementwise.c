@@ -19,7 +19,7 @@ static enum edge_status new_op(size_t bytes, struct edge_op_shape shape, const c
                                void (*destroy)(struct edge_op *), struct edge_op **out) {
   struct edge_op *op = calloc(1, bytes);
   if (op == NULL) return EDGE_ERR_NOMEM;
-  *op = (struct edge_op){shape, kernel, run, destroy};
+  *op = (struct edge_op){shape, kernel, bytes, run, destroy};
   *out = op;
   return EDGE_OK;
 }

@@ -250,7 +250,11 @@ enum edge_status edge_gemm_create(struct edge_context *ctx, const struct edge_ge
     return s;
   }
   op->rows = d->rows;
-  op->base = (struct edge_op){{.input = d->rows * d->k, .output = d->rows * d->n}, ctx->path->gemm->name, gemm_run, gemm_destroy};
+  op->base = (struct edge_op){{.input = d->rows * d->k, .output = d->rows * d->n},
+                              ctx->path->gemm->name,
+                              sizeof(*op) + op->core.blocks * op->core.block_bytes,
+                              gemm_run,
+                              gemm_destroy};
   *out = &op->base;
   return EDGE_OK;
 }
@@ -358,7 +362,8 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
   op->direct = d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                d->pad_left == 0 && d->output_h == d->input_h && d->output_w == d->input_w;
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * d->output_c},
-                              ctx->path->gemm->name, conv_run, conv_destroy};
+                              ctx->path->gemm->name, sizeof(*op) + op->core.blocks * op->core.block_bytes, conv_run,
+                              conv_destroy};
   *out = &op->base;
   return EDGE_OK;
 }

@@ -17,6 +17,7 @@ void *edge_workspace(struct edge_context *ctx, size_t bytes);
 struct edge_op {
   struct edge_op_shape shape;
   const char *kernel;
+  size_t bytes; /* memory held, packed weights included */
   enum edge_status (*run)(struct edge_context *ctx, const struct edge_op *op, const void *input, const void *input2,
                           void *output);
   void (*destroy)(struct edge_op *op);

@@ -113,6 +113,8 @@ struct edge_op_shape {
 };
 struct edge_op_shape edge_op_shape(const struct edge_op *op);
 const char *edge_op_kernel_name(const struct edge_op *op);
+/* Memory the operator holds (packed weights included), for the garbage collector's accounting. */
+size_t edge_op_bytes(const struct edge_op *op);
 
 /* Buffers hold at least the counts of edge_op_shape; the caller checks that. */
 enum edge_status edge_op_run(struct edge_context *ctx, const struct edge_op *op, const void *input,
