@@ -404,21 +404,21 @@ static void test_path(const struct edge_path *path, bool quick) {
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
     for (size_t j = 0; j < sizeof ks / sizeof *ks; j += step)
       for (size_t l = 0; l < sizeof ns / sizeof *ns; l++) gemm_case(&cx, rows[i], ks[j], ns[l], false);
-  for (int i = 0; i < (quick ? 40 : 200); i++) gemm_case(&cx, rnd(1, 30), rnd(1, 20), rnd(1, 70), true);
-  for (int i = 0; i < (quick ? 40 : 150); i++) {
+  for (int i = 0; i < (quick ? 40 : 600); i++) gemm_case(&cx, rnd(1, 30), rnd(1, 20), rnd(1, 70), true);
+  for (int i = 0; i < (quick ? 40 : 450); i++) {
     const size_t k = (size_t[]){1, 2, 3, 3, 3, 5}[rnd(0, 5)];
     conv_like_case(&cx, false, rnd(1, 12), rnd(1, 12), (size_t[]){1, 3, 3, 4, 8, 16, 17, 33}[rnd(0, 7)],
                    (size_t[]){1, 5, 8, 16, 17, 32, 33, 40}[rnd(0, 7)], k, coin(80) ? k : (size_t)rnd(1, 4), rnd(1, 3),
                    rnd(1, 3), 1);
   }
   /* The first layer of the MobileNets: 3x3 stride 2 over 3 channels to 32 (or 8, 16 for the small ones). */
-  for (int i = 0; i < (quick ? 5 : 20); i++) {
+  for (int i = 0; i < (quick ? 5 : 60); i++) {
     conv_like_case(&cx, false, rnd(2, 33), rnd(2, 33), 3, (size_t[]){8, 16, 32}[rnd(0, 2)], 3, 3, 2, 2, 1);
   }
   const size_t ct = path->dw9->ct, cta = path->dwany->ct;
   const size_t chans[] = {1, 7, ct > 1 ? ct - 1 : 2, ct, ct + 1, 2 * ct + 3, cta + 5, 48, 96};
   for (size_t i = 0; i < sizeof chans / sizeof *chans; i++) {
-    for (int rep = 0; rep < (quick ? 3 : 12); rep++) {
+    for (int rep = 0; rep < (quick ? 3 : 36); rep++) {
       const int kind = rep % 6;
       const size_t kh = (size_t[]){3, 3, 1, 5, 3, 2}[kind], kw = (size_t[]){3, 3, 1, 5, 5, 2}[kind];
       const size_t s = kind == 1 ? 2 : (size_t)rnd(1, 2);
