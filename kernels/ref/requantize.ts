@@ -1,12 +1,12 @@
-// TFLite's fixed-point requantization (ARITHMETIC.md), bit exact in int32 semantics.
-// The 64-bit product of SRDHM is formed from float64 partial products that are each
-// exact, so no BigInt is needed on the hot path.
+// TFLite's fixed-point requantization, single rounding (ARITHMETIC.md), bit exact. The
+// 62-bit product is exact in float64 for the accumulators real layers produce, and is
+// otherwise formed from partial products that each are, so no BigInt is needed.
 
 const TWO_POW_30 = 1073741824;
 const TWO_POW_31 = 2147483648;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-/** highMul's exact single-product range is [-SMALL, SMALL). */
+/** roundedProduct's single-product range is [-SMALL, SMALL). */
 const SMALL = 2097152;
 
 export interface QuantizedMultiplier {
@@ -60,44 +60,40 @@ function frexp(real: number): { mantissa: number; exponent: number } {
 }
 
 /**
- * SaturatingRoundingDoublingHighMul for int32 a, b: floor((a*b + 2^30) / 2^31), which is
- * what gemmlowp's nudge-and-truncate computes for both signs of a*b.
+ * MultiplyByQuantizedMultiplier, single rounding: saturate32(round(x * multiplier /
+ * 2^(31 - shift))) with ties toward +infinity, for int32 x, multiplier in [0, 2^31) and
+ * shift in [-31, 30].
  */
-export function srdhm(a: number, b: number): number {
-  if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
-  return highMul(a, b, b >> 16, b & 0xffff);
+export function mbqm(x: number, multiplier: number, shift: number): number {
+  const total = 31 - shift;
+  const y = roundedProduct(x, multiplier, Math.pow(2, total - 1), Math.pow(2, -total), total);
+  return y > INT32_MAX ? INT32_MAX : y < INT32_MIN ? INT32_MIN : y;
 }
 
 /**
- * floor((a*b + 2^30) / 2^31) for int32 a, b, with b also given as bHi * 2^16 + bLo,
- * bLo in [0, 2^16). For -2^21 <= a < 2^21, the common case, |a*b| + 2^30 < 2^53 is exact in
- * float64 and one floor does; otherwise the product is split into partial products
- * that each stay below 2^53.
+ * floor((x * m + 2^(t-1)) / 2^t), exact and unsaturated, for int32 x, |m| <= 2^31 and
+ * 1 <= t <= 62; `half` = 2^(t-1) and `inverse` = 2^-t. For -2^21 <= x < 2^21, the
+ * common case, |x * m| <= 2^52: the product is exact in float64, the sum too for
+ * t <= 53, and for larger t its rounding cannot carry it across a multiple of 2^t.
  */
-export function highMul(a: number, b: number, bHi: number, bLo: number): number {
-  if (((a + SMALL) >>> 22) === 0) return Math.floor((a * b + TWO_POW_30) / TWO_POW_31);
-  const ph = a * bHi; // |ph| <= 2^46
-  const pl = a * bLo; // |pl| < 2^47
+export function roundedProduct(x: number, m: number, half: number, inverse: number, t: number): number {
+  if (((x + SMALL) >>> 22) === 0) return Math.floor((x * m + half) * inverse);
+  return roundedProductWide(x, m, t);
+}
+
+/** roundedProduct for any int32 x: the 62-bit product as exact float64 pieces. */
+function roundedProductWide(x: number, m: number, t: number): number {
+  const ph = x * (m >> 16); // |ph| <= 2^46
+  const pl = x * (m & 0xffff); // |pl| < 2^47
   const q = Math.floor(ph / 32768);
-  const r = ph - q * 32768; // ph = q * 2^15 + r, 0 <= r < 2^15
-  // a*b + 2^30 = q * 2^31 + (r * 2^16 + pl + 2^30)
-  return q + Math.floor((r * 65536 + pl + TWO_POW_30) / TWO_POW_31);
-}
-
-/** RoundingDivideByPOT for int32 x and 0 <= e <= 31: x / 2^e rounded half away from zero. */
-export function rdbp(x: number, e: number): number {
-  const mask = rdbpMask(e);
-  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + ((x & mask) > threshold ? 1 : 0);
-}
-
-export function rdbpMask(e: number): number {
-  return e === 31 ? INT32_MAX : (1 << e) - 1;
-}
-
-/** MultiplyByQuantizedMultiplier for int32 x, multiplier and shift in [-31, 31]. */
-export function mbqm(x: number, multiplier: number, shift: number): number {
-  const left = shift > 0 ? shift : 0;
-  const right = shift > 0 ? 0 : -shift;
-  return rdbp(srdhm(x << left, multiplier), right);
+  const wide = (ph - q * 32768) * 65536 + pl; // x * m = q * 2^31 + wide, |wide| < 2^48
+  const carry = Math.floor(wide / TWO_POW_31);
+  const high = q + carry; // x * m = high * 2^31 + low, 0 <= low < 2^31
+  const low = wide - carry * TWO_POW_31;
+  if (t > 31) {
+    // low / 2^31 < 1 cannot move floor((high + 2^(t-32)) / 2^(t-31)).
+    return Math.floor((high + Math.pow(2, t - 32)) / Math.pow(2, t - 31));
+  }
+  // |high * 2^(31-t)| beyond 2^53 only happens where the result saturates anyway.
+  return high * Math.pow(2, 31 - t) + Math.floor((low + Math.pow(2, t - 1)) / Math.pow(2, t));
 }

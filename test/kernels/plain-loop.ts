@@ -1,5 +1,5 @@
 // The arithmetic of kernels/ARITHMETIC.md as plain loops, written from the page and not
-// from the kernels: BigInt for every fixed-point step, explicit padding checks, no
+// from the kernels: BigInt for the fixed-point requantization, explicit padding checks, no
 // packing, no folding. Slow on purpose; the shared suite compares every implementation
 // with it.
 
@@ -15,25 +15,12 @@ export function wrap32(x: number | bigint): number {
   return Number(BigInt.asIntN(32, BigInt(x)));
 }
 
-export function srdhm(a: number, b: number): number {
-  if (BigInt(a) === I32_MIN && BigInt(b) === I32_MIN) return Number(I32_MAX);
-  const p = BigInt(a) * BigInt(b);
-  const nudge = p >= 0n ? 2n ** 30n : 1n - 2n ** 30n;
-  return Number((p + nudge) / 2n ** 31n); // BigInt division truncates toward zero
-}
-
-export function rdbp(x: number, e: number): number {
-  const big = BigInt(x);
-  const mask = 2n ** BigInt(e) - 1n;
-  const remainder = big & mask; // two's complement semantics, as for int32
-  const threshold = (mask >> 1n) + (big < 0n ? 1n : 0n);
-  return Number((big >> BigInt(e)) + (remainder > threshold ? 1n : 0n));
-}
-
+/** MBQM, single rounding: (x * multiplier + 2^(total-1)) >> total, saturated to int32. */
 export function mbqm(x: number, multiplier: number, shift: number): number {
-  const left = shift > 0 ? shift : 0;
-  const right = shift > 0 ? 0 : -shift;
-  return rdbp(srdhm(wrap32(BigInt(x) * 2n ** BigInt(left)), multiplier), right);
+  const total = BigInt(31 - shift);
+  const p = BigInt(x) * BigInt(multiplier);
+  const y = (p + (1n << (total - 1n))) >> total; // BigInt >> floors, like an arithmetic shift
+  return Number(y > I32_MAX ? I32_MAX : y < I32_MIN ? I32_MIN : y);
 }
 
 /**

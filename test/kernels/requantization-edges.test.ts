@@ -16,9 +16,10 @@ const isInt32 = (x: number): boolean => x >= MIN && x <= MAX;
 
 function edgeCases(): EdgeCase[] {
   const cases: EdgeCase[] = [];
-  // Ties of the final rounding: with multiplier 2^30 and shift -e, acc * 2^-(e+1) is
-  // t + 0.5 exactly at acc = (2t + 1) * 2^e; one above and below too, and multipliers
-  // just above 2^30 and near 2^31 move the same points slightly.
+  // Ties: with multiplier 2^30 and shift -e, acc * 2^-(e+1) is t + 0.5 exactly at
+  // acc = (2t + 1) * 2^e; one above and below too, and multipliers just above 2^30 and
+  // near 2^31 move the same points slightly. With e >= 1 these are also the points
+  // where double rounding would differ.
   for (const e of [0, 1, 2, 5, 12, 20, 30, 31]) {
     for (const multiplier of [2 ** 30, 2 ** 30 + 1, 1518500250, MAX]) {
       for (let t = -4; t <= 3; t++) {
@@ -35,7 +36,7 @@ function edgeCases(): EdgeCase[] {
   }
   // Multiplier 0.
   for (const acc of [MIN, -1000, 0, 1000, MAX]) for (const shift of [-31, 0, 30]) cases.push({ acc, multiplier: 0, shift });
-  // Left shifts, including ones that wrap the accumulator before multiplying.
+  // Left shifts, including ones whose product leaves int32 and saturates.
   for (let shift = 1; shift <= 30; shift++) {
     for (const acc of [-3, -1, 0, 1, 3, 2 ** 29 + 1, -(2 ** 29) - 1, 2 ** (31 - shift) + 1, -(2 ** (31 - shift)) - 1]) {
       cases.push({ acc, multiplier: 2 ** 30, shift });

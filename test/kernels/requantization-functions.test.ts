@@ -4,7 +4,7 @@
 // by requantization-edges.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { mbqm, quantizeMultiplier, rdbp, srdhm } from '../../kernels/ref/requantize.js';
+import { mbqm, quantizeMultiplier } from '../../kernels/ref/requantize.js';
 import * as plain from './plain-loop.js';
 import { caseSeed, Rng } from './rng.js';
 
@@ -29,73 +29,66 @@ function randomInt32(rng: Rng): number {
   return (rng.u32() >> rng.int(0, 31)) | 0;
 }
 
-describe('srdhm', () => {
-  it('INT32_MIN * INT32_MIN saturates to INT32_MAX', () => {
-    expect(srdhm(MIN, MIN)).toBe(MAX);
-  });
-
-  it('ties round toward +infinity on both signs (gemmlowp\'s nudge then truncation)', () => {
-    // a * 2^30 / 2^31 = a / 2
-    expect([1, 3, 5, -1, -3, -5].map((a) => srdhm(a, 2 ** 30))).toEqual([1, 2, 3, 0, -1, -2]);
-  });
-
-  it('is exact when the product sits one off a rounding boundary, at every magnitude', () => {
-    // a * b + 2^30 = k * 2^31 + r with r in {-1, 0, 1}: b = (r - 2^30) / a mod 2^31 for odd a.
-    // Magnitudes of a on both sides of 2^21 cover the single-product and the split path.
-    const rng = new Rng(caseSeed('srdhm boundaries'));
-    const m31 = 2n ** 31n;
-    for (let bits = 10; bits <= 31; bits++) {
-      for (let i = 0; i < 40; i++) {
-        const magnitude = Math.min(2 ** (bits - 1) + rng.int(0, 2 ** (bits - 1)), MAX) | 1;
-        const a = i % 2 === 0 ? magnitude : -magnitude;
-        const r = BigInt(rng.int(-1, 1));
-        const b = Number((((r - 2n ** 30n) * modInverse(BigInt(a), m31)) % m31 + m31) % m31);
-        if (srdhm(a, b) !== plain.srdhm(a, b)) expect.fail(`srdhm(${a}, ${b}) = ${srdhm(a, b)}, BigInt gives ${plain.srdhm(a, b)}`);
-      }
-    }
-  });
-
-  it('matches BigInt on every pair of edge values and on random values', () => {
-    for (const a of edges) for (const b of edges) expect(srdhm(a, b), `srdhm(${a}, ${b})`).toBe(plain.srdhm(a, b));
-    const rng = new Rng(caseSeed('srdhm'));
-    for (let i = 0; i < 20000; i++) {
-      const a = randomInt32(rng), b = randomInt32(rng);
-      if (srdhm(a, b) !== plain.srdhm(a, b)) expect.fail(`srdhm(${a}, ${b}) = ${srdhm(a, b)}, BigInt gives ${plain.srdhm(a, b)} (seed ${rng.seed})`);
-    }
-  });
-});
-
-describe('rdbp', () => {
-  it('rounds ties away from zero', () => {
-    expect([5, 7, -5, -7, 6, -6].map((x) => rdbp(x, 1))).toEqual([3, 4, -3, -4, 3, -3]);
-    expect([2, -2, 6, -6].map((x) => rdbp(x, 2))).toEqual([1, -1, 2, -2]);
-  });
-
-  it('exponents 0 and 31', () => {
-    for (const x of edges) expect(rdbp(x, 0)).toBe(x);
-    expect([MIN, MIN + 1, -(2 ** 30), -(2 ** 30) + 1, 2 ** 30 - 1, 2 ** 30, MAX].map((x) => rdbp(x, 31))).toEqual([-1, -1, -1, 0, 0, 1, 1]);
-  });
-
-  it('matches BigInt for every exponent on edge values, ties and random values', () => {
-    const rng = new Rng(caseSeed('rdbp'));
-    for (let e = 0; e <= 31; e++) {
-      const ties = e === 0 ? [] : [1, 3, -1, -3, 101, -101].map((k) => k * 2 ** (e - 1)).filter((x) => x >= MIN && x <= MAX);
-      const values = [...edges, ...ties, ...ties.map((t) => t + 1), ...ties.map((t) => t - 1)];
-      for (let i = 0; i < 500; i++) values.push(randomInt32(rng));
-      for (const x of values) if (rdbp(x, e) !== plain.rdbp(x, e)) expect.fail(`rdbp(${x}, ${e}) = ${rdbp(x, e)}, BigInt gives ${plain.rdbp(x, e)}`);
-    }
-  });
-});
-
 describe('mbqm', () => {
+  it('rounds once, ties toward +infinity on both signs', () => {
+    // multiplier 2^30, shift 0: x / 2
+    expect([1, 3, 5, -1, -3, -5].map((x) => mbqm(x, 2 ** 30, 0))).toEqual([1, 2, 3, 0, -1, -2]);
+    // shift -1: x / 4
+    expect([2, 6, -2, -6, 5, -5].map((x) => mbqm(x, 2 ** 30, -1))).toEqual([1, 2, 0, -1, 1, -1]);
+  });
+
+  it('differs from double rounding where the first rounding would make a tie', () => {
+    // 13 / 4 = 3.25; double rounding goes 6.5 -> 7, then 3.5 -> 4.
+    expect(mbqm(13, 2 ** 30, -1)).toBe(3);
+    expect(mbqm(-13, 2 ** 30, -1)).toBe(-3);
+  });
+
   it('multiplier 0 gives 0', () => {
     for (const x of edges) for (const s of [-31, 0, 30]) expect(mbqm(x, 0, s)).toBe(0);
   });
 
-  it('left shifts wrap to int32 before the multiplication', () => {
-    // (2^29 + 1) << 3 wraps to 8; 8 * 0.5 = 4
-    expect(mbqm(2 ** 29 + 1, 2 ** 30, 3)).toBe(4);
-    expect(mbqm(1, 2 ** 30, 31)).toBe(plain.mbqm(1, 2 ** 30, 31));
+  it('shift -31 (a 62-bit shift), shift 0 and left shifts up to 30, saturating', () => {
+    expect(mbqm(MIN, MAX, -31)).toBe(-1);
+    expect(mbqm(MAX, MAX, -31)).toBe(1);
+    expect(mbqm(2 ** 30, 2 ** 30, -31)).toBe(0); // exactly 2^-2
+    expect(mbqm(MIN, 2 ** 30, 0)).toBe(-(2 ** 30));
+    expect(mbqm(MAX, MAX, 0)).toBe(MAX - 1);
+    expect(mbqm(3, 2 ** 30, 4)).toBe(24);
+    expect(mbqm(MAX, MAX, 30)).toBe(MAX);
+    expect(mbqm(MIN, MAX, 1)).toBe(MIN);
+    expect(mbqm(2 ** 29 + 1, 2 ** 30, 3)).toBe(MAX);
+  });
+
+  it('is exact when the product sits one off a rounding boundary, at every magnitude and shift', () => {
+    // x * m + 2^(t-1) = k * 2^t + r with r in {-1, 0, 1}, t = 31 - shift. For t <= 31,
+    // m = (r - 2^(t-1)) / x mod 2^t for odd x of any magnitude (both sides of 2^21, where
+    // the reference changes method); for larger t, x = (r - 2^(t-1)) / m mod 2^t, kept
+    // when it fits int32.
+    const rng = new Rng(caseSeed('mbqm boundaries'));
+    for (let t = 1; t <= 40; t++) {
+      const mod = 2n ** BigInt(t);
+      for (let i = 0; i < 60; i++) {
+        const r = BigInt(rng.int(-1, 1));
+        const target = r - 2n ** BigInt(t - 1);
+        let x: number, m: number;
+        if (t <= 31) {
+          // Half the cases just around 2^21..2^24, where products start to exceed 2^53.
+          const bits = i % 4 < 2 ? rng.int(1, 31) : rng.int(21, 25);
+          x = (Math.min(2 ** (bits - 1) + rng.int(0, 2 ** (bits - 1)), MAX) | 1) * (i % 2 === 0 ? 1 : -1);
+          m = Number((((target * modInverse(BigInt(x), mod)) % mod) + mod) % mod);
+        } else {
+          m = rng.int(2 ** 30, MAX) | 1;
+          const candidate = (((target * modInverse(BigInt(m), mod)) % mod) + mod) % mod;
+          const signed = candidate >= mod / 2n ? candidate - mod : candidate;
+          if (signed < BigInt(MIN) || signed > BigInt(MAX)) continue;
+          x = Number(signed);
+        }
+        const shift = 31 - t;
+        if (mbqm(x, m, shift) !== plain.mbqm(x, m, shift)) {
+          expect.fail(`mbqm(${x}, ${m}, ${shift}) = ${mbqm(x, m, shift)}, BigInt gives ${plain.mbqm(x, m, shift)}`);
+        }
+      }
+    }
   });
 
   it('matches BigInt over multipliers, shifts -31..30 and values', () => {
