@@ -75,10 +75,6 @@ export function weightArray(op: string, v: unknown, length: number): Uint8Array 
   return v;
 }
 
-export function uint8Array(op: string, name: string, v: unknown): void {
-  if (!(v instanceof Uint8Array)) throw new TypeError(`${op}: ${name} must be a Uint8Array, got ${describe(v)}`);
-}
-
 /** Validates per-channel (or, with channels = 1, per-tensor) requantization. */
 export function requantization(op: string, r: Requantization, channels: number): void {
   if (typeof r !== 'object' || r === null) throw new TypeError(`${op}: requant must be an object`);
