@@ -1,16 +1,16 @@
 import type { EngineChoice } from '../kernels/engine.js';
-import { loadRuntime, type Runtime } from '../kernels/runtime.js';
+import { InferenceSession } from '../kernels/session.js';
 import { ModelError } from '../kernels/tflite/errors.js';
 import { CliError, ExitCode } from './cli-error.js';
 
-/** Loads a model for a command, turning load failures into one-line user errors. */
-export async function loadRuntimeForCli(file: string, engine: EngineChoice, threads: number): Promise<Runtime> {
+/** Opens a model for a command, turning load failures into one-line user errors. */
+export async function openSessionForCli(file: string, engine: EngineChoice, threads: number): Promise<InferenceSession> {
   try {
-    const runtime = await loadRuntime(file, { engine, threads });
-    if (runtime.fallbackReason && engine === 'auto') {
-      process.stderr.write(`edge-agent: using the TypeScript engine: ${runtime.fallbackReason}\n`);
+    const session = await InferenceSession.open(file, { engine, threads });
+    if (session.info.fallbackReason && engine === 'auto') {
+      process.stderr.write(`edge-agent: using the TypeScript engine: ${session.info.fallbackReason}\n`);
     }
-    return runtime;
+    return session;
   } catch (err) {
     if (err instanceof ModelError) {
       const missing = /no such file/.test(err.message);

@@ -9,14 +9,10 @@ export interface SelectedEngine {
   fallbackReason: string | null;
 }
 
-interface NativeModule {
-  loadNativeKernels(): { kernels: KernelSet; path: string } | { error: string };
-}
-
-async function loadNative(): Promise<{ kernels: KernelSet } | { error: string }> {
+async function loadNative(threads: number): Promise<{ kernels: KernelSet } | { error: string }> {
   try {
-    const native = (await import('./native/index.js')) as NativeModule;
-    return native.loadNativeKernels();
+    const native = await import('./native/index.js');
+    return native.loadNativeKernels({ threads });
   } catch (err) {
     return { error: `the native kernel module could not be imported: ${(err as Error).message}` };
   }
@@ -25,10 +21,11 @@ async function loadNative(): Promise<{ kernels: KernelSet } | { error: string }>
 /**
  * The kernel set for an engine choice. 'auto' prefers the native addon and falls back to
  * the TypeScript reference, saying why; 'native' fails when the addon is unavailable.
+ * `threads` applies to the native engine; the TypeScript engine runs on one thread.
  */
-export async function selectEngine(choice: EngineChoice): Promise<SelectedEngine> {
+export async function selectEngine(choice: EngineChoice, threads = 1): Promise<SelectedEngine> {
   if (choice === 'js') return { kernels: refKernels, fallbackReason: null };
-  const native = await loadNative();
+  const native = await loadNative(threads);
   if ('kernels' in native) return { kernels: native.kernels, fallbackReason: null };
   if (choice === 'native') throw new Error(`the native engine is unavailable: ${native.error}`);
   return { kernels: refKernels, fallbackReason: native.error };

@@ -7,6 +7,20 @@
 // which leaves every (x - zeroPoint) unchanged; see ARITHMETIC.md). A factory call
 // validates and prepacks once; the returned kernel's run() only computes.
 
+/**
+ * The output stage of convolutions, depthwise and GEMM: XNNPACK's fp32 requantization,
+ * which is what TensorFlow Lite runs on CPU (ARITHMETIC.md).
+ */
+export interface ScaleRequantization {
+  /** float32 scale per output channel (all equal for per-tensor). */
+  scale: Float32Array;
+  outputZeroPoint: number;
+  /** Clamp bounds in the uint8 domain, fused activation included. */
+  min: number;
+  max: number;
+}
+
+/** TFLite's fixed-point requantization, for mean and requantize (ARITHMETIC.md). */
 export interface Requantization {
   /** Q31 fixed-point multiplier per output channel (all equal for per-tensor). */
   multiplier: Int32Array;
@@ -37,7 +51,7 @@ export interface ConvParams {
   weightZeroPoint: Int32Array;
   /** One int32 bias per output channel (zeros when the model has none). */
   bias: Int32Array;
-  requant: Requantization;
+  requant: ScaleRequantization;
 }
 
 /** Depthwise: output channel c*depthMultiplier + m reads input channel c. outputC = inputC * depthMultiplier. */
@@ -53,7 +67,7 @@ export interface GemmParams {
   inputZeroPoint: number;
   weightZeroPoint: Int32Array;
   bias: Int32Array;
-  requant: Requantization;
+  requant: ScaleRequantization;
 }
 
 export interface AveragePoolParams {
@@ -84,18 +98,19 @@ export interface MeanParams {
   requant: Requantization;
 }
 
-/** TFLite's quantized ADD, elementwise over `size` values (equal shapes). */
+/** Quantized ADD as XNNPACK computes it, elementwise over `size` values (equal shapes). */
 export interface AddParams {
   size: number;
   inputZeroPointA: number;
   inputZeroPointB: number;
-  /** Multipliers/shifts for scaleA / (2 * max scale) and scaleB / (2 * max scale). */
+  /** Integer multipliers for scaleA / outputScale and scaleB / outputScale, times 2^shift. */
   multiplierA: number;
-  shiftA: number;
   multiplierB: number;
-  shiftB: number;
-  /** For 2 * max scale / (2^20 * outputScale); outputZeroPoint, min, max as usual. */
-  requant: Requantization;
+  /** 20 minus the exponent of the larger of the two scale ratios (ARITHMETIC.md). */
+  shift: number;
+  outputZeroPoint: number;
+  min: number;
+  max: number;
 }
 
 /** Softmax over the last axis: `rows` rows of `channels` uint8 values. */

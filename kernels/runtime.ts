@@ -10,14 +10,10 @@ export interface RuntimeOptions {
   threads?: number;
 }
 
-export interface Inference {
-  /** The output tensor as stored: quantized integers, or floats for a float output. */
-  raw: TensorValues;
-  /** The output as real numbers (dequantized). */
-  values: Float32Array;
-}
-
-/** A loaded model ready to run: the plan, its kernels and its arena. */
+/**
+ * A loaded model ready to run on the calling thread: the plan, its kernels and its arena.
+ * Runs block; InferenceSession (session.ts) runs one of these on a worker thread.
+ */
 export class Runtime {
   private readonly executor: Executor;
 
@@ -39,32 +35,24 @@ export class Runtime {
     return [s[1], s[2], s[3]];
   }
 
-  async run(input: TensorValues): Promise<Inference> {
+  /** The output tensor as stored: quantized integers, or floats for a float output. */
+  run(input: TensorValues): TensorValues {
     this.executor.setInput(input);
     this.executor.run();
-    return this.collect();
+    return this.executor.output();
   }
 
-  /** Runs once and returns per-step milliseconds with the result. */
-  async runProfiled(input: TensorValues): Promise<Inference & { stepMs: number[] }> {
+  /** Runs once and returns per-step milliseconds with the output. */
+  runProfiled(input: TensorValues): { raw: TensorValues; stepMs: number[] } {
     this.executor.setInput(input);
     const stepMs = this.executor.runProfiled();
-    return { ...this.collect(), stepMs };
-  }
-
-  private collect(): Inference {
-    const raw = this.executor.output();
-    const q = this.plan.output.quant;
-    if (!q) return { raw, values: raw as Float32Array };
-    const zeroPoint = q.type === 'int8' ? q.zeroPoint - 128 : q.zeroPoint;
-    const values = Float32Array.from(raw, (v) => q.scale * (v - zeroPoint));
-    return { raw, values };
+    return { raw: this.executor.output(), stepMs };
   }
 }
 
 export async function loadRuntime(file: string, options: RuntimeOptions = {}): Promise<Runtime> {
   const model = await loadModelFile(file);
   const plan = planModel(model);
-  const { kernels, fallbackReason } = await selectEngine(options.engine ?? 'auto');
+  const { kernels, fallbackReason } = await selectEngine(options.engine ?? 'auto', options.threads ?? 1);
   return new Runtime(plan, kernels, fallbackReason);
 }

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import type { EngineChoice } from '../../kernels/engine.js';
-import type { Runtime } from '../../kernels/runtime.js';
 import type { TensorValues } from '../../kernels/graph/executor.js';
-import { describeStep } from '../../kernels/graph/describe.js';
-import { loadRuntimeForCli } from '../model-loading.js';
+import type { ModelInfo } from '../../kernels/model-info.js';
+import type { InferenceSession } from '../../kernels/session.js';
+import { openSessionForCli } from '../model-loading.js';
 import { median, percentile } from '../stats.js';
 import { engineOption, positiveInteger, threadsOption } from './options.js';
 
@@ -26,32 +26,35 @@ export interface LayerTiming {
 }
 
 /** A deterministic input with the model's size and type: pixels vary so no kernel can shortcut. */
-export function benchInput(runtime: Runtime): TensorValues {
-  const { tensor, slot } = runtime.plan.input;
-  const count = slot.storage === 'f32' ? slot.bytes / 4 : slot.bytes;
-  const byte = (i: number): number => (i * 2654435761) >>> 24;
-  if (tensor.type === 'float32') return Float32Array.from({ length: count }, (_, i) => byte(i) / 127.5 - 1);
-  if (tensor.type === 'int8') return Int8Array.from({ length: count }, (_, i) => byte(i) - 128);
+export function benchInput(info: ModelInfo): TensorValues {
+  const count = info.input.shape.reduce((a, b) => a * b, 1);
+  const byte = (i: number): number => (Math.imul(i, 2654435761) >>> 24);
+  const type = info.input.type;
+  if (type === 'float32') return Float32Array.from({ length: count }, (_, i) => byte(i) / 127.5 - 1);
+  if (type === 'int8') return Int8Array.from({ length: count }, (_, i) => byte(i) - 128);
   return Uint8Array.from({ length: count }, (_, i) => byte(i));
 }
 
-export async function benchmark(runtime: Runtime, runs: number, warmup: number) {
-  const input = benchInput(runtime);
-  for (let i = 0; i < warmup; i++) await runtime.run(input);
+/**
+ * Times inference on the session's worker: the total is the kernels' wall time per run
+ * (the sum of the steps), so the hand-over between threads is not counted.
+ */
+export async function benchmark(session: InferenceSession, runs: number, warmup: number) {
+  const input = benchInput(session.info);
+  for (let i = 0; i < warmup; i++) await session.run(input);
   const totals: number[] = [];
-  const perStep: number[][] = runtime.plan.steps.map(() => []);
+  const perStep: number[][] = session.info.steps.map(() => []);
   for (let r = 0; r < runs; r++) {
-    const start = performance.now();
-    const { stepMs } = await runtime.runProfiled(input);
-    totals.push(performance.now() - start);
+    const { stepMs = [] } = await session.profile(input);
+    totals.push(stepMs.reduce((a, b) => a + b, 0));
     stepMs.forEach((ms, i) => perStep[i].push(ms));
   }
-  const layers: LayerTiming[] = runtime.plan.steps.map((step, i) => {
+  const layers: LayerTiming[] = session.info.steps.map((step, i) => {
     const ms = median(perStep[i]);
     return {
-      index: step.operator.index,
-      op: step.operator.name,
-      shape: describeStep(step),
+      index: step.index,
+      op: step.op,
+      shape: step.shape,
       macs: step.macs,
       ms: round(ms, 4),
       gmacs: ms > 0 ? round(step.macs / ms / 1e6, 2) : 0,
@@ -82,26 +85,27 @@ export const benchCommand = new Command('bench')
   .option('--warmup <n>', 'untimed runs first', positiveInteger('--warmup'), 3)
   .option('--json', 'print the summary as one JSON line last')
   .action(async (o: BenchOptions) => {
-    const runtime = await loadRuntimeForCli(o.model, o.engine, o.threads);
-    const result = await benchmark(runtime, o.runs, o.warmup);
+    const session = await openSessionForCli(o.model, o.engine, o.threads);
+    const result = await benchmark(session, o.runs, o.warmup).finally(() => session.close());
+    const { info } = session;
     if (!o.json) printLayers(result.layers);
-    const macs = runtime.plan.steps.reduce((a, s) => a + s.macs, 0);
+    const macs = info.steps.reduce((a, s) => a + s.macs, 0);
     if (!o.json) {
       process.stdout.write(
-        `\n${o.model}: ${runtime.engine}, ${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.runs} runs: ` +
+        `\n${o.model}: ${info.engine}, ${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.runs} runs: ` +
           `median ${result.medianMs.toFixed(3)} ms, p95 ${result.p95Ms.toFixed(3)} ms, ` +
-          `${(macs / 1e6).toFixed(1)} M MACs, ${(macs / result.medianMs / 1e6).toFixed(2)} GMAC/s, arena ${(runtime.plan.arenaBytes / 1024).toFixed(0)} KiB\n`,
+          `${(macs / 1e6).toFixed(1)} M MACs, ${(macs / result.medianMs / 1e6).toFixed(2)} GMAC/s, arena ${(info.arenaBytes / 1024).toFixed(0)} KiB\n`,
       );
       return;
     }
     const summary = {
       model: o.model,
-      engine: runtime.engine,
+      engine: info.engine,
       threads: o.threads,
       runs: o.runs,
       medianMs: result.medianMs,
       p95Ms: result.p95Ms,
-      arenaBytes: runtime.plan.arenaBytes,
+      arenaBytes: info.arenaBytes,
       layers: result.layers,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');

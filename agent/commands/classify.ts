@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import type { EngineChoice } from '../../kernels/engine.js';
+import type { InferenceSession } from '../../kernels/session.js';
 import { readLabels, topK } from '../classification.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { loadRuntimeForCli } from '../model-loading.js';
+import { openSessionForCli } from '../model-loading.js';
 import { ImageError, imageToTensor, type ResizeFit, type ResizeKernel } from '../preprocess.js';
 import { engineOption, positiveInteger, threadsOption } from './options.js';
 
@@ -40,32 +41,45 @@ export const classifyCommand = new Command('classify')
   )
   .argument('<image...>', 'JPEG or PNG files')
   .action(async (images: string[], o: ClassifyOptions) => {
-    const runtime = await loadRuntimeForCli(o.model, o.engine, o.threads);
-    const labels = o.labels ? await readLabels(o.labels) : runtime.model.labels;
-    const [height, width, channels] = runtime.inputShape;
-    const spec = { height, width, channels, type: runtime.plan.input.tensor.type };
+    const labels = o.labels ? await readLabels(o.labels) : null;
+    const session = await openSessionForCli(o.model, o.engine, o.threads);
     let failures = 0;
-    for (const image of images) {
-      try {
-        const tensor = await imageToTensor(image, spec, image, { fit: o.resizeFit, kernel: o.resizeKernel });
-        const start = performance.now();
-        const result = await runtime.run(tensor);
-        const ms = Math.round((performance.now() - start) * 1000) / 1000;
-        const top = topK(result.values, o.top, labels);
-        if (o.json) {
-          const line: Record<string, unknown> = { image, engine: runtime.engine, ms, top };
-          if (o.raw) line.raw = Array.from(result.raw);
-          process.stdout.write(JSON.stringify(line) + '\n');
-        } else {
-          printTable(image, runtime.engine, ms, top);
-        }
-      } catch (err) {
-        if (!(err instanceof ImageError)) throw err;
-        failures++;
-        process.stderr.write(`edge-agent: ${err.message}\n`);
+    try {
+      for (const image of images) {
+        if (!(await classifyOne(session, image, o, labels))) failures++;
       }
+    } finally {
+      await session.close();
     }
     if (failures > 0) {
       throw new CliError(`${failures} of ${images.length} image${images.length > 1 ? 's' : ''} could not be classified`, ExitCode.dataError);
     }
   });
+
+/** Classifies and prints one image; false when the image could not be read. */
+async function classifyOne(session: InferenceSession, image: string, o: ClassifyOptions, labels: string[] | null): Promise<boolean> {
+  const [, height, width, channels] = session.info.input.shape;
+  let tensor;
+  try {
+    tensor = await imageToTensor(image, { height, width, channels, type: session.info.input.type }, image, {
+      fit: o.resizeFit,
+      kernel: o.resizeKernel,
+    });
+  } catch (err) {
+    if (!(err instanceof ImageError)) throw err;
+    process.stderr.write(`edge-agent: ${err.message}\n`);
+    return false;
+  }
+  const start = performance.now();
+  const result = await session.run(tensor);
+  const ms = Math.round((performance.now() - start) * 1000) / 1000;
+  const top = topK(result.values, o.top, labels ?? session.info.labels);
+  if (o.json) {
+    const line: Record<string, unknown> = { image, engine: session.engine, ms, top };
+    if (o.raw) line.raw = Array.from(result.raw);
+    process.stdout.write(JSON.stringify(line) + '\n');
+  } else {
+    printTable(image, session.engine, ms, top);
+  }
+  return true;
+}

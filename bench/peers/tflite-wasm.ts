@@ -75,9 +75,9 @@ export class TfliteWasmRunner {
     return new TfliteWasmRunner(module, status.value(), ptr);
   }
 
-  /** The input tensor's memory inside the wasm heap; write the input here before infer(). */
-  input(): Uint8Array | Int8Array | Float32Array {
-    return this.runner.GetInputs().get(0).data();
+  /** An input tensor's memory inside the wasm heap; write the input here before infer(). */
+  input(index = 0): Uint8Array | Int8Array | Float32Array {
+    return this.runner.GetInputs().get(index).data();
   }
 
   infer(): void {

@@ -1,4 +1,4 @@
-import type { Requantization } from '../kernel-set.js';
+import type { Requantization, ScaleRequantization } from '../kernel-set.js';
 import { quantizeMultiplier } from '../ref/requantize.js';
 import type { ClampRange } from './activation-range.js';
 
@@ -12,4 +12,18 @@ export function requantization(real: ArrayLike<number>, outputZeroPoint: number,
     shift[i] = q.shift;
   }
   return { multiplier, shift, outputZeroPoint, min: range.min, max: range.max };
+}
+
+/** float32 output scales f32(f32(inputScale * weightScale[c]) / outputScale), as XNNPACK computes them. */
+export function scaleRequantization(
+  inputScale: number,
+  weightScale: Float64Array,
+  outputScale: number,
+  outputZeroPoint: number,
+  range: ClampRange,
+): ScaleRequantization {
+  const f = Math.fround;
+  const scale = new Float32Array(weightScale.length);
+  for (let c = 0; c < scale.length; c++) scale[c] = f(f(f(inputScale) * f(weightScale[c])) / f(outputScale));
+  return { scale, outputZeroPoint, min: range.min, max: range.max };
 }

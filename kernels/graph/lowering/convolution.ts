@@ -1,13 +1,9 @@
 import type { Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions } from '../../tflite/model-types.js';
 import { windowAlongAxis } from '../geometry.js';
 import { activationQuant, constantBias, constantWeights } from '../quantized-tensor.js';
-import { requantization } from '../requantization.js';
+import { scaleRequantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
 import { elementCount, type LoweringContext } from './context.js';
-
-function perChannelMultipliers(inputScale: number, weightScale: Float64Array, outputScale: number): Float64Array {
-  return weightScale.map((s) => (inputScale * s) / outputScale);
-}
 
 function checkDilation(ctx: LoweringContext, dilationH: number, dilationW: number): void {
   if (dilationH !== 1 || dilationW !== 1) ctx.fail(`dilation ${dilationH}x${dilationW} is not supported (only 1)`);
@@ -38,11 +34,7 @@ export function lowerConv2D(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 0);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = requantization(
-    perChannelMultipliers(xq.scale, weights.scale, yq.scale),
-    yq.zeroPoint,
-    ctx.clamp(o.activation, yq),
-  );
+  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
   const pixels = rows.output * cols.output;
   const macs = pixels * outC * kH * kW * inC;
   const base = { operator: ctx.op, inputs: [x.index], output: y.index, macs };
@@ -96,11 +88,7 @@ export function lowerDepthwise(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 3);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = requantization(
-    perChannelMultipliers(xq.scale, weights.scale, yq.scale),
-    yq.zeroPoint,
-    ctx.clamp(o.activation, yq),
-  );
+  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
   return {
     step: {
       operator: ctx.op,
@@ -136,11 +124,7 @@ export function lowerFullyConnected(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 0);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = requantization(
-    perChannelMultipliers(xq.scale, weights.scale, yq.scale),
-    yq.zeroPoint,
-    ctx.clamp(o.activation, yq),
-  );
+  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
   return {
     step: {
       operator: ctx.op,

@@ -1,11 +1,18 @@
 import type { AddOptions, SoftmaxOptions } from '../../tflite/model-types.js';
-import { quantizeMultiplier } from '../../ref/requantize.js';
 import { activationQuant, describeTensor } from '../quantized-tensor.js';
 import { requantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
 import { elementCount, type LoweringContext } from './context.js';
 
-/** TFLite's quantized ADD: both inputs rescaled to a common 2^20-scaled range first. */
+/** The binary exponent of a positive normal float32, read from its bits. */
+function float32Exponent(x: number): number {
+  const bits = new Uint32Array(new Float32Array([x]).buffer)[0];
+  return (bits >>> 23) - 127;
+}
+
+const roundHalfEven = (x: number): number => x + 6755399441055744 - 6755399441055744;
+
+/** Quantized ADD as XNNPACK computes it (ARITHMETIC.md): two integer multipliers and one shift. */
 export function lowerAdd(ctx: LoweringContext): Lowered {
   const o = ctx.op.options as AddOptions;
   const a = ctx.input(0, 'input A');
@@ -18,10 +25,14 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   const aq = activationQuant(ctx.model, a, 'input A');
   const bq = activationQuant(ctx.model, b, 'input B');
   const yq = activationQuant(ctx.model, y, 'output');
-  const twiceMax = 2 * Math.max(aq.scale, bq.scale);
-  const qa = quantizeMultiplier(aq.scale / twiceMax);
-  const qb = quantizeMultiplier(bq.scale / twiceMax);
-  const size = elementCount(y);
+  const f = Math.fround;
+  const ratioA = f(f(aq.scale) / f(yq.scale));
+  const ratioB = f(f(bq.scale) / f(yq.scale));
+  for (const [name, r] of [['A', ratioA], ['B', ratioB]] as const) {
+    if (!(r >= 2 ** -10 && r < 2 ** 8)) ctx.fail(`input ${name} scale / output scale = ${r}, outside [2^-10, 2^8)`);
+  }
+  const shift = 20 - float32Exponent(Math.max(ratioA, ratioB));
+  const range = ctx.clamp(o.activation, yq);
   return {
     step: {
       operator: ctx.op,
@@ -30,14 +41,15 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
       macs: 0,
       kind: 'add',
       params: {
-        size,
+        size: elementCount(y),
         inputZeroPointA: aq.zeroPoint,
         inputZeroPointB: bq.zeroPoint,
-        multiplierA: qa.multiplier,
-        shiftA: qa.shift,
-        multiplierB: qb.multiplier,
-        shiftB: qb.shift,
-        requant: requantization([twiceMax / (2 ** 20 * yq.scale)], yq.zeroPoint, ctx.clamp(o.activation, yq)),
+        multiplierA: roundHalfEven(ratioA * 2 ** shift),
+        multiplierB: roundHalfEven(ratioB * 2 ** shift),
+        shift,
+        outputZeroPoint: yq.zeroPoint,
+        min: range.min,
+        max: range.max,
       },
     },
   };

@@ -1,0 +1,66 @@
+import { describeStep } from './graph/describe.js';
+import type { Runtime } from './runtime.js';
+
+/** A tensor at the model's boundary, as callers need it to feed and read the model. */
+export interface EndpointInfo {
+  name: string;
+  shape: number[];
+  type: string;
+  /** null for float32. */
+  scale: number | null;
+  zeroPoint: number | null;
+}
+
+export interface StepInfo {
+  /** The model operator's index. */
+  index: number;
+  op: string;
+  shape: string;
+  macs: number;
+}
+
+/** What a loaded model is, in plain data that can cross a thread boundary. */
+export interface ModelInfo {
+  file: string;
+  engine: string;
+  fallbackReason: string | null;
+  input: EndpointInfo;
+  output: EndpointInfo;
+  labels: string[] | null;
+  warnings: string[];
+  arenaBytes: number;
+  steps: StepInfo[];
+}
+
+export function describeRuntime(runtime: Runtime): ModelInfo {
+  const { plan } = runtime;
+  const endpoint = (e: typeof plan.input): EndpointInfo => {
+    const q = e.tensor.quantization;
+    const quantized = e.tensor.type !== 'float32' && q !== null && q.scale.length > 0;
+    return {
+      name: e.tensor.name,
+      shape: e.tensor.shape,
+      type: e.tensor.type,
+      scale: quantized ? q.scale[0] : null,
+      zeroPoint: quantized ? (q.zeroPoint[0] ?? 0) : null,
+    };
+  };
+  return {
+    file: plan.model.file,
+    engine: runtime.engine,
+    fallbackReason: runtime.fallbackReason,
+    input: endpoint(plan.input),
+    output: endpoint(plan.output),
+    labels: plan.model.labels,
+    warnings: plan.model.warnings,
+    arenaBytes: plan.arenaBytes,
+    steps: plan.steps.map((s) => ({ index: s.operator.index, op: s.operator.name, shape: describeStep(s), macs: s.macs })),
+  };
+}
+
+/** The output's real values: dequantized with the output's scale and zero point. */
+export function dequantizeOutput(info: ModelInfo, raw: ArrayLike<number>): Float32Array {
+  const { scale, zeroPoint } = info.output;
+  if (scale === null || zeroPoint === null) return Float32Array.from(raw);
+  return Float32Array.from(raw, (v) => scale * (v - zeroPoint));
+}

@@ -1,0 +1,60 @@
+// Every layer of every shipped model, cut out into a model of its own and run by real
+// TensorFlow Lite on exactly the input our runtime gave that layer: the outputs must be
+// identical. This checks each operator's arithmetic against TFLite directly, without the
+// drift that rare differences accumulate through a whole network.
+import { afterAll, describe, expect, it } from 'vitest';
+import { TfliteWasmRunner } from '../../bench/peers/tflite-wasm.js';
+import { Executor } from '../../kernels/graph/executor.js';
+import { planModel } from '../../kernels/graph/plan.js';
+import { loadModelFile } from '../../kernels/tflite/reader.js';
+import type { Tensor } from '../../kernels/tflite/model-types.js';
+import { imageToTensor } from '../../agent/preprocess.js';
+import { implementations } from '../kernels/implementations.js';
+import { imagePath, modelPath, shippedModels } from '../support/paths.js';
+import { singleOperatorModel } from '../support/single-op-model.js';
+
+/** A stored (uint8-domain) tensor back in its own type, as TFLite holds it. */
+function ownType(t: Tensor, stored: Uint8Array | Float32Array): Uint8Array | Int8Array | Float32Array {
+  if (t.type === 'int8') return Int8Array.from(stored as Uint8Array, (v) => v - 128);
+  return stored.slice();
+}
+
+describe.each(shippedModels)('%s, layer by layer against TensorFlow Lite', (name) => {
+  const runners = new Map<number, TfliteWasmRunner>();
+  afterAll(() => runners.forEach((r) => r.close()));
+
+  it.each(implementations.map((k) => [k.name, k] as const))('every layer on %s equals TFLite on the same input', async (_, kernels) => {
+    const model = await loadModelFile(modelPath(name));
+    const plan = planModel(model);
+    const executor = new Executor(plan, kernels);
+    const [, height, width, channels] = plan.input.tensor.shape;
+    executor.setInput(await imageToTensor(imagePath('grace_hopper.png'), { height, width, channels, type: plan.input.tensor.type }, 'grace_hopper'));
+    const mismatches: string[] = [];
+    for (let i = 0; i < plan.steps.length; i++) {
+      const op = plan.steps[i].operator;
+      const inputs = op.inputs
+        .filter((t) => t >= 0 && !model.tensors[t].data)
+        .map((t) => ownType(model.tensors[t], executor.stored(t)));
+      executor.runStep(i);
+      const out = model.tensors[op.outputs[0]];
+      const ours = ownType(out, executor.stored(plan.steps[i].output));
+      let runner = runners.get(i);
+      if (!runner) {
+        runner = await TfliteWasmRunner.create(singleOperatorModel(model, op));
+        runners.set(i, runner);
+      }
+      inputs.forEach((v, k) => runner!.input(k).set(v));
+      runner.infer();
+      const theirs = runner.output();
+      let differ = 0;
+      let worst = 0;
+      for (let j = 0; j < ours.length; j++) {
+        const d = Math.abs(ours[j] - theirs[j]);
+        if (d > 0) differ++;
+        worst = Math.max(worst, d);
+      }
+      if (differ > 0) mismatches.push(`layer ${i} ${op.name}: ${differ} of ${ours.length} differ, worst by ${worst}`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
