@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './cli-error.js';
 import { benchCommand } from './commands/bench.js';
 import { classifyCommand } from './commands/classify.js';
+import { doctorCommand } from './commands/doctor.js';
 import { inspectCommand } from './commands/inspect.js';
 
 function buildProgram(): Command {
@@ -10,7 +11,7 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of [classifyCommand, benchCommand, inspectCommand]) {
+  for (const command of [classifyCommand, benchCommand, inspectCommand, doctorCommand]) {
     program.addCommand(command.exitOverride());
   }
   return program;

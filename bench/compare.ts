@@ -1,0 +1,88 @@
+// `npm run bench:compare`: every shipped model through our native engine, our TypeScript
+// engine, real TensorFlow Lite (wasm, XNNPACK) and ONNX Runtime, one thread, same weights
+// and same pixels, in one run; prints medians, ratios and each engine's peak memory.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '30' },
+    threads: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    engines: { type: 'string', default: 'native,js,tflite,onnxruntime' },
+    models: { type: 'string' },
+  },
+});
+
+const models = (values.models?.split(',') ?? [
+  'mobilenet_v2_1.0_224_quant',
+  'mobilenet_v1_1.0_224_quant_embedding_extractor',
+  'mobilenet_v1_0.25_128_quant',
+  'tf2_mobilenet_v2_1.0_224_ptq',
+]).map((name) => ({
+  name,
+  tflite: join(root, 'models', `${name}.tflite`),
+  onnx: join(root, 'test/fixtures/onnx', `${name}.onnx`),
+}));
+
+interface Row {
+  engine: string;
+  medianMs: number;
+  p95Ms: number;
+  maxRssBytes: number;
+}
+
+function runOne(engine: string, model: (typeof models)[number]): Promise<Row | { error: string }> {
+  const runs = engine === 'js' ? Math.min(Number(values.runs), 30) : Number(values.runs);
+  const args = [
+    join(here, 'compare-one.js'),
+    '--engine', engine, '--model', model.tflite, '--onnx', model.onnx,
+    '--runs', String(runs), '--threads', values.threads!,
+  ];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) resolve({ error: (stderr || err.message).trim().split('\n').slice(-1)[0] });
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Row);
+    });
+  });
+}
+
+const baseline = await new Promise<number>((resolve) => {
+  execFile(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS * 1024))'], (_, out) =>
+    resolve(Number(out)),
+  );
+});
+
+const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+const results: Record<string, unknown>[] = [];
+for (const model of models) {
+  const rows: (Row & { key: string })[] = [];
+  for (const engine of values.engines!.split(',')) {
+    if (engine === 'onnxruntime' && !existsSync(model.onnx)) continue;
+    const r = await runOne(engine, model);
+    if ('error' in r) {
+      process.stderr.write(`${model.name} ${engine}: ${r.error}\n`);
+      continue;
+    }
+    rows.push({ ...r, key: engine });
+  }
+  const ours = rows.find((r) => r.key === 'native') ?? rows[0];
+  if (!values.json) {
+    process.stdout.write(`\n${model.name} (${values.threads} thread${values.threads === '1' ? '' : 's'}, median of ${values.runs} runs)\n`);
+    process.stdout.write(`  ${'engine'.padEnd(26)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'vs ours'.padStart(8)} ${'peak RSS MiB'.padStart(13)}\n`);
+    for (const r of rows) {
+      const ratio = r.medianMs / ours.medianMs;
+      process.stdout.write(
+        `  ${r.engine.padEnd(26)} ${r.medianMs.toFixed(3).padStart(10)} ${r.p95Ms.toFixed(3).padStart(9)} ${(ratio.toFixed(2) + 'x').padStart(8)} ${mb(r.maxRssBytes).padStart(13)}\n`,
+      );
+    }
+  }
+  results.push({ model: basename(model.tflite), rows: rows.map(({ key, ...r }) => ({ ...r, vsNative: r.medianMs / ours.medianMs })) });
+}
+if (values.json) process.stdout.write(JSON.stringify({ nodeBaselineRssBytes: baseline, results }) + '\n');
+else process.stdout.write(`\nA bare Node.js process peaks at ${mb(baseline)} MiB; "vs ours" is each engine's median over our native engine's.\n`);
