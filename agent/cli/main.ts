@@ -1,9 +1,9 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from './cli-error.js';
-import { benchCommand } from './commands/bench.js';
-import { classifyCommand } from './commands/classify.js';
-import { doctorCommand } from './commands/doctor.js';
-import { inspectCommand } from './commands/inspect.js';
+import { CliError, ExitCode } from '../cli-error.js';
+import { benchCommand } from './bench.js';
+import { classifyCommand } from './classify.js';
+import { doctorCommand } from './doctor.js';
+import { inspectCommand } from './inspect.js';
 
 function buildProgram(): Command {
   const program = new Command('edge-agent')

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AgentConfig } from './config/types.js';
+import type { CommandRegistry } from './control/registry.js';
+import type { AgentEvents } from './events.js';
+import type { ResultSink } from './result.js';
+import type { RunStats } from './run-stats.js';
+
+/** Settings that commands may change while the agent runs. */
+export interface LiveSettings {
+  paused: boolean;
+  fps: number;
+  topK: number;
+  scoreThreshold: number;
+}
+
+/**
+ * The one object every part of the agent is built on: configuration, logging, the event
+ * bus, live settings, statistics, the command registry and where results go.
+ */
+export interface AgentContext {
+  readonly config: AgentConfig;
+  readonly deviceId: string;
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  readonly log: Logger;
+  readonly events: AgentEvents;
+  readonly settings: LiveSettings;
+  readonly stats: RunStats;
+  readonly commands: CommandRegistry;
+  readonly metrics: Registry;
+  /** Set by the part that delivers results (mqtt, or the console when there is no broker). */
+  results: ResultSink | null;
+  /** Health of each part; a part is degraded while it has a reason here. */
+  readonly degraded: Map<string, string>;
+}
