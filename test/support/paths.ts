@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const modelsDir = `${repoRoot}models`;
-export const imagesDir = `${repoRoot}test/fixtures/images`;
+export const imagesDir = `${repoRoot}samples`;
 export const cli = `${repoRoot}bin/edge-agent`;
 
 export const shippedModels = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();

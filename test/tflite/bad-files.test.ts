@@ -86,8 +86,8 @@ describe('files that cannot be read', () => {
 
 describe('files that are something else', () => {
   it('an image given as a model', async () => {
-    expect((await loadError(path('test/fixtures/images/cat.png'))).reason).toBe('not a TFLite model: it looks like a PNG image');
-    expect((await loadError(path('test/fixtures/images/parrot.jpg'))).reason).toBe('not a TFLite model: it looks like a JPEG image');
+    expect((await loadError(path('samples/cat.png'))).reason).toBe('not a TFLite model: it looks like a PNG image');
+    expect((await loadError(path('samples/parrot.jpg'))).reason).toBe('not a TFLite model: it looks like a JPEG image');
   });
 
   it('the label file given as a model', async () => {
