@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
 import { nativeInfo } from '../../kernels/native/index.js';
+import { cpuTemperature, throttling } from '../telemetry/host.js';
 import type { CheckResult } from './check.js';
 
 async function readText(file: string): Promise<string | null> {
@@ -46,55 +46,28 @@ export async function checkNativeKernels(): Promise<CheckResult> {
   };
 }
 
-function vcgencmd(args: string[]): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile('vcgencmd', args, { timeout: 2000 }, (err, stdout) => resolve(err ? null : stdout.trim()));
-  });
-}
-
-/** Throttling bits of `vcgencmd get_throttled` (Raspberry Pi firmware). */
-export const throttleFlags: [bit: number, meaning: string][] = [
-  [0, 'under-voltage now'],
-  [1, 'ARM frequency capped now'],
-  [2, 'throttled now'],
-  [3, 'soft temperature limit now'],
-  [16, 'under-voltage has occurred'],
-  [17, 'frequency capping has occurred'],
-  [18, 'throttling has occurred'],
-  [19, 'soft temperature limit has occurred'],
-];
-
-export function decodeThrottled(value: number): string[] {
-  return throttleFlags.filter(([bit]) => (value >>> bit) & 1).map(([, meaning]) => meaning);
-}
-
 export async function checkThermals(): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const milli = await readText('/sys/class/thermal/thermal_zone0/temp');
-  if (milli !== null && Number.isFinite(Number(milli))) {
-    const c = Number(milli) / 1000;
+  const c = await cpuTemperature();
+  if (c !== null) {
     results.push(
       c >= 80
         ? { name: 'temperature', status: 'warn', detail: `CPU at ${c.toFixed(1)} °C (the Pi throttles at 80-85 °C)`, fix: 'add a heatsink or fan' }
         : { name: 'temperature', status: 'ok', detail: `CPU at ${c.toFixed(1)} °C` },
     );
   }
-  const throttled = await vcgencmd(['get_throttled']);
-  if (throttled === null) {
+  const t = await throttling();
+  if (t === null) {
     results.push({ name: 'throttling', status: 'ok', detail: 'vcgencmd not found (not a Raspberry Pi): no throttling flags to read' });
+  } else if (t.flags.length === 0) {
+    results.push({ name: 'throttling', status: 'ok', detail: `${t.raw}: none` });
   } else {
-    const value = Number.parseInt(/0x[0-9a-f]+/i.exec(throttled)?.[0] ?? '0', 16);
-    const flags = decodeThrottled(value);
-    results.push(
-      flags.length === 0
-        ? { name: 'throttling', status: 'ok', detail: `${throttled}: none` }
-        : {
-            name: 'throttling',
-            status: 'warn',
-            detail: `${throttled}: ${flags.join(', ')}`,
-            fix: flags.some((f) => f.includes('under-voltage')) ? 'use the official power supply (5 V 3 A for a Pi 4, 5 A for a Pi 5)' : 'improve cooling',
-          },
-    );
+    results.push({
+      name: 'throttling',
+      status: 'warn',
+      detail: `${t.raw}: ${t.flags.join(', ')}`,
+      fix: t.flags.some((f) => f.includes('under-voltage')) ? 'use the official power supply (5 V 3 A for a Pi 4, 5 A for a Pi 5)' : 'improve cooling',
+    });
   }
   return results;
 }

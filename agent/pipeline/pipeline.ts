@@ -1,0 +1,220 @@
+import { basename } from 'node:path';
+import type { InferenceSession } from '../../kernels/session.js';
+import type { Frame } from '../camera/camera.js';
+import { topK } from '../classification.js';
+import type { AgentContext } from '../context.js';
+import type { Extension } from '../extension.js';
+import { ImageError, imageToTensor } from '../preprocess.js';
+import type { ResultPayload } from '../result.js';
+import { FrameSlot, type Waiter } from './frame-slot.js';
+import { MotionGate } from './motion-gate.js';
+
+/** Where frames come from: resolves null while the camera is backing off after failures. */
+export interface FrameSource {
+  capture(): Promise<Frame | null>;
+}
+
+/** The loaded model the pipeline runs; replaced whole by a model reload. */
+export interface LoadedModel {
+  session: InferenceSession;
+  /** The model's name in results: its file name without .tflite. */
+  name: string;
+  labels: string[] | null;
+}
+
+export interface PipelineOptions {
+  /** Stop after this many results (the run command's --max-frames). */
+  maxFrames?: number;
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+export function modelName(file: string): string {
+  return basename(file).replace(/\.tflite$/i, '');
+}
+
+/**
+ * camera -> preprocess -> inference -> result: captures at the set fps (continuous mode)
+ * or on triggers, keeps only the newest frame while inference is busy, skips still scenes
+ * when the motion gate is on, and submits each result to the context's result sink.
+ */
+export class Pipeline implements Extension {
+  readonly name = 'pipeline';
+  private readonly slot = new FrameSlot<ResultPayload>();
+  private readonly gate: MotionGate | null;
+  private timer: NodeJS.Timeout | null = null;
+  private capturing = false;
+  private processing: Promise<void> | null = null;
+  private running = false;
+  private produced = 0;
+  private framesDegraded = false;
+  private finished!: () => void;
+  /** Resolves when --max-frames results have been produced. */
+  readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+  private readonly onTrigger = ({ source }: { source: string }): void => {
+    this.capture(`trigger:${source}`).catch(() => {});
+  };
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly camera: FrameSource,
+    private model: LoadedModel,
+    private readonly options: PipelineOptions = {},
+  ) {
+    const motion = ctx.config.trigger.motion;
+    this.gate = motion.enabled ? new MotionGate(motion.threshold, motion.minIntervalSeconds * 1000) : null;
+  }
+
+  get engine(): string {
+    return this.model.session.engine;
+  }
+
+  get modelName(): string {
+    return this.model.name;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.ctx.config.trigger.mode === 'gpio') this.ctx.events.on('trigger', this.onTrigger);
+    this.reschedule();
+  }
+
+  /** Stops capturing and finishes the frame in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.ctx.events.off('trigger', this.onTrigger);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.processing;
+    this.slot.abandon(new Error('the agent is stopping'));
+  }
+
+  /** Applies the live fps and pause settings to the capture timer. */
+  reschedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const { settings, config } = this.ctx;
+    if (!this.running || settings.paused || config.trigger.mode !== 'continuous') return;
+    this.timer = setInterval(() => this.tick(), 1000 / settings.fps);
+    this.tick();
+  }
+
+  /** Captures a frame now and resolves with its result (the "capture" command, a GPIO trigger). */
+  capture(reason: string): Promise<ResultPayload> {
+    return new Promise((resolve, reject) => {
+      if (!this.running) {
+        reject(new Error('the pipeline is not running'));
+        return;
+      }
+      this.ctx.log.debug({ reason }, 'capture requested');
+      this.grab({ resolve, reject }).catch(reject);
+    });
+  }
+
+  /** Swaps in a loaded model; the old one finishes its frame and is closed. */
+  async swapModel(next: LoadedModel): Promise<void> {
+    const previous = this.model;
+    this.model = next;
+    await this.processing;
+    await previous.session.close();
+  }
+
+  private tick(): void {
+    if (this.capturing) return;
+    this.grab().catch((err) => this.ctx.log.error({ err }, 'capture loop failed'));
+  }
+
+  private async grab(waiter?: Waiter<ResultPayload>): Promise<void> {
+    this.capturing = true;
+    let frame: Frame | null;
+    try {
+      frame = await this.camera.capture();
+    } finally {
+      this.capturing = false;
+    }
+    if (!frame) {
+      waiter?.reject(new Error('the camera is not delivering frames (see telemetry "degraded")'));
+      return;
+    }
+    this.ctx.stats.framesCaptured++;
+    if (this.slot.put(frame, waiter)) this.ctx.stats.framesDropped++;
+    this.processing ??= this.drain().finally(() => (this.processing = null));
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.slot.take(); next; next = this.slot.take()) {
+      try {
+        const result = await this.process(next.frame, next.waiters.length > 0);
+        for (const w of next.waiters) result ? w.resolve(result) : w.reject(new Error('the frame was skipped'));
+      } catch (err) {
+        for (const w of next.waiters) w.reject(err as Error);
+      }
+    }
+  }
+
+  /** One frame through the model; null when the motion gate skips it or it cannot be decoded. */
+  private async process(frame: Frame, requested: boolean): Promise<ResultPayload | null> {
+    const { ctx, model } = this;
+    if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) return null;
+    const started = performance.now();
+    if (this.gate && !requested && !(await this.gate.shouldClassify(frame.data))) {
+      ctx.stats.framesStill++;
+      return null;
+    }
+    const info = model.session.info;
+    const [, height, width, channels] = info.input.shape;
+    let tensor;
+    try {
+      tensor = await imageToTensor(frame.data, { height, width, channels, type: info.input.type }, frame.source, ctx.config.model.resize);
+      this.setFramesHealth(null);
+    } catch (err) {
+      if (!(err instanceof ImageError)) throw err;
+      ctx.stats.captureErrors++;
+      this.setFramesHealth(err.message);
+      if (requested) throw err;
+      return null;
+    }
+    const preprocessed = performance.now();
+    const { values } = await model.session.run(tensor);
+    const inferred = performance.now();
+    const top = topK(values, ctx.settings.topK, model.labels).filter((p) => p.score >= ctx.settings.scoreThreshold);
+    const sink = ctx.results;
+    if (!sink) throw new Error('no result sink is attached');
+    const result = await sink.submit({
+      ts: new Date(frame.capturedAt).toISOString(),
+      device: ctx.deviceId,
+      model: model.name,
+      source: frame.source,
+      top,
+      latencyMs: {
+        capture: round(frame.captureMs),
+        preprocess: round(preprocessed - started),
+        inference: round(inferred - preprocessed),
+        // From the start of the capture to the result being recorded.
+        total: round(frame.captureMs + Date.now() - frame.capturedAt),
+      },
+      engine: model.session.engine,
+    });
+    ctx.stats.recordResult();
+    ctx.stats.inferenceMs.add(inferred - preprocessed);
+    ctx.stats.totalMs.add(result.latencyMs.total);
+    ctx.events.emit('result', result);
+    this.produced++;
+    if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) {
+      this.running = false;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+      this.finished();
+    }
+    return result;
+  }
+
+  private setFramesHealth(reason: string | null): void {
+    if ((reason !== null) === this.framesDegraded) return;
+    this.framesDegraded = reason !== null;
+    if (reason) this.ctx.degraded.set('frames', reason);
+    else this.ctx.degraded.delete('frames');
+    this.ctx.events.emit('health', { part: 'frames', degraded: reason !== null, reason });
+    if (reason) this.ctx.log.warn({ reason }, 'a frame could not be decoded');
+  }
+}

@@ -1,0 +1,70 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import type { AgentContext } from '../context.js';
+import type { Extension } from '../extension.js';
+
+/** Prometheus metrics of the agent, collected from the run statistics at scrape time. */
+export function registerAgentMetrics(ctx: AgentContext): void {
+  const r: Registry = ctx.metrics;
+  const { stats } = ctx;
+  const counter = (name: string, help: string, read: () => number): void => {
+    let last = 0;
+    new Counter({
+      name,
+      help,
+      registers: [r],
+      collect() {
+        const now = read();
+        this.inc(Math.max(0, now - last));
+        last = now;
+      },
+    });
+  };
+  counter('edge_agent_frames_captured_total', 'Frames captured', () => stats.framesCaptured);
+  counter('edge_agent_results_total', 'Frames classified', () => stats.framesInferred);
+  counter('edge_agent_frames_dropped_total', 'Frames replaced by a newer one while inference was busy', () => stats.framesDropped);
+  counter('edge_agent_frames_still_total', 'Frames skipped by the motion gate', () => stats.framesStill);
+  counter('edge_agent_capture_errors_total', 'Failed captures and undecodable frames', () => stats.captureErrors);
+  new Gauge({ name: 'edge_agent_fps', help: 'Results per second over the last 10 s', registers: [r], collect() { this.set(stats.fps()); } });
+  new Gauge({ name: 'edge_agent_outbox_depth', help: 'Results recorded and not yet acknowledged', registers: [r], collect() { this.set(ctx.results?.depth() ?? 0); } });
+  new Gauge({ name: 'edge_agent_degraded', help: '1 while some part is degraded', registers: [r], collect() { this.set(ctx.degraded.size > 0 ? 1 : 0); } });
+  const latency = new Summary({ name: 'edge_agent_latency_ms', help: 'Capture to recorded result', percentiles: [0.5, 0.95], maxAgeSeconds: 600, ageBuckets: 5, registers: [r] });
+  const inference = new Summary({ name: 'edge_agent_inference_ms', help: 'Inference time', percentiles: [0.5, 0.95], maxAgeSeconds: 600, ageBuckets: 5, registers: [r] });
+  ctx.events.on('result', (result) => {
+    latency.observe(result.latencyMs.total);
+    inference.observe(result.latencyMs.inference);
+  });
+}
+
+/** Serves ctx.metrics on http://host:port/metrics. */
+export class MetricsServer implements Extension {
+  readonly name = 'metrics';
+  private server: Server | null = null;
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  async start(): Promise<void> {
+    const { host, port } = this.ctx.config.metrics;
+    const server = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end('not found; try /metrics\n');
+        return;
+      }
+      this.ctx.metrics
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': this.ctx.metrics.contentType }).end(text))
+        .catch((err: Error) => res.writeHead(500).end(err.message));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`metrics: cannot listen on ${host}:${port}: ${err.message}`)));
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    this.ctx.log.info({ url: `http://${host}:${port}/metrics` }, 'serving Prometheus metrics');
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = null;
+  }
+}

@@ -1,0 +1,82 @@
+import { freemem, loadavg, totalmem } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { AgentContext } from '../context.js';
+import type { Extension } from '../extension.js';
+import { cpuTemperature, throttling } from './host.js';
+
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+const round2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+
+/** What the pipeline runs, read at each snapshot (the model can be swapped). */
+export interface EngineInfo {
+  engine(): string;
+  model(): string;
+}
+
+/**
+ * Fleet telemetry: every telemetrySeconds, a snapshot of the host (temperature,
+ * throttling, load, memory) and of the agent (rss, event-loop lag, fps, latencies,
+ * dropped frames, outbox depth, kernel path, degraded parts), emitted as a 'telemetry'
+ * event for the MQTT part to publish.
+ */
+export class Telemetry implements Extension {
+  readonly name = 'telemetry';
+  private timer: NodeJS.Timeout | null = null;
+  private lag: IntervalHistogram | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly ctx: AgentContext, private readonly engine: EngineInfo) {}
+
+  async start(): Promise<void> {
+    this.lag = monitorEventLoopDelay({ resolution: 10 });
+    this.lag.enable();
+    this.timer = setInterval(() => {
+      this.snapshot()
+        .then((t) => this.ctx.events.emit('telemetry', t))
+        .catch((err) => this.ctx.log.warn({ err }, 'telemetry snapshot failed'));
+    }, this.ctx.config.mqtt.telemetrySeconds * 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.lag?.disable();
+    this.timer = null;
+  }
+
+  async snapshot(): Promise<Record<string, unknown>> {
+    const { ctx } = this;
+    const { stats } = ctx;
+    const lag = this.lag;
+    const eventLoopLagMs = lag ? { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) } : null;
+    lag?.reset();
+    const throttled = await throttling();
+    const degraded = Object.fromEntries(ctx.degraded);
+    return {
+      ts: new Date().toISOString(),
+      device: ctx.deviceId,
+      status: Object.keys(degraded).length > 0 ? 'degraded' : 'ok',
+      degraded,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      cpuTempC: await cpuTemperature(),
+      throttled: throttled ? { raw: throttled.raw, flags: throttled.flags } : null,
+      load: loadavg().map((l) => Math.round(l * 100) / 100),
+      memory: { totalMb: Math.round(totalmem() / 2 ** 20), freeMb: Math.round(freemem() / 2 ** 20) },
+      rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+      eventLoopLagMs,
+      fps: stats.fps(),
+      latencyMs: { p50: round2(stats.totalMs.percentile(50)), p95: round2(stats.totalMs.percentile(95)) },
+      inferenceMs: { p50: round2(stats.inferenceMs.percentile(50)), p95: round2(stats.inferenceMs.percentile(95)) },
+      frames: {
+        captured: stats.framesCaptured,
+        inferred: stats.framesInferred,
+        dropped: stats.framesDropped,
+        still: stats.framesStill,
+        captureErrors: stats.captureErrors,
+      },
+      outboxDepth: ctx.results?.depth() ?? 0,
+      paused: ctx.settings.paused,
+      engine: this.engine.engine(),
+      model: this.engine.model(),
+    };
+  }
+}
