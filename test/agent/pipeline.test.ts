@@ -1,0 +1,174 @@
+// The pipeline with an in-process camera and model (unit test): scheduling, newest-wins,
+// the motion gate, capture requests, limits and frame health.
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Frame } from '../../agent/camera/camera.js';
+import { loadConfig } from '../../agent/config/load.js';
+import type { AgentContext } from '../../agent/context.js';
+import { CommandRegistry } from '../../agent/control/registry.js';
+import { AgentEvents } from '../../agent/events.js';
+import { Pipeline, type FrameSource, type LoadedModel } from '../../agent/pipeline/pipeline.js';
+import type { ResultPayload } from '../../agent/result.js';
+import { RunStats } from '../../agent/run-stats.js';
+import { imagePath } from '../support/paths.js';
+
+async function context(overrides: Record<string, unknown> = {}) {
+  const { config } = await loadConfig({ env: {}, overrides: overrides as never });
+  const submitted: ResultPayload[] = [];
+  const ctx: AgentContext = {
+    config,
+    deviceId: 'test-device',
+    dataDir: '/tmp',
+    log: pino({ level: 'silent' }),
+    events: new AgentEvents(),
+    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
+    stats: new RunStats(),
+    commands: new CommandRegistry(),
+    metrics: new Registry(),
+    degraded: new Map(),
+    results: {
+      submit: async (r) => {
+        const full = { ...r, seq: submitted.length };
+        submitted.push(full);
+        return full;
+      },
+      depth: () => 0,
+    },
+  };
+  return { ctx, submitted };
+}
+
+const cat = readFileSync(imagePath('cat.png'));
+const parrot = readFileSync(imagePath('parrot.jpg'));
+
+/** A camera that hands out the given images in turn, instantly. */
+function camera(images: Buffer[]): FrameSource & { captures: number } {
+  const cam = {
+    captures: 0,
+    async capture(): Promise<Frame> {
+      const data = images[cam.captures++ % images.length];
+      return { data, source: `frame-${cam.captures}`, capturedAt: Date.now(), captureMs: 1 };
+    },
+  };
+  return cam;
+}
+
+/** A model whose inference takes `delayMs` and scores class (input[0] % 10) highest. */
+function model(delayMs = 0): LoadedModel & { runs: number } {
+  const m = {
+    runs: 0,
+    name: 'fake',
+    labels: Array.from({ length: 10 }, (_, i) => `class ${i}`),
+    session: {
+      engine: 'fake',
+      info: { input: { shape: [1, 8, 8, 3], type: 'uint8' } },
+      async run(input: Uint8Array) {
+        m.runs++;
+        await new Promise((r) => setTimeout(r, delayMs));
+        const values = new Float32Array(10).fill(0.01);
+        values[input[0] % 10] = 0.9;
+        return { raw: new Uint8Array(10), values };
+      },
+      async close() {},
+    },
+  };
+  return m as unknown as LoadedModel & { runs: number };
+}
+
+let pipeline: Pipeline | null = null;
+afterEach(async () => {
+  await pipeline?.stop();
+  pipeline = null;
+});
+
+describe('Pipeline', () => {
+  it('classifies at the set fps until --max-frames, then resolves done', async () => {
+    const { ctx, submitted } = await context({ camera: { fps: 50 } });
+    pipeline = new Pipeline(ctx, camera([cat, parrot]), model(), { maxFrames: 4 });
+    await pipeline.start();
+    await pipeline.done;
+    const order = submitted.map((r) => Number(r.source.split('-')[1]));
+    expect(order).toHaveLength(4);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(new Set(order).size).toBe(4);
+    expect(submitted[0]).toMatchObject({ device: 'test-device', model: 'fake', engine: 'fake' });
+    expect(submitted[0].top).toHaveLength(3);
+    expect(submitted[0].top[0].score).toBeCloseTo(0.9, 5);
+    expect(submitted[0].latencyMs.total).toBeGreaterThanOrEqual(submitted[0].latencyMs.inference);
+    expect(ctx.stats.framesInferred).toBe(4);
+  });
+
+  it('keeps only the newest frame while inference is busy and counts the dropped ones', async () => {
+    const { ctx, submitted } = await context({ camera: { fps: 50 }, trigger: { mode: 'mqtt' } });
+    const m = model(150);
+    pipeline = new Pipeline(ctx, camera([cat]), m);
+    await pipeline.start();
+    const first = pipeline.capture('test');
+    await new Promise((r) => setTimeout(r, 20));
+    const rest = [pipeline.capture('a'), pipeline.capture('b'), pipeline.capture('c')];
+    const results = await Promise.all([first, ...rest]);
+    // The first frame ran; of the three that arrived while it ran, only the newest did.
+    expect(m.runs).toBe(2);
+    expect(ctx.stats.framesDropped).toBe(2);
+    expect(submitted.map((r) => r.source)).toEqual(['frame-1', 'frame-4']);
+    expect(results.slice(1).map((r) => r.source)).toEqual(['frame-4', 'frame-4', 'frame-4']);
+  });
+
+  it('does not capture while paused, but a capture request still works', async () => {
+    const { ctx, submitted } = await context({ camera: { fps: 50 } });
+    ctx.settings.paused = true;
+    const cam = camera([cat]);
+    pipeline = new Pipeline(ctx, cam, model());
+    await pipeline.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cam.captures).toBe(0);
+    const result = await pipeline.capture('command');
+    expect(result.seq).toBe(0);
+    expect(submitted).toHaveLength(1);
+  });
+
+  it('applies topK and the score threshold from the live settings', async () => {
+    const { ctx } = await context({ trigger: { mode: 'mqtt' } });
+    pipeline = new Pipeline(ctx, camera([cat]), model());
+    await pipeline.start();
+    ctx.settings.topK = 5;
+    expect((await pipeline.capture('x')).top).toHaveLength(5);
+    ctx.settings.scoreThreshold = 0.5;
+    const top = (await pipeline.capture('x')).top;
+    expect(top).toHaveLength(1);
+    expect(top[0].label).toMatch(/^class \d$/);
+  });
+
+  it('skips still frames when the motion gate is on, and lets a changed scene through', async () => {
+    const { ctx, submitted } = await context({ camera: { fps: 40 }, trigger: { motion: { enabled: true, threshold: 0.02, minIntervalSeconds: 60 } } });
+    pipeline = new Pipeline(ctx, camera([cat, cat, cat, cat, parrot, parrot, parrot, parrot]), model(), { maxFrames: 2 });
+    await pipeline.start();
+    await pipeline.done;
+    // Frames 2-4 repeat frame 1 and are skipped as still (or replaced while busy);
+    // frame 5 onwards show another scene.
+    expect(submitted[0].source).toBe('frame-1');
+    expect(Number(submitted[1].source.split('-')[1])).toBeGreaterThanOrEqual(5);
+    expect(ctx.stats.framesStill).toBeGreaterThanOrEqual(1);
+    expect(ctx.stats.framesStill + ctx.stats.framesDropped).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports an undecodable frame as degraded and recovers on the next good one', async () => {
+    const { ctx, submitted } = await context({ trigger: { mode: 'mqtt' } });
+    const health: unknown[] = [];
+    ctx.events.on('health', (h) => health.push(h));
+    pipeline = new Pipeline(ctx, camera([cat.subarray(0, 100), parrot]), model());
+    await pipeline.start();
+    await expect(pipeline.capture('x')).rejects.toThrow(/frame-1: /);
+    expect(ctx.degraded.get('frames')).toMatch(/frame-1/);
+    expect(ctx.stats.captureErrors).toBe(1);
+    await pipeline.capture('x');
+    expect(ctx.degraded.has('frames')).toBe(false);
+    expect(health).toEqual([
+      { part: 'frames', degraded: true, reason: expect.stringMatching(/frame-1/) },
+      { part: 'frames', degraded: false, reason: null },
+    ]);
+    expect(submitted).toHaveLength(1);
+  });
+});
