@@ -2,8 +2,8 @@
 // 1.0/224). Run: npm run build && node dist/bench/ref-kernels.js [--runs N] [--json]
 // Reports the median time per layer and GMAC/s (multiply-accumulates, not FLOPs).
 
-import type { ConvParams, Requantization, UnaryKernel } from '../kernels/kernel-set.js';
-import { quantizeMultiplier, refKernels } from '../kernels/ref/index.js';
+import type { ConvParams, ScaleRequantization, UnaryKernel } from '../kernels/kernel-set.js';
+import { refKernels } from '../kernels/ref/index.js';
 
 interface Layer {
   name: string;
@@ -23,12 +23,8 @@ function bytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-function requant(channels: number, real: number): Requantization {
-  const q = quantizeMultiplier(real);
-  return {
-    multiplier: new Int32Array(channels).fill(q.multiplier), shift: new Int32Array(channels).fill(q.shift),
-    outputZeroPoint: 0, min: 0, max: 255,
-  };
+function requant(channels: number, scale: number): ScaleRequantization {
+  return { scale: new Float32Array(channels).fill(scale), outputZeroPoint: 0, min: 0, max: 255 };
 }
 
 function common(c: number) {

@@ -18,7 +18,7 @@ export function validateConvParams(op: string, p: ConvParams): ConvSizes {
   v.nonNegativeInt(op, 'padLeft', p.padLeft);
   v.uint8Value(op, 'inputZeroPoint', p.inputZeroPoint);
   v.channelArrays(op, p.weightZeroPoint, p.bias, p.outputC);
-  v.requantization(op, p.requant, p.outputC);
+  v.scaleRequantization(op, p.requant, p.outputC);
   // The last window's far edge must stay an int32 index too.
   v.elementCount(op, 'padded input rows', (p.outputH - 1) * p.strideH + p.kernelH + p.padTop, 1);
   v.elementCount(op, 'padded input columns', (p.outputW - 1) * p.strideW + p.kernelW + p.padLeft, 1);

@@ -10,7 +10,7 @@
 
 import type { DepthwiseParams, UnaryKernel } from '../kernel-set.js';
 import { tapHi, tapLo, validateConvParams } from './conv-geometry.js';
-import { OutputStage } from './output-stage.js';
+import { ScaleStage } from './scale-stage.js';
 import * as v from './validate.js';
 
 const OP = 'depthwise';
@@ -27,7 +27,7 @@ interface Layer {
   /** Accumulators of one output pixel (general path) and of two (3x3 interior). */
   acc: Int32Array;
   pairAcc: Int32Array;
-  stage: OutputStage;
+  stage: ScaleStage;
 }
 
 export function createDepthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel {
@@ -58,7 +58,7 @@ export function createDepthwise(p: DepthwiseParams, weights: Uint8Array): UnaryK
     kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH, strideW: p.strideW,
     padTop: p.padTop, padLeft: p.padLeft, depthMultiplier: m, zx: p.inputZeroPoint,
     weights: centred, bias: Int32Array.from(p.bias), foldedBias,
-    acc: new Int32Array(n), pairAcc: new Int32Array(2 * n), stage: new OutputStage(p.requant),
+    acc: new Int32Array(n), pairAcc: new Int32Array(2 * n), stage: new ScaleStage(p.requant),
   };
   const body = p.kernelH === 3 && p.kernelW === 3 && m === 1 ? run3x3 : runGeneral;
 

@@ -13,7 +13,7 @@ export function createGemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
   const outputC = v.positiveInt(OP, 'outputC', p.outputC);
   v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
   v.channelArrays(OP, p.weightZeroPoint, p.bias, outputC);
-  v.requantization(OP, p.requant, outputC);
+  v.scaleRequantization(OP, p.requant, outputC);
   v.weightArray(OP, weights, v.elementCount(OP, 'weights', outputC, inputC));
   const inputSize = v.elementCount(OP, 'input', rows, inputC);
   const outputSize = v.elementCount(OP, 'output', rows, outputC);

@@ -2,7 +2,7 @@
 // inputScale / (outputScale * H * W).
 
 import type { MeanParams, UnaryKernel } from '../kernel-set.js';
-import { OutputStage } from './output-stage.js';
+import { FixedPointStage } from './fixed-point-stage.js';
 import * as v from './validate.js';
 
 const OP = 'mean';
@@ -19,7 +19,7 @@ export function createMean(p: MeanParams): UnaryKernel {
   const pixels = inputH * inputW;
   if (pixels > MAX_PIXELS) throw new RangeError(`${OP}: inputH * inputW must be at most ${MAX_PIXELS}, got ${pixels}`);
   const inputSize = v.elementCount(OP, 'input', inputH, inputW, channels);
-  const stage = new OutputStage(p.requant);
+  const stage = new FixedPointStage(p.requant);
   const sums = new Float64Array(channels);
 
   return {
@@ -31,7 +31,7 @@ export function createMean(p: MeanParams): UnaryKernel {
         for (let c = 0; c < channels; c++) sums[c] += input[i + c];
       }
       const offset = pixels * zx;
-      for (let c = 0; c < channels; c++) output[c] = stage.apply(sums[c] - offset, 0);
+      for (let c = 0; c < channels; c++) output[c] = stage.apply(sums[c] - offset);
     },
   };
 }

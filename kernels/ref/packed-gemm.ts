@@ -10,8 +10,8 @@
 // in its own loop, so the dot-product loop stays small enough for the JIT to keep in
 // registers.
 
-import type { Requantization } from '../kernel-set.js';
-import { OutputStage } from './output-stage.js';
+import type { ScaleRequantization } from '../kernel-set.js';
+import { ScaleStage } from './scale-stage.js';
 
 const BLOCK = 4;
 
@@ -21,7 +21,7 @@ export interface GemmLayer {
   inputZeroPoint: number;
   weightZeroPoint: Int32Array;
   bias: Int32Array;
-  requant: Requantization;
+  requant: ScaleRequantization;
 }
 
 export class PackedGemm {
@@ -30,7 +30,7 @@ export class PackedGemm {
   declare private readonly padded: number;
   declare private readonly packed: Float64Array;
   declare private readonly foldedBias: Float64Array;
-  declare private readonly stage: OutputStage;
+  declare private readonly stage: ScaleStage;
   declare private readonly acc: Int32Array;
 
   /** `p` and `weights` (outputC x inputC) must already be validated. */
@@ -52,7 +52,7 @@ export class PackedGemm {
       }
       this.foldedBias[o] = p.bias[o] - p.inputZeroPoint * sum;
     }
-    this.stage = new OutputStage(p.requant);
+    this.stage = new ScaleStage(p.requant);
     this.acc = new Int32Array(2 * this.padded);
   }
 

@@ -2,7 +2,7 @@
 // tabulates them and run() is a lookup.
 
 import type { RequantizeParams, UnaryKernel } from '../kernel-set.js';
-import { OutputStage } from './output-stage.js';
+import { FixedPointStage } from './fixed-point-stage.js';
 import * as v from './validate.js';
 
 const OP = 'requantize';
@@ -12,9 +12,9 @@ export function createRequantize(p: RequantizeParams): UnaryKernel {
   const size = v.positiveInt(OP, 'size', p.size);
   const zi = v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
   v.requantization(OP, p.requant, 1);
-  const stage = new OutputStage(p.requant);
+  const stage = new FixedPointStage(p.requant);
   const table = new Uint8Array(256);
-  for (let x = 0; x < 256; x++) table[x] = stage.apply(x - zi, 0);
+  for (let x = 0; x < 256; x++) table[x] = stage.apply(x - zi);
 
   return {
     run(input: Uint8Array, output: Uint8Array): void {

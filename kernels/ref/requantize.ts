@@ -1,6 +1,6 @@
 // TFLite's fixed-point requantization, single rounding (ARITHMETIC.md), bit exact. The
-// 62-bit product is exact in float64 for the accumulators real layers produce, and is
-// otherwise formed from partial products that each are, so no BigInt is needed.
+// 62-bit product is exact in float64 for small values, and is otherwise formed from
+// partial products that each are, so no BigInt is needed.
 
 const TWO_POW_30 = 1073741824;
 const TWO_POW_31 = 2147483648;
@@ -76,7 +76,7 @@ export function mbqm(x: number, multiplier: number, shift: number): number {
  * common case, |x * m| <= 2^52: the product is exact in float64, the sum too for
  * t <= 53, and for larger t its rounding cannot carry it across a multiple of 2^t.
  */
-export function roundedProduct(x: number, m: number, half: number, inverse: number, t: number): number {
+function roundedProduct(x: number, m: number, half: number, inverse: number, t: number): number {
   if (((x + SMALL) >>> 22) === 0) return Math.floor((x * m + half) * inverse);
   return roundedProductWide(x, m, t);
 }

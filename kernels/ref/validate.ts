@@ -2,10 +2,27 @@
 // TypeError: the value has the wrong type or is not an integer; RangeError: right type,
 // value out of range. Messages name the operator and the parameter.
 
-import type { Requantization } from '../kernel-set.js';
+import type { Requantization, ScaleRequantization } from '../kernel-set.js';
 import { MAX_SHIFT, MIN_SHIFT } from './requantize.js';
 
 const INT32_MAX = 2147483647;
+
+/**
+ * XNNPACK refuses requantization scales of 256 and more. Any positive scale below gives a
+ * well-defined result: under 2^-32 every output is the zero point (|acc| <= 2^31), with
+ * or without flushing subnormals to zero, and per-channel models can have such channels.
+ */
+const MAX_SCALE = 256;
+
+/**
+ * ADD (ARITHMETIC.md): ratios in [2^-10, 2^8) give shift = 20 - exponent in 13..30 and
+ * multipliers up to 2^21 (the larger one rounds up to 2^21 when its ratio is just below a
+ * power of two). Within these, |ma * (a - za) + mb * (b - zb)| + 2^(shift - 1) is at most
+ * 2^22 * 255 + 2^29 < 2^31: every sum, in any order, fits int32.
+ */
+const ADD_MIN_SHIFT = 13;
+const ADD_MAX_SHIFT = 30;
+const ADD_MAX_MULTIPLIER = 2 ** 21;
 
 function describe(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length})`;
@@ -57,6 +74,20 @@ export function shiftValue(op: string, name: string, v: unknown): number {
   return n;
 }
 
+export function addMultiplier(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < 0 || n > ADD_MAX_MULTIPLIER) throw new RangeError(`${op}: ${name} must be in 0..2^21, got ${n}`);
+  return n;
+}
+
+export function addShift(op: string, name: string, v: unknown): number {
+  const n = integer(op, name, v);
+  if (n < ADD_MIN_SHIFT || n > ADD_MAX_SHIFT) {
+    throw new RangeError(`${op}: ${name} must be in ${ADD_MIN_SHIFT}..${ADD_MAX_SHIFT}, got ${n}`);
+  }
+  return n;
+}
+
 export function finitePositive(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${op}: ${name} must be a number, got ${describe(v)}`);
   if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${op}: ${name} must be finite and > 0, got ${v}`);
@@ -75,7 +106,7 @@ export function weightArray(op: string, v: unknown, length: number): Uint8Array 
   return v;
 }
 
-/** Validates per-channel (or, with channels = 1, per-tensor) requantization. */
+/** Validates a per-channel (or, with channels = 1, per-tensor) fixed-point requantization. */
 export function requantization(op: string, r: Requantization, channels: number): void {
   if (typeof r !== 'object' || r === null) throw new TypeError(`${op}: requant must be an object`);
   const m = int32Array(op, 'requant.multiplier', r.multiplier, channels);
@@ -83,6 +114,21 @@ export function requantization(op: string, r: Requantization, channels: number):
   for (let c = 0; c < channels; c++) {
     multiplierValue(op, `requant.multiplier[${c}]`, m[c]);
     shiftValue(op, `requant.shift[${c}]`, s[c]);
+  }
+  uint8Value(op, 'requant.outputZeroPoint', r.outputZeroPoint);
+  clampBounds(op, 'requant.', r.min, r.max);
+}
+
+/** Validates the fp32 requantization of `channels` output channels. */
+export function scaleRequantization(op: string, r: ScaleRequantization, channels: number): void {
+  if (typeof r !== 'object' || r === null) throw new TypeError(`${op}: requant must be an object`);
+  const s: unknown = r.scale;
+  if (!(s instanceof Float32Array)) throw new TypeError(`${op}: requant.scale must be a Float32Array, got ${describe(s)}`);
+  if (s.length !== channels) throw new RangeError(`${op}: requant.scale must have length ${channels}, got ${s.length}`);
+  for (let c = 0; c < channels; c++) {
+    if (!(s[c] > 0 && s[c] < MAX_SCALE)) {
+      throw new RangeError(`${op}: requant.scale[${c}] must be > 0 and < ${MAX_SCALE}, got ${s[c]}`);
+    }
   }
   uint8Value(op, 'requant.outputZeroPoint', r.outputZeroPoint);
   clampBounds(op, 'requant.', r.min, r.max);

@@ -1,11 +1,11 @@
 // The arithmetic of kernels/ARITHMETIC.md as plain loops, written from the page and not
-// from the kernels: BigInt for the fixed-point requantization, explicit padding checks, no
-// packing, no folding. Slow on purpose; the shared suite compares every implementation
-// with it.
+// from the kernels: BigInt for the fixed-point requantization and the add, a float32 array
+// element for float32 rounding, explicit padding checks, no packing, no folding. Slow on
+// purpose; the shared suite compares every implementation with it.
 
 import type {
   AddParams, AveragePoolParams, ConvParams, DepthwiseParams, DequantizeParams, GemmParams,
-  MeanParams, PadParams, QuantizeParams, RequantizeParams, Requantization, SoftmaxParams,
+  MeanParams, PadParams, QuantizeParams, RequantizeParams, Requantization, ScaleRequantization, SoftmaxParams,
 } from '../../kernels/kernel-set.js';
 
 const I32_MIN = -(2n ** 31n);
@@ -42,6 +42,30 @@ export function quantizeMultiplier(real: number): { multiplier: number; shift: n
 export function requantizeValue(acc: number, r: Requantization, channel: number): number {
   const v = r.outputZeroPoint + mbqm(acc, r.multiplier[channel], r.shift[channel]);
   return Math.min(r.max, Math.max(r.min, v));
+}
+
+const float32 = new Float32Array(1);
+
+/** The nearest float32, ties to even: what storing into a float32 array does. */
+export function f32(x: number): number {
+  float32[0] = x;
+  return float32[0];
+}
+
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const fraction = x - f; // exact for the |x| < 2^40 here
+  if (fraction !== 0.5) return fraction < 0.5 ? f : f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** fp32 requantization: zo + roundHalfEven(clamp(f32(f32(acc) * scale[c]), min - zo, max - zo)). */
+export function scaleValue(acc: number, r: ScaleRequantization, channel: number): number {
+  // Both factors are float32, so their float64 product is exact and f32 rounds it once.
+  const v = f32(f32(acc) * r.scale[channel]);
+  const lo = r.min - r.outputZeroPoint;
+  const hi = r.max - r.outputZeroPoint;
+  return r.outputZeroPoint + roundHalfEven(v < lo ? lo : v > hi ? hi : v);
 }
 
 /** SAME/VALID geometry as ARITHMETIC.md states it. */
@@ -118,10 +142,10 @@ export function gemmAccumulators(p: GemmParams, input: Uint8Array, weights: Uint
   return acc;
 }
 
-/** Channel-minor accumulators to uint8 outputs with per-channel requantization. */
-export function requantizeAll(acc: Int32Array, r: Requantization, channels: number): Uint8Array {
+/** Channel-minor accumulators to uint8 outputs with per-channel fp32 requantization. */
+export function requantizeAll(acc: Int32Array, r: ScaleRequantization, channels: number): Uint8Array {
   const out = new Uint8Array(acc.length);
-  for (let i = 0; i < acc.length; i++) out[i] = requantizeValue(acc[i], r, i % channels);
+  for (let i = 0; i < acc.length; i++) out[i] = scaleValue(acc[i], r, i % channels);
   return out;
 }
 
@@ -176,12 +200,16 @@ export function mean(p: MeanParams, input: Uint8Array): Uint8Array {
   return out;
 }
 
+/** XNNPACK's add: clamp(zo + ((ma * (a - za) + mb * (b - zb) + 2^(shift-1)) >> shift), min, max). */
 export function add(p: AddParams, a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(p.size);
+  const shift = BigInt(p.shift);
   for (let i = 0; i < p.size; i++) {
-    const sa = mbqm((a[i] - p.inputZeroPointA) * 2 ** 20, p.multiplierA, p.shiftA);
-    const sb = mbqm((b[i] - p.inputZeroPointB) * 2 ** 20, p.multiplierB, p.shiftB);
-    out[i] = requantizeValue(wrap32(sa + sb), p.requant, 0);
+    const acc = BigInt(p.multiplierA) * BigInt(a[i] - p.inputZeroPointA) + BigInt(p.multiplierB) * BigInt(b[i] - p.inputZeroPointB);
+    const rounded = acc + (1n << (shift - 1n));
+    if (rounded !== BigInt(wrap32(rounded))) throw new Error(`add: accumulator ${rounded} leaves int32; the parameters are invalid`);
+    const q = rounded >> shift; // BigInt >> floors, like an arithmetic shift
+    out[i] = Math.min(p.max, Math.max(p.min, p.outputZeroPoint + Number(q)));
   }
   return out;
 }

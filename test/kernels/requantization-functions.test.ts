@@ -1,7 +1,7 @@
 // The reference's fixed-point functions (kernels/ref/requantize.ts) against BigInt, on
 // QNNPACK-style edge cases and on random int32 values. These functions are the ref's
-// own (the planner calls quantizeMultiplier); every KernelSet's use of them is covered
-// by requantization-edges.test.ts.
+// own (the planner calls quantizeMultiplier); every KernelSet's fixed-point output stage
+// is covered through mean and requantize (requantize.test.ts has the edge cases).
 
 import { describe, expect, it } from 'vitest';
 import { mbqm, quantizeMultiplier } from '../../kernels/ref/requantize.js';

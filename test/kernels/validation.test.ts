@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type {
   AddParams, AveragePoolParams, ConvParams, DepthwiseParams, GemmParams, KernelSet, MeanParams,
-  PadParams, Requantization, SoftmaxParams,
+  PadParams, Requantization, ScaleRequantization, SoftmaxParams,
 } from '../../kernels/kernel-set.js';
 import { implementations } from './implementations.js';
 
@@ -16,19 +16,30 @@ const requant = (n: number): Requantization => ({
   multiplier: new Int32Array(n).fill(2 ** 30), shift: new Int32Array(n).fill(-3), outputZeroPoint: 128, min: 0, max: 255,
 });
 
+const scaleRequant = (n: number): ScaleRequantization => ({
+  scale: new Float32Array(n).fill(0.0625), outputZeroPoint: 128, min: 0, max: 255,
+});
+
 function gemm(): GemmParams {
-  return { rows: 2, inputC: 3, outputC: 4, inputZeroPoint: 1, weightZeroPoint: new Int32Array(4), bias: new Int32Array(4), requant: requant(4) };
+  return { rows: 2, inputC: 3, outputC: 4, inputZeroPoint: 1, weightZeroPoint: new Int32Array(4), bias: new Int32Array(4), requant: scaleRequant(4) };
 }
 
 function conv(): ConvParams {
   return {
     inputH: 4, inputW: 4, inputC: 2, outputH: 2, outputW: 2, outputC: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2,
-    padTop: 0, padLeft: 0, inputZeroPoint: 0, weightZeroPoint: new Int32Array(3), bias: new Int32Array(3), requant: requant(3),
+    padTop: 0, padLeft: 0, inputZeroPoint: 0, weightZeroPoint: new Int32Array(3), bias: new Int32Array(3), requant: scaleRequant(3),
   };
 }
 
 function depthwise(): DepthwiseParams {
-  return { ...conv(), inputC: 3, outputC: 6, depthMultiplier: 2, weightZeroPoint: new Int32Array(6), bias: new Int32Array(6), requant: requant(6) };
+  return { ...conv(), inputC: 3, outputC: 6, depthMultiplier: 2, weightZeroPoint: new Int32Array(6), bias: new Int32Array(6), requant: scaleRequant(6) };
+}
+
+function add(): AddParams {
+  return {
+    size: 10, inputZeroPointA: 1, inputZeroPointB: 2, multiplierA: 2 ** 20, multiplierB: 12345, shift: 20,
+    outputZeroPoint: 128, min: 0, max: 255,
+  };
 }
 
 /** Applies `mutate` to fresh valid params and expects the factory to throw. */
@@ -45,7 +56,37 @@ function rejects<P>(fresh: () => P, create: (p: P) => unknown, cases: [Bad, (p: 
 const range = (what: string, name: RegExp): Bad => [what, RangeError, name];
 const type = (what: string, name: RegExp): Bad => [what, TypeError, name];
 
-/** Bad requantizations, for any params carrying one with `n` channels. */
+/** Bad output zero points and clamp bounds, for any requantization. */
+function boundsCases<P extends { requant: Requantization | ScaleRequantization }>(): [Bad, (p: P) => void][] {
+  return [
+    [range('output zero point 256', /outputZeroPoint/), (p) => { p.requant = { ...p.requant, outputZeroPoint: 256 }; }],
+    [range('min above max', /min/), (p) => { p.requant = { ...p.requant, min: 200, max: 100 }; }],
+    [range('max 256', /max/), (p) => { p.requant = { ...p.requant, max: 256 }; }],
+    [type('non-integer min', /min/), (p) => { p.requant = { ...p.requant, min: 0.5 }; }],
+  ];
+}
+
+/** Bad fp32 requantizations, for conv, depthwise and gemm with `n` channels. */
+function scaleCases<P extends { requant: ScaleRequantization }>(n: number): [Bad, (p: P) => void][] {
+  const withScale = (p: P, at: number, value: number): void => {
+    const scale = new Float32Array(n).fill(0.0625);
+    scale[at] = value;
+    p.requant = { ...p.requant, scale };
+  };
+  return [
+    [range('scale of the wrong length', /scale/), (p) => { p.requant = { ...p.requant, scale: new Float32Array(n + 1).fill(1) }; }],
+    [type('scale not a Float32Array', /scale/), (p) => { p.requant = { ...p.requant, scale: new Float64Array(n).fill(1) as unknown as Float32Array }; }],
+    [type('fixed-point requantization', /scale/), (p) => { p.requant = requant(n) as unknown as ScaleRequantization; }],
+    [range('scale 0', /scale\[0\]/), (p) => withScale(p, 0, 0)],
+    [range('negative scale', /scale\[\d\]/), (p) => withScale(p, n - 1, -0.5)],
+    [range('scale 256', /scale/), (p) => withScale(p, 0, 256)],
+    [range('infinite scale', /scale/), (p) => withScale(p, 0, Infinity)],
+    [range('NaN scale', /scale/), (p) => withScale(p, 0, NaN)],
+    ...boundsCases<P>(),
+  ];
+}
+
+/** Bad fixed-point requantizations, for mean and requantize. */
 function requantCases<P extends { requant: Requantization }>(n: number): [Bad, (p: P) => void][] {
   return [
     [range('multiplier of the wrong length', /multiplier/), (p) => { p.requant = { ...p.requant, multiplier: new Int32Array(n + 1) }; }],
@@ -53,10 +94,7 @@ function requantCases<P extends { requant: Requantization }>(n: number): [Bad, (
     [range('negative multiplier', /multiplier/), (p) => { p.requant = { ...p.requant, multiplier: new Int32Array(n).fill(-1) }; }],
     [range('shift 31', /shift/), (p) => { p.requant = { ...p.requant, shift: new Int32Array(n).fill(31) }; }],
     [range('shift -32', /shift/), (p) => { p.requant = { ...p.requant, shift: new Int32Array(n).fill(-32) }; }],
-    [range('output zero point 256', /outputZeroPoint/), (p) => { p.requant = { ...p.requant, outputZeroPoint: 256 }; }],
-    [range('min above max', /min/), (p) => { p.requant = { ...p.requant, min: 200, max: 100 }; }],
-    [range('max 256', /max/), (p) => { p.requant = { ...p.requant, max: 256 }; }],
-    [type('non-integer min', /min/), (p) => { p.requant = { ...p.requant, min: 0.5 }; }],
+    ...boundsCases<P>(),
   ];
 }
 
@@ -74,7 +112,7 @@ describe.each(implementations)('parameter validation on $name', (k: KernelSet) =
       [range('weight zero point -1', /weightZeroPoint/), (p) => { p.weightZeroPoint = Int32Array.of(0, 0, -1, 0); }],
       [type('weight zero points as an array', /weightZeroPoint/), (p) => { p.weightZeroPoint = [0, 0, 0, 0] as unknown as Int32Array; }],
       [range('bias of the wrong length', /bias/), (p) => { p.bias = new Int32Array(5); }],
-      ...requantCases<GemmParams>(4),
+      ...scaleCases<GemmParams>(4),
     ]);
     expect(() => k.gemm(gemm(), new Uint8Array(11))).toThrow(RangeError);
     expect(() => k.gemm(gemm(), new Uint8Array(11))).toThrow(/weights/);
@@ -89,7 +127,7 @@ describe.each(implementations)('parameter validation on $name', (k: KernelSet) =
       [type('padLeft 0.5', /padLeft/), (p) => { p.padLeft = 0.5; }],
       [range('outputH 0', /outputH/), (p) => { p.outputH = 0; }],
       [range('bias shorter than outputC', /bias/), (p) => { p.bias = new Int32Array(2); }],
-      ...requantCases<ConvParams>(3),
+      ...scaleCases<ConvParams>(3),
     ]);
     expect(() => k.conv(conv(), new Uint8Array(53))).toThrow(/weights/);
   });
@@ -99,7 +137,7 @@ describe.each(implementations)('parameter validation on $name', (k: KernelSet) =
       [range('depth multiplier 0', /depthMultiplier/), (p) => { p.depthMultiplier = 0; }],
       [range('outputC not inputC * depthMultiplier', /outputC/), (p) => { p.depthMultiplier = 3; }],
       [range('inputW 0', /inputW/), (p) => { p.inputW = 0; }],
-      ...requantCases<DepthwiseParams>(6),
+      ...scaleCases<DepthwiseParams>(6),
     ]);
     expect(() => k.depthwise(depthwise(), new Uint8Array(55))).toThrow(/weights/);
   });
@@ -129,17 +167,20 @@ describe.each(implementations)('parameter validation on $name', (k: KernelSet) =
   });
 
   it('add', () => {
-    const fresh = (): AddParams => ({
-      size: 10, inputZeroPointA: 1, inputZeroPointB: 2, multiplierA: 2 ** 30, shiftA: 0, multiplierB: 2 ** 30, shiftB: -1, requant: requant(1),
-    });
-    rejects(fresh, (p) => k.add(p), [
+    // The largest parameters the load step produces are accepted.
+    for (const shift of [13, 30]) expect(() => k.add({ ...add(), multiplierA: 2 ** 21, multiplierB: 2 ** 21, shift })).not.toThrow();
+    rejects(add, (p) => k.add(p), [
       [range('size 0', /size/), (p) => { p.size = 0; }],
       [range('zero point B 256', /inputZeroPointB/), (p) => { p.inputZeroPointB = 256; }],
       [range('negative multiplier A', /multiplierA/), (p) => { p.multiplierA = -1; }],
-      [range('multiplier B of 2^31', /multiplierB/), (p) => { p.multiplierB = 2 ** 31; }],
-      [range('shift A 31', /shiftA/), (p) => { p.shiftA = 31; }],
-      [type('shift B 0.5', /shiftB/), (p) => { p.shiftB = 0.5; }],
-      ...requantCases<AddParams>(1),
+      [range('multiplier B of 2^21 + 1', /multiplierB/), (p) => { p.multiplierB = 2 ** 21 + 1; }],
+      [type('multiplier A 1.5', /multiplierA/), (p) => { p.multiplierA = 1.5; }],
+      [range('shift 12', /shift/), (p) => { p.shift = 12; }],
+      [range('shift 31', /shift/), (p) => { p.shift = 31; }],
+      [type('shift 20.5', /shift/), (p) => { p.shift = 20.5; }],
+      [range('output zero point 256', /outputZeroPoint/), (p) => { p.outputZeroPoint = 256; }],
+      [range('min above max', /min/), (p) => { p.min = 200; p.max = 100; }],
+      [type('non-integer max', /max/), (p) => { p.max = 254.5; }],
     ]);
   });
 
@@ -197,7 +238,7 @@ describe.each(implementations)('parameter validation on $name', (k: KernelSet) =
     // Longer buffers are fine: the executor hands out views into a larger arena.
     expect(() => g.run(new Uint8Array(60), new Uint8Array(80))).not.toThrow();
 
-    const a = k.add({ size: 3, inputZeroPointA: 0, inputZeroPointB: 0, multiplierA: 2 ** 30, shiftA: 0, multiplierB: 2 ** 30, shiftB: 0, requant: requant(1) });
+    const a = k.add({ ...add(), size: 3 });
     expect(() => a.run(new Uint8Array(3), new Uint8Array(2), new Uint8Array(3))).toThrow(/\bb\b/);
     const q = k.quantize({ size: 4, scale: 1, zeroPoint: 0, min: 0, max: 255 });
     expect(() => q.run(new Float32Array(3), new Uint8Array(4))).toThrow(RangeError);

@@ -43,7 +43,7 @@ export class ConvTester extends LayerTester {
       inputZeroPoint: this.inputZeroPointFrom(rng),
       weightZeroPoint: this.weightZeroPointsFrom(rng, this.oc),
       bias: this.biasFrom(rng, this.oc, taps),
-      requant: { multiplier: new Int32Array(this.oc), shift: new Int32Array(this.oc), outputZeroPoint: 0, min: 0, max: 255 },
+      requant: { scale: new Float32Array(this.oc).fill(1), outputZeroPoint: 0, min: 0, max: 255 },
     };
     const weights = this.weightsFrom(rng, this.oc * taps, p.weightZeroPoint, (i) => Math.floor(i / taps));
     const inputs = [0, 1].map(() => this.inputFrom(rng, this.h * this.w * this.ic, p.inputZeroPoint));

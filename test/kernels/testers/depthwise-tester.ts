@@ -44,7 +44,7 @@ export class DepthwiseTester extends LayerTester {
       inputZeroPoint: this.inputZeroPointFrom(rng),
       weightZeroPoint: this.weightZeroPointsFrom(rng, oc),
       bias: this.biasFrom(rng, oc, this.kh * this.kw),
-      requant: { multiplier: new Int32Array(oc), shift: new Int32Array(oc), outputZeroPoint: 0, min: 0, max: 255 },
+      requant: { scale: new Float32Array(oc).fill(1), outputZeroPoint: 0, min: 0, max: 255 },
     };
     const weights = this.weightsFrom(rng, this.kh * this.kw * oc, p.weightZeroPoint, (i) => i % oc);
     const inputs = [0, 1].map(() => this.inputFrom(rng, this.h * this.w * this.c, p.inputZeroPoint));

@@ -29,7 +29,7 @@ export class GemmTester extends LayerTester {
       inputZeroPoint: this.inputZeroPointFrom(rng),
       weightZeroPoint: this.weightZeroPointsFrom(rng, this.n),
       bias: this.biasFrom(rng, this.n, this.k),
-      requant: { multiplier: new Int32Array(this.n), shift: new Int32Array(this.n), outputZeroPoint: 0, min: 0, max: 255 },
+      requant: { scale: new Float32Array(this.n).fill(1), outputZeroPoint: 0, min: 0, max: 255 },
     };
     const weights = this.weightsFrom(rng, this.n * this.k, p.weightZeroPoint, (i) => Math.floor(i / this.k));
     const inputs = [0, 1].map(() => this.inputFrom(rng, this.r * this.k, p.inputZeroPoint));

@@ -1,15 +1,16 @@
 // Chooses an output quantization for generated accumulators the way a real model's
-// would look: outputs spread over the uint8 range rather than all saturated. The real
-// multipliers go through the plain-loop QuantizeMultiplier.
+// would look: outputs spread over the uint8 range rather than all saturated. The scales
+// are float32, computed from float32 input, weight and output scales as the load step
+// does (ARITHMETIC.md), so they carry full 24-bit significands.
 
-import type { Requantization } from '../../../kernels/kernel-set.js';
-import { quantizeMultiplier } from '../plain-loop.js';
+import type { ScaleRequantization } from '../../../kernels/kernel-set.js';
+import { f32 } from '../plain-loop.js';
 import type { Rng } from '../rng.js';
 
 /**
- * tensor: one multiplier for all channels; channel: one per channel, fitted to that
- * channel; decades: per-channel weight scales log-uniform over 1e-4..1e-1, so the
- * multipliers of one layer span three decades (most channels land near the zero point).
+ * tensor: one scale for all channels; channel: one per channel, fitted to that channel;
+ * decades: per-channel weight scales log-uniform over 1e-4..1e-1, so the scales of one
+ * layer span three decades (most channels land near the zero point).
  */
 export type ScaleMode = 'tensor' | 'channel' | 'decades';
 
@@ -25,7 +26,7 @@ export interface OutputSpec {
   clamp: Clamp;
 }
 
-export function chooseRequantization(rng: Rng, acc: Int32Array, channels: number, spec: OutputSpec): Requantization {
+export function chooseRequantization(rng: Rng, acc: Int32Array, channels: number, spec: OutputSpec): ScaleRequantization {
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
   for (let i = 0; i < acc.length; i++) {
@@ -50,14 +51,16 @@ export function chooseRequantization(rng: Rng, acc: Int32Array, channels: number
     for (let c = 0; c < channels; c++) real[c] = base * (weightScales[c] / largest);
     zeroPoint = spec.zeroPoint ?? rng.int(96, 160);
   }
-  const multiplier = new Int32Array(channels);
-  const shift = new Int32Array(channels);
+  const scale = new Float32Array(channels);
+  const inputScale = f32(rng.logUniform(1e-3, 0.1));
+  const outputScale = f32(rng.logUniform(1e-3, 0.1));
   for (let c = 0; c < channels; c++) {
-    const q = quantizeMultiplier(real[c]);
-    multiplier[c] = q.multiplier;
-    shift[c] = q.shift;
+    // The weight scale that makes inputScale * weightScale / outputScale the wanted real,
+    // kept below XNNPACK's bound of 256 (tiny accumulator ranges ask for more).
+    const weightScale = f32((Math.min(real[c], 255) * outputScale) / inputScale);
+    scale[c] = f32(f32(inputScale * weightScale) / outputScale);
   }
-  return { multiplier, shift, outputZeroPoint: zeroPoint, ...clampBounds(rng, spec.clamp, zeroPoint) };
+  return { scale, outputZeroPoint: zeroPoint, ...clampBounds(rng, spec.clamp, zeroPoint) };
 }
 
 export function clampBounds(rng: Rng, clamp: Clamp, zeroPoint: number): { min: number; max: number } {

@@ -11,23 +11,26 @@ import { SeededTester } from './seeded-tester.js';
 export class RequantizeTester extends SeededTester {
   private n = 300;
   private ratio = 0.5;
+  private given: [number, number] | null = null;
   private zps: [number | null, number | null] = [null, null];
   private bounds: [number, number] = [0, 255];
 
   size(n: number): this { this.n = n; return this; }
   /** inputScale / outputScale. */
   scaleRatio(r: number): this { this.ratio = r; return this; }
+  /** The fixed-point multiplier and shift as given, instead of from the ratio. */
+  multiplier(multiplier: number, shift: number): this { this.given = [multiplier, shift]; return this; }
   zeroPoints(input: number, output: number): this { this.zps = [input, output]; return this; }
   clamp(min: number, max: number): this { this.bounds = [min, max]; return this; }
 
   protected settings(): Record<string, unknown> {
-    return { size: this.n, scaleRatio: this.ratio, zeroPoints: this.zps, clamp: this.bounds };
+    return { size: this.n, scaleRatio: this.given ? null : this.ratio, multiplier: this.given, zeroPoints: this.zps, clamp: this.bounds };
   }
 
   test(kernels: KernelSet): void {
     const seed = this.seedFor();
     const rng = new Rng(seed);
-    const q = quantizeMultiplier(this.ratio);
+    const q = this.given ? { multiplier: this.given[0], shift: this.given[1] } : quantizeMultiplier(this.ratio);
     const p: RequantizeParams = {
       size: this.n, inputZeroPoint: this.zps[0] ?? rng.int(0, 255),
       requant: {
