@@ -46,17 +46,23 @@ export class InferenceSession {
 
   static async open(file: string, options: RuntimeOptions = {}): Promise<InferenceSession> {
     const worker = new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: { file, options } });
+    let listeners: { message: (r: WorkerReply) => void; error: (e: Error) => void; exit: (code: number) => void };
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the inference worker exited (code ${code}) while loading ${file}`)));
+      listeners = {
+        message: resolve,
+        error: reject,
+        exit: (code) => reject(new Error(`the inference worker exited (code ${code}) while loading ${file}`)),
+      };
+      worker.once('message', listeners.message).once('error', listeners.error).once('exit', listeners.exit);
+    }).finally(() => {
+      // Only ours: removeAllListeners would also drop the worker's internal hooks.
+      worker.off('message', listeners.message).off('error', listeners.error).off('exit', listeners.exit);
     });
     if (reply.kind === 'error') {
       await worker.terminate();
       throw toError(reply);
     }
     if (reply.kind !== 'loaded') throw new Error(`unexpected reply ${reply.kind} from the inference worker`);
-    worker.removeAllListeners();
     return new InferenceSession(worker, reply.info);
   }
 

@@ -1,9 +1,17 @@
+import type { ScaleRequantization } from '../../kernel-set.js';
 import type { Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions } from '../../tflite/model-types.js';
 import { windowAlongAxis } from '../geometry.js';
 import { activationQuant, constantBias, constantWeights } from '../quantized-tensor.js';
 import { scaleRequantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
 import { elementCount, type LoweringContext } from './context.js';
+
+/** XNNPACK's bound, and ours: an output scale of 256 or more means a broken quantization. */
+function checkedScales(ctx: LoweringContext, r: ScaleRequantization): ScaleRequantization {
+  const c = r.scale.findIndex((s) => !(s > 0 && s < 256));
+  if (c >= 0) ctx.fail(`channel ${c}: input scale x weight scale / output scale = ${r.scale[c]}, outside (0, 256)`);
+  return r;
+}
 
 function checkDilation(ctx: LoweringContext, dilationH: number, dilationW: number): void {
   if (dilationH !== 1 || dilationW !== 1) ctx.fail(`dilation ${dilationH}x${dilationW} is not supported (only 1)`);
@@ -34,7 +42,7 @@ export function lowerConv2D(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 0);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
+  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
   const pixels = rows.output * cols.output;
   const macs = pixels * outC * kH * kW * inC;
   const base = { operator: ctx.op, inputs: [x.index], output: y.index, macs };
@@ -88,7 +96,7 @@ export function lowerDepthwise(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 3);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
+  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
   return {
     step: {
       operator: ctx.op,
@@ -124,7 +132,7 @@ export function lowerFullyConnected(ctx: LoweringContext): Lowered {
   const yq = activationQuant(ctx.model, y, 'output');
   const weights = constantWeights(ctx.model, w, outC, 0);
   const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq));
+  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
   return {
     step: {
       operator: ctx.op,
