@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
 import { doctorCommand } from './doctor.js';
 import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
 
 function buildProgram(): Command {
   const program = new Command('edge-agent')
@@ -11,7 +12,7 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of [classifyCommand, benchCommand, inspectCommand, doctorCommand]) {
+  for (const command of [runCommand, classifyCommand, benchCommand, inspectCommand, doctorCommand]) {
     program.addCommand(command.exitOverride());
   }
   return program;

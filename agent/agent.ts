@@ -1,0 +1,141 @@
+import { mkdir } from 'node:fs/promises';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { InferenceSession } from '../kernels/session.js';
+import { SupervisedCamera } from './camera/supervisor.js';
+import { readLabels } from './classification.js';
+import { configPath } from './config/load.js';
+import type { AgentConfig } from './config/types.js';
+import { ConsoleResults } from './console-results.js';
+import type { AgentContext } from './context.js';
+import { registerAgentCommands } from './control/agent-commands.js';
+import { CommandRegistry } from './control/registry.js';
+import { Controller } from './controller.js';
+import { AgentEvents } from './events.js';
+import type { Extension } from './extension.js';
+import { GpioExtension } from './gpio/gpio-extension.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { MqttExtension } from './mqtt/mqtt-extension.js';
+import { modelName, Pipeline, type LoadedModel } from './pipeline/pipeline.js';
+import type { ResultPayload } from './result.js';
+import { RunStats } from './run-stats.js';
+import { MetricsServer, registerAgentMetrics } from './telemetry/metrics-server.js';
+import { Telemetry } from './telemetry/telemetry.js';
+
+export interface AgentOptions {
+  /** Simulated camera and GPIO; with no broker configured, an embedded one. */
+  simulate: boolean;
+  /** Stop after this many results. */
+  maxFrames?: number;
+  log?: Logger;
+}
+
+export interface RunningAgent {
+  readonly ctx: AgentContext;
+  /** Resolves when --max-frames results have been produced (never without it). */
+  readonly done: Promise<void>;
+  /** Finishes the frame in flight, delivers what is outstanding, says offline, stops. */
+  stop(): Promise<void>;
+}
+
+async function loadModel(config: AgentConfig): Promise<LoadedModel> {
+  const file = configPath(config.model.file);
+  const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
+  try {
+    const labels = config.model.labels ? await readLabels(configPath(config.model.labels)) : session.info.labels;
+    return { session, name: modelName(file), labels };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/** Builds the agent's parts on one context and starts them in order. */
+export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
+  const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id } });
+  const ctx: AgentContext = {
+    config,
+    deviceId: config.device.id!,
+    dataDir: configPath(config.dataDir),
+    log,
+    events: new AgentEvents(),
+    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
+    stats: new RunStats(),
+    commands: new CommandRegistry(),
+    metrics: new Registry(),
+    results: null,
+    degraded: new Map(),
+  };
+  await mkdir(ctx.dataDir, { recursive: true });
+
+  let model = await loadModel(config);
+  if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
+  log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
+
+  let broker: EmbeddedBroker | null = null;
+  let sink: Extension;
+  if (config.mqtt.url) {
+    sink = new MqttExtension(ctx);
+  } else if (options.simulate) {
+    broker = await startEmbeddedBroker({ log });
+    sink = new MqttExtension(ctx, { url: broker.url });
+  } else {
+    sink = new ConsoleResults(ctx);
+  }
+
+  const camera = new SupervisedCamera(ctx);
+  const pipeline = new Pipeline(ctx, camera, model, { maxFrames: options.maxFrames });
+  const startedAt = Date.now();
+  registerAgentCommands(ctx, {
+    pipeline,
+    uptime: () => (Date.now() - startedAt) / 1000,
+    async reloadModel(file) {
+      const next = await loadModel(file ? { ...config, model: { ...config.model, file } } : config);
+      await pipeline.swapModel(next);
+      model = next;
+      log.info({ model: next.name, engine: next.session.engine }, 'model reloaded');
+      return { model: next.name, engine: next.session.engine };
+    },
+  });
+  registerAgentMetrics(ctx);
+  const printResult = (r: ResultPayload): void => {
+    const top = r.top[0];
+    const line = { seq: r.seq, source: r.source, label: top?.label ?? null, score: top?.score ?? null, ms: r.latencyMs.total };
+    if (options.simulate || !config.mqtt.url) log.info(line, 'result');
+    else log.debug(line, 'result');
+  };
+  ctx.events.on('result', printResult);
+
+  const parts: Extension[] = [
+    new GpioExtension(ctx, { simulate: options.simulate }),
+    ...(config.metrics.enabled ? [new MetricsServer(ctx)] : []),
+    sink,
+    new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName }),
+    camera,
+    pipeline,
+  ];
+  const controller = new Controller(parts, log);
+  try {
+    await controller.start();
+  } catch (err) {
+    await model.session.close();
+    await broker?.close();
+    throw err;
+  }
+  log.info({ mode: config.trigger.mode, camera: config.camera.type, fps: ctx.settings.fps }, 'edge-agent running');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    ctx,
+    done: pipeline.done,
+    stop() {
+      stopping ??= (async () => {
+        await controller.stop();
+        await model.session.close();
+        await broker?.close();
+        log.info('edge-agent stopped');
+      })();
+      return stopping;
+    },
+  };
+}
