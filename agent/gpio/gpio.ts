@@ -2,6 +2,8 @@
 export type LedPattern = 'off' | 'starting' | 'running' | 'offline' | 'error';
 
 export interface StatusLed {
+  /** The pattern shown now, for status pages. */
+  readonly pattern: LedPattern;
   show(pattern: LedPattern): void;
   close(): Promise<void>;
 }
@@ -10,4 +12,12 @@ export interface StatusLed {
 export interface TriggerInput {
   onTrigger(listener: () => void): void;
   close(): Promise<void>;
+}
+
+/** GPIO could not be set up or used; the message says which pin, chip or file. */
+export class GpioError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GpioError';
+  }
 }

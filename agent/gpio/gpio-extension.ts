@@ -1,0 +1,78 @@
+import type { AgentContext } from '../context.js';
+import type { Extension } from '../extension.js';
+import { createGpio, type GpioParts } from './factory.js';
+import type { LedPattern } from './gpio.js';
+
+const PART = 'gpio';
+
+/**
+ * The "gpio" part: a trigger edge becomes a 'trigger' event (source "gpio"), and the LED
+ * follows the agent's state from its events:
+ *
+ *   error     while any part is degraded (ctx.degraded)
+ *   offline   while the broker is down
+ *   starting  until the broker first connects or the first result is recorded
+ *   running   otherwise
+ *
+ * Start it early so the LED shows 'starting' while the rest comes up.
+ */
+export class GpioExtension implements Extension {
+  readonly name = PART;
+  private current: GpioParts | null = null;
+  private brokerUp: boolean | null = null;
+  private working = false;
+
+  constructor(private readonly ctx: AgentContext, private readonly options: { simulate: boolean }) {}
+
+  /** The trigger and LED while started (a simulated trigger to press, the LED to show). */
+  get parts(): GpioParts | null {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const gpio = await createGpio(ctx, this.options);
+    this.current = gpio;
+    ctx.log.info(gpio.describe());
+    if (gpio.problem) {
+      ctx.log.warn({ problem: gpio.problem }, 'GPIO is not working; the agent runs on without it');
+      ctx.degraded.set(PART, gpio.problem);
+      ctx.events.emit('health', { part: PART, degraded: true, reason: gpio.problem });
+    }
+    gpio.trigger?.onTrigger(() => ctx.events.emit('trigger', { source: PART }));
+    ctx.events.on('broker', this.onBroker);
+    ctx.events.on('health', this.update);
+    ctx.events.once('result', this.onResult);
+    this.update();
+  }
+
+  async stop(): Promise<void> {
+    const { events } = this.ctx;
+    events.off('broker', this.onBroker);
+    events.off('health', this.update);
+    events.off('result', this.onResult);
+    await this.current?.close();
+    this.current = null;
+  }
+
+  private readonly onBroker = ({ connected }: { connected: boolean }): void => {
+    this.brokerUp = connected;
+    if (connected) this.working = true;
+    this.update();
+  };
+
+  private readonly onResult = (): void => {
+    this.working = true;
+    this.update();
+  };
+
+  private readonly update = (): void => {
+    this.current?.led?.show(this.pattern());
+  };
+
+  private pattern(): LedPattern {
+    if (this.ctx.degraded.size > 0) return 'error';
+    if (this.brokerUp === false) return 'offline';
+    return this.working ? 'running' : 'starting';
+  }
+}
