@@ -30,7 +30,7 @@ function overridesFrom(o: RunOptions): Record<string, unknown> {
   if (o.simulate) camera.type = 'sim';
   if (o.images) camera.sim = { images: resolve(o.images) };
   if (o.fps !== undefined) camera.fps = o.fps;
-  const out: Record<string, unknown> = { camera };
+  const out: Record<string, unknown> = Object.keys(camera).length > 0 ? { camera } : {};
   if (o.mqttUrl) out.mqtt = { url: o.mqttUrl };
   if (o.deviceId) out.device = { id: o.deviceId };
   if (o.model) out.model = { file: resolve(o.model) };

@@ -101,7 +101,11 @@ function fromEnvironment(env: NodeJS.ProcessEnv, schema: SchemaNode, warnings: s
 
 function describe(error: ErrorObject, source: (path: string) => string): string {
   const path = error.instancePath || '/';
-  const where = `${source(path)}${path.slice(1).replaceAll('/', '.') || '(top level)'}`;
+  // An unknown key is blamed on whoever wrote that key, not on whoever wrote its section.
+  const blamed = error.keyword === 'additionalProperties'
+    ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+    : path;
+  const where = `${source(blamed)}${path.slice(1).replaceAll('/', '.') || '(top level)'}`;
   switch (error.keyword) {
     case 'additionalProperties':
       return `${where}: unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`;

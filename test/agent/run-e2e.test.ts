@@ -1,0 +1,128 @@
+// `edge-agent run --simulate` end to end against a real mosquitto: results, status,
+// telemetry, discovery and commands, as a fleet operator would see them.
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Mosquitto } from '../support/mosquitto.js';
+import { AgentProcess } from '../support/agent-process.js';
+import { imagePath, modelPath } from '../support/paths.js';
+import { runCli } from '../support/run-cli.js';
+import { Recorder } from './mqtt/recorder.js';
+
+const work = mkdtempSync('/tmp/edge-agent-e2e-');
+const images = ['bird.png', 'cat.png', 'parrot.jpg'];
+const model = modelPath('mobilenet_v2_1.0_224_quant.tflite');
+let broker: Mosquitto;
+const expected = new Map<string, number>();
+
+beforeAll(async () => {
+  broker = await Mosquitto.start();
+  for (const name of images) symlinkSync(imagePath(name), `${work}/${name}`);
+  writeFileSync(`${work}/config.yaml`, 'mqtt:\n  telemetrySeconds: 1\n');
+  const r = await runCli(['classify', '--model', model, '--json', '--top', '1', ...images.map((i) => `${work}/${i}`)]);
+  for (const line of r.stdout.trim().split('\n')) {
+    const { image, top } = JSON.parse(line);
+    expected.set(image.split('/').pop(), top[0].index);
+  }
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const agentArgs = (device: string, extra: string[]) => [
+  '--simulate', '--images', work, '--mqtt-url', broker.url, '--device-id', device,
+  '--data-dir', `${work}/data-${device}`, '--config', `${work}/config.yaml`, ...extra,
+];
+
+describe('edge-agent run --simulate', () => {
+  it('delivers N results matching classify, status online then offline, telemetry and discovery', async () => {
+    const probe = await Recorder.connect(broker.url, ['edge/e2e-1/#', 'homeassistant/#']);
+    const agent = AgentProcess.start(agentArgs('e2e-1', ['--max-frames', '7', '--fps', '4']));
+    expect(await agent.exited, agent.stderr).toBe(0);
+    await probe.until((p) => p.on('edge/e2e-1/status').some((m) => m.text === 'offline'), 'status offline');
+
+    const results = probe.results('edge/e2e-1/result');
+    expect(results.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const r of results) {
+      expect(r.device).toBe('e2e-1');
+      expect(r.model).toBe('mobilenet_v2_1.0_224_quant');
+      expect(r.top[0].index, r.source).toBe(expected.get(r.source));
+      expect(Date.parse(r.ts)).toBeGreaterThan(0);
+      expect(r.latencyMs.total).toBeGreaterThan(0);
+    }
+    // The simulated camera serves the folder in sorted order, looping.
+    expect(results.slice(0, 3).map((r) => r.source)).toEqual(images);
+
+    expect(probe.on('edge/e2e-1/status').map((m) => m.text)).toEqual(['online', 'offline']);
+    const telemetry = probe.on('edge/e2e-1/telemetry').map((m) => JSON.parse(m.text));
+    expect(telemetry.length).toBeGreaterThan(0);
+    expect(telemetry[0]).toMatchObject({ device: 'e2e-1', engine: expect.stringMatching(/^(native|js)/) });
+    for (const key of ['cpuTempC', 'throttled', 'load', 'memory', 'rssMb', 'eventLoopLagMs', 'fps', 'latencyMs', 'frames', 'outboxDepth']) {
+      expect(telemetry[0]).toHaveProperty(key);
+    }
+    const discovery = probe.on(/^homeassistant\/.+\/config$/);
+    expect(discovery.length).toBeGreaterThanOrEqual(4);
+    expect(discovery.every((m) => m.retain || true)).toBe(true);
+    const config = JSON.parse(discovery[0].text);
+    expect(config.availability_topic ?? config.availability?.[0]?.topic).toBe('edge/e2e-1/status');
+    await probe.close();
+
+    // Retained: a client that connects later still sees offline.
+    const later = await Recorder.connect(broker.url, ['edge/e2e-1/status']);
+    await later.until((p) => p.messages.length > 0, 'retained status');
+    expect(later.messages[0]).toMatchObject({ text: 'offline', retain: true });
+    await later.close();
+  });
+
+  it('answers commands, refuses bad payloads without changing anything, and stops cleanly on SIGTERM', async () => {
+    const probe = await Recorder.connect(broker.url, ['edge/e2e-2/#']);
+    const agent = AgentProcess.start(agentArgs('e2e-2', ['--fps', '2']));
+    await probe.until((p) => p.on('edge/e2e-2/status').some((m) => m.text === 'online'), 'online');
+    const send = async (name: string, payload: string | Buffer) => {
+      const before = probe.on(`edge/e2e-2/cmd/${name}/response`).length;
+      await probe.client.publishAsync(`edge/e2e-2/cmd/${name}`, payload, { qos: 1 });
+      await probe.until((p) => p.on(`edge/e2e-2/cmd/${name}/response`).length > before, `response to ${name}`);
+      return JSON.parse(probe.on(`edge/e2e-2/cmd/${name}/response`)[before].text);
+    };
+
+    expect(await send('set-fps', JSON.stringify({ id: 'a', fps: 3 }))).toEqual({ id: 'a', ok: true, fps: 3 });
+    const bad = [
+      await send('set-fps', 'not json'),
+      await send('set-fps', JSON.stringify({ id: 'b', fps: 'fast' })),
+      await send('set-fps', JSON.stringify({ id: 'c', fps: -1 })),
+      await send('set-fps', JSON.stringify([1, 2])),
+      await send('launch-rockets', JSON.stringify({ id: 'd' })),
+      await send('set-fps', Buffer.alloc(1024 * 1024, 'x')),
+    ];
+    for (const r of bad) {
+      expect(r.ok).toBe(false);
+      expect(typeof r.error).toBe('string');
+    }
+    expect(bad[4]).toMatchObject({ id: 'd', error: expect.stringMatching(/unknown command/) });
+    const status = await send('status', JSON.stringify({ id: 'e' }));
+    expect(status).toMatchObject({ id: 'e', ok: true, device: 'e2e-2', fps: 3, paused: false });
+
+    expect(await send('pause', JSON.stringify({ id: 'f' }))).toEqual({ id: 'f', ok: true, paused: true });
+    const capture = await send('capture', JSON.stringify({ id: 'g' }));
+    expect(capture).toMatchObject({ id: 'g', ok: true, top: expect.any(Array) });
+    expect(expected.get(capture.source)).toBe(capture.top[0].index);
+    expect(await send('reload-model', JSON.stringify({ id: 'h', file: '/nonexistent.tflite' }))).toMatchObject({ id: 'h', ok: false, error: expect.stringMatching(/nonexistent\.tflite: no such file/) });
+    expect(await send('reload-model', JSON.stringify({ id: 'i', file: modelPath('mobilenet_v1_0.25_128_quant.tflite') }))).toMatchObject({ id: 'i', ok: true, model: 'mobilenet_v1_0.25_128_quant' });
+    expect(await send('capture', JSON.stringify({ id: 'j' }))).toMatchObject({ ok: true });
+    const results = probe.results('edge/e2e-2/result');
+    expect(results.at(-1)!.model).toBe('mobilenet_v1_0.25_128_quant');
+
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    await probe.until((p) => p.on('edge/e2e-2/status').some((m) => m.text === 'offline'), 'offline after SIGTERM');
+    await probe.close();
+  });
+
+  it('exits 78 listing every configuration problem', async () => {
+    writeFileSync(`${work}/bad.yaml`, 'camera:\n  fps: 0\n  kind: usb\n');
+    const r = await runCli(['run', '--config', `${work}/bad.yaml`, '--data-dir', `${work}/data-bad`]);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`${work}/bad.yaml: camera.fps: must be > 0`);
+    expect(r.stderr).toContain(`${work}/bad.yaml: camera: unknown key 'kind'`);
+  });
+});
