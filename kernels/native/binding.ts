@@ -19,8 +19,7 @@ export interface Binding {
   contextPath(context: Handle): string;
   create(
     context: Handle, kind: string, ints: Int32Array,
-    weightZeroPoint?: Int32Array | null, bias?: Int32Array | null,
-    multiplier?: Int32Array | null, shift?: Int32Array | null,
+    weightZeroPoint?: Int32Array | null, bias?: Int32Array | null, scale?: Float32Array | null,
     data?: Uint8Array | Float64Array | null, real?: number,
   ): Handle;
   kernelName(op: Handle): string;

@@ -53,7 +53,7 @@ export class NativeKernelSet implements KernelSet {
     const s = check.gemm(p, weights);
     const r = p.requant;
     const ints = Int32Array.of(p.rows, p.inputC, p.outputC, p.inputZeroPoint, r.outputZeroPoint, r.min, r.max);
-    const op = this.binding.create(this.context, 'gemm', ints, p.weightZeroPoint, p.bias, r.multiplier, r.shift, weights);
+    const op = this.binding.create(this.context, 'gemm', ints, p.weightZeroPoint, p.bias, r.scale, weights);
     return this.track(unary(this.binding, this.context, op, 'gemm', s.inputSize, s.outputSize), op);
   }
 
@@ -76,9 +76,8 @@ export class NativeKernelSet implements KernelSet {
 
   add(p: AddParams): BinaryKernel {
     const size = check.add(p);
-    const r = p.requant;
-    const ints = Int32Array.of(p.size, p.inputZeroPointA, p.inputZeroPointB, p.multiplierA, p.shiftA,
-      p.multiplierB, p.shiftB, r.multiplier[0], r.shift[0], r.outputZeroPoint, r.min, r.max);
+    const ints = Int32Array.of(p.size, p.inputZeroPointA, p.inputZeroPointB, p.multiplierA, p.multiplierB, p.shift,
+      p.outputZeroPoint, p.min, p.max);
     const op = this.binding.create(this.context, 'add', ints);
     const { binding, context } = this;
     return this.track({
@@ -94,8 +93,7 @@ export class NativeKernelSet implements KernelSet {
   softmax(p: SoftmaxParams): UnaryKernel {
     const size = check.softmax(p);
     const ints = Int32Array.of(p.rows, p.channels, p.outputZeroPoint, p.min, p.max);
-    const op = this.binding.create(this.context, 'softmax', ints, null, null, null, null, p.expTable,
-      p.inverseOutputScale);
+    const op = this.binding.create(this.context, 'softmax', ints, null, null, null, p.expTable, p.inverseOutputScale);
     return this.track(unary(this.binding, this.context, op, 'softmax', size, size), op);
   }
 
@@ -118,7 +116,7 @@ export class NativeKernelSet implements KernelSet {
   quantize(p: QuantizeParams): QuantizeKernel {
     const size = check.quantize(p);
     const ints = Int32Array.of(p.size, p.zeroPoint, p.min, p.max);
-    const op = this.binding.create(this.context, 'quantize', ints, null, null, null, null, null, p.scale);
+    const op = this.binding.create(this.context, 'quantize', ints, null, null, null, null, p.scale);
     const { binding, context } = this;
     return this.track({
       run(input: Float32Array, output: Uint8Array): void {
@@ -132,7 +130,7 @@ export class NativeKernelSet implements KernelSet {
   dequantize(p: DequantizeParams): DequantizeKernel {
     const size = check.dequantize(p);
     const ints = Int32Array.of(p.size, p.zeroPoint, 0, 255);
-    const op = this.binding.create(this.context, 'dequantize', ints, null, null, null, null, null, p.scale);
+    const op = this.binding.create(this.context, 'dequantize', ints, null, null, null, null, p.scale);
     const { binding, context } = this;
     return this.track({
       run(input: Uint8Array, output: Float32Array): void {
@@ -148,7 +146,7 @@ export class NativeKernelSet implements KernelSet {
     const r = p.requant;
     const ints = Int32Array.of(p.inputH, p.inputW, p.inputC, p.outputH, p.outputW, p.outputC, p.kernelH, p.kernelW,
       p.strideH, p.strideW, p.padTop, p.padLeft, depthMultiplier, p.inputZeroPoint, r.outputZeroPoint, r.min, r.max);
-    const op = this.binding.create(this.context, kind, ints, p.weightZeroPoint, p.bias, r.multiplier, r.shift, weights);
+    const op = this.binding.create(this.context, kind, ints, p.weightZeroPoint, p.bias, r.scale, weights);
     return this.track(unary(this.binding, this.context, op, kind, inputSize, outputSize), op);
   }
 

@@ -22,7 +22,7 @@ export function gemm(p: GemmParams, weights: Uint8Array): Sizes {
   const outputC = v.positiveInt(op, 'outputC', p.outputC);
   v.uint8Value(op, 'inputZeroPoint', p.inputZeroPoint);
   v.channelArrays(op, p.weightZeroPoint, p.bias, outputC);
-  v.requantization(op, p.requant, outputC);
+  v.scaleRequantization(op, p.requant, outputC);
   v.weightArray(op, weights, v.elementCount(op, 'weights', outputC, inputC));
   return { inputSize: v.elementCount(op, 'input', rows, inputC), outputSize: v.elementCount(op, 'output', rows, outputC) };
 }
@@ -91,11 +91,11 @@ export function add(p: AddParams): number {
   const size = v.positiveInt(op, 'size', p.size);
   v.uint8Value(op, 'inputZeroPointA', p.inputZeroPointA);
   v.uint8Value(op, 'inputZeroPointB', p.inputZeroPointB);
-  v.multiplierValue(op, 'multiplierA', p.multiplierA);
-  v.shiftValue(op, 'shiftA', p.shiftA);
-  v.multiplierValue(op, 'multiplierB', p.multiplierB);
-  v.shiftValue(op, 'shiftB', p.shiftB);
-  v.requantization(op, p.requant, 1);
+  v.addMultiplier(op, 'multiplierA', p.multiplierA);
+  v.addMultiplier(op, 'multiplierB', p.multiplierB);
+  v.addShift(op, 'shift', p.shift);
+  v.uint8Value(op, 'outputZeroPoint', p.outputZeroPoint);
+  v.clampBounds(op, '', p.min, p.max);
   return size;
 }
 

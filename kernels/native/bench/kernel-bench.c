@@ -143,15 +143,15 @@ static enum edge_status build(struct edge_context *ctx, const struct layer *l, i
   const size_t oc = (size_t)l->out_c;
   const size_t per = l->kind == DW ? (size_t)(l->k * l->k) : (size_t)(l->k * l->k * l->in_c);
   uint8_t *w = malloc(per * oc);
-  int32_t *zw = malloc(oc * 4), *bias = malloc(oc * 4), *mult = malloc(oc * 4), *shift = malloc(oc * 4);
+  int32_t *zw = malloc(oc * 4), *bias = malloc(oc * 4);
+  float *scale = malloc(oc * sizeof(float));
   for (size_t i = 0; i < per * oc; i++) w[i] = rnd8();
   for (size_t c = 0; c < oc; c++) {
     zw[c] = zw_mode ? 128 : 117;
     bias[c] = (int32_t)(rnd8() * 100) - 12800;
-    mult[c] = 1300000000 + (int32_t)rnd8() * 1000000;
-    shift[c] = -9 - (int)(rnd8() % 3);
+    scale[c] = ldexpf(0.6f + (float)rnd8() / 512, -9 - (int)(rnd8() % 3));
   }
-  struct edge_requant_desc rq = {mult, shift, 3, 0, 255};
+  struct edge_scale_desc rq = {scale, 3, 0, 255};
   enum edge_status s;
   b->in_bytes = (size_t)l->in_h * (size_t)l->in_h * (size_t)l->in_c;
   b->out_bytes = (size_t)oh * (size_t)oh * oc;
@@ -170,7 +170,7 @@ static enum edge_status build(struct edge_context *ctx, const struct layer *l, i
     snprintf(b->name, sizeof b->name, "%s %3dx%3dx%4d s%d", l->kind == DW ? "depthwise 3x3" : "conv 3x3     ",
              l->in_h, l->in_h, l->in_c, l->stride);
   }
-  free(w), free(zw), free(bias), free(mult), free(shift);
+  free(w), free(zw), free(bias), free(scale);
   return s;
 }
 
@@ -230,11 +230,12 @@ static void bench_gemm_shapes(struct edge_context *ctx) {
       struct built b;
       const size_t rows = (size_t)shapes[i][0], k = (size_t)shapes[i][1], n = (size_t)shapes[i][2];
       uint8_t *w = malloc(k * n), *x = malloc(rows * k), *y = malloc(rows * n);
-      int32_t *zw = malloc(n * 4), *bias = calloc(n, 4), *mult = malloc(n * 4), *shift = malloc(n * 4);
+      int32_t *zw = malloc(n * 4), *bias = calloc(n, 4);
+      float *scale = malloc(n * sizeof(float));
       for (size_t j = 0; j < k * n; j++) w[j] = rnd8();
       for (size_t j = 0; j < rows * k; j++) x[j] = rnd8();
-      for (size_t c = 0; c < n; c++) zw[c] = zw_mode ? 128 : 117, mult[c] = 1500000000, shift[c] = -10;
-      struct edge_gemm_desc d = {rows, k, n, 121, zw, bias, {mult, shift, 3, 0, 255}};
+      for (size_t c = 0; c < n; c++) zw[c] = zw_mode ? 128 : 117, scale[c] = 0x1.6p-11f;
+      struct edge_gemm_desc d = {rows, k, n, 121, zw, bias, {scale, 3, 0, 255}};
       if (edge_gemm_create(ctx, &d, w, &b.op) != EDGE_OK) exit(1);
       const double macs = (double)rows * (double)k * (double)n;
       int reps = (int)(2e8 / macs) + 1;
@@ -250,7 +251,7 @@ static void bench_gemm_shapes(struct edge_context *ctx) {
       if (peak > 0) printf("  %3.0f%% of peak", 100 * macs / s * 1e-9 / peak);
       printf("\n");
       edge_op_destroy(b.op);
-      free(w), free(x), free(y), free(zw), free(bias), free(mult), free(shift);
+      free(w), free(x), free(y), free(zw), free(bias), free(scale);
     }
   }
 }

@@ -7,7 +7,7 @@
  *   info() -> {arch, paths: [{name, available}], best}
  *   createContext(path: string | null, threads: number) -> context
  *   contextPath(context) -> string
- *   create(context, kind: string, ints: Int32Array, zw?, bias?, multiplier?, shift?: Int32Array,
+ *   create(context, kind: string, ints: Int32Array, zw?, bias?: Int32Array, scale?: Float32Array,
  *          data?: Uint8Array | Float64Array, real?: number) -> operator
  *   kernelName(operator) -> string
  *   run(context, operator, input, input2 | null, output)
@@ -180,8 +180,8 @@ static bool sizes(const struct view *ints, size_t count, size_t total, size_t *o
 static bool has(const struct view *v, size_t n) { return v->data != NULL && v->length >= n; }
 
 static napi_value create_operator(napi_env env, napi_callback_info cb) {
-  size_t argc = 9;
-  napi_value argv[9] = {NULL};
+  size_t argc = 8;
+  napi_value argv[8] = {NULL};
   CHECK(env, napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
   struct edge_context *ctx = unwrap(env, argv[0], &context_tag);
   if (ctx == NULL) return fail(env, "edge_kernels: expected a context");
@@ -190,21 +190,20 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
   if (napi_get_value_string_utf8(env, argv[1], kind, sizeof kind, &len) != napi_ok) {
     return fail(env, "edge_kernels: kind must be a string");
   }
-  struct view ints, zw, bias, mult, shift, bytes, reals;
+  struct view ints, zw, bias, scale, bytes, reals;
   if (!typed(env, argv[2], napi_int32_array, &ints) || !typed(env, argv[3], napi_int32_array, &zw) ||
-      !typed(env, argv[4], napi_int32_array, &bias) || !typed(env, argv[5], napi_int32_array, &mult) ||
-      !typed(env, argv[6], napi_int32_array, &shift)) {
-    return fail(env, "edge_kernels: create expects Int32Array arguments");
+      !typed(env, argv[4], napi_int32_array, &bias) || !typed(env, argv[5], napi_float32_array, &scale)) {
+    return fail(env, "edge_kernels: create expects Int32Array and Float32Array arguments");
   }
   const bool softmax = strcmp(kind, "softmax") == 0;
-  if (!typed(env, argv[7], softmax ? napi_float64_array : napi_uint8_array, softmax ? &reals : &bytes)) {
+  if (!typed(env, argv[6], softmax ? napi_float64_array : napi_uint8_array, softmax ? &reals : &bytes)) {
     return fail(env, "edge_kernels: create: wrong data array type");
   }
   double real = 0;
-  if (argv[8] != NULL) {
+  if (argv[7] != NULL) {
     napi_valuetype vt;
-    CHECK(env, napi_typeof(env, argv[8], &vt));
-    if (vt == napi_number) CHECK(env, napi_get_value_double(env, argv[8], &real));
+    CHECK(env, napi_typeof(env, argv[7], &vt));
+    if (vt == napi_number) CHECK(env, napi_get_value_double(env, argv[7], &real));
   }
   const int32_t *iv = ints.data;
   size_t s[20];
@@ -213,22 +212,20 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
 
   if (strcmp(kind, "gemm") == 0) {
     /* rows k n zx zo min max */
-    if (sizes(&ints, 3, 7, s) && has(&zw, s[2]) && has(&bias, s[2]) && has(&mult, s[2]) && has(&shift, s[2]) &&
+    if (sizes(&ints, 3, 7, s) && has(&zw, s[2]) && has(&bias, s[2]) && has(&scale, s[2]) &&
         has(&bytes, s[1] * s[2])) {
-      struct edge_gemm_desc d = {s[0], s[1], s[2], iv[3], zw.data, bias.data,
-                                 {mult.data, shift.data, iv[4], iv[5], iv[6]}};
+      struct edge_gemm_desc d = {s[0], s[1], s[2], iv[3], zw.data, bias.data, {scale.data, iv[4], iv[5], iv[6]}};
       st = edge_gemm_create(ctx, &d, bytes.data, &op);
     }
   } else if (strcmp(kind, "conv") == 0 || strcmp(kind, "depthwise") == 0) {
     /* ih iw ic oh ow oc kh kw sh sw pt pl dm zx zo min max */
     if (sizes(&ints, 13, 17, s)) {
       struct edge_conv_desc d = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12],
-                                 iv[13], zw.data, bias.data, {mult.data, shift.data, iv[14], iv[15], iv[16]}};
+                                 iv[13], zw.data, bias.data, {scale.data, iv[14], iv[15], iv[16]}};
       const bool dw = kind[0] == 'd';
       const size_t weights = dw ? d.kernel_h * d.kernel_w * d.output_c
                                 : d.output_c * d.kernel_h * d.kernel_w * d.input_c;
-      if (has(&zw, d.output_c) && has(&bias, d.output_c) && has(&mult, d.output_c) && has(&shift, d.output_c) &&
-          has(&bytes, weights)) {
+      if (has(&zw, d.output_c) && has(&bias, d.output_c) && has(&scale, d.output_c) && has(&bytes, weights)) {
         st = dw ? edge_dwconv_create(ctx, &d, bytes.data, &op) : edge_conv_create(ctx, &d, bytes.data, &op);
       }
     }
@@ -246,9 +243,9 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
       st = edge_mean_create(ctx, &d, &op);
     }
   } else if (strcmp(kind, "add") == 0) {
-    /* size za zb ma sa mb sb multiplier shift zo min max */
-    if (sizes(&ints, 1, 12, s)) {
-      struct edge_add_desc d = {s[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], {iv + 7, iv + 8, iv[9], iv[10], iv[11]}};
+    /* size za zb ma mb shift zo min max */
+    if (sizes(&ints, 1, 9, s)) {
+      struct edge_add_desc d = {s[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8]};
       st = edge_add_create(ctx, &d, &op);
     }
   } else if (softmax) {

@@ -33,32 +33,46 @@ const char *edge_status_message(enum edge_status s);
 static inline size_t edge_round_up(size_t n, size_t q) { return (n + q - 1) / q * q; }
 static inline size_t edge_div_up(size_t n, size_t q) { return (n + q - 1) / q; }
 
-/*
- * Requantization constants for a tile of T channels, stored as EDGE_RQ_FIELDS int32
- * arrays of T entries each, in this order. They are the unpacked form of
- * (multiplier, shift) so that no kernel derives anything per output.
- */
-enum {
-  EDGE_RQ_MULT = 0,    /* Q31 multiplier, >= 0 */
-  EDGE_RQ_LSHIFT = 1,  /* max(shift, 0) */
-  EDGE_RQ_RSHIFT = 2,  /* max(-shift, 0), 0..31 */
-  EDGE_RQ_NRSHIFT = 3, /* -RSHIFT: NEON's rounding shift takes negative counts */
-  EDGE_RQ_RMASK = 4,   /* 2^RSHIFT - 1 */
-  EDGE_RQ_RHALF = 5,   /* RMASK >> 1 */
-  EDGE_RQ_MULT_ODD = 6, /* MULT of lane 2i + 1 in lanes 2i and 2i + 1: 32x32->64 multiplies read even lanes */
-  EDGE_RQ_FIELDS = 7,
+/* How MBQM's vector forms treat a shift (requantize.h). */
+enum edge_rq_kind {
+  EDGE_RQ_RIGHT = 0, /* shift < 0 */
+  EDGE_RQ_ZERO = 1,  /* shift == 0 */
+  EDGE_RQ_LEFT = 2,  /* shift > 0: the result may need saturation */
 };
 
-/* Writes the constants of channels [c0, c0 + n) into a tile of `tile` channels; lanes past n stay 0. */
-void edge_pack_requant(int32_t *dst, size_t tile, const int32_t *multiplier, const int32_t *shift, size_t c0,
-                       size_t n);
+/*
+ * A per-tensor fixed-point requantization (mean, requantize), unpacked once at load
+ * into what each form of MBQM needs, so that no kernel derives anything per call.
+ */
+struct edge_mbqm_params {
+  int32_t multiplier; /* Q31, >= 0 */
+  int32_t shift;      /* -31..30 */
+  int32_t total;      /* 31 - shift */
+  int32_t unbias;     /* 2^(62 - total) modulo 2^32: what AVX2's 2^62 bias leaves after the shift */
+  int64_t biased_round; /* 2^62 + 2^(total - 1): keeps the rounded product positive for a logical shift */
+  enum edge_rq_kind kind;
+};
 
-/* The part of the output stage shared by all channels. */
+void edge_mbqm_params_init(struct edge_mbqm_params *p, int32_t multiplier, int32_t shift);
+
+/*
+ * The part of the output stage shared by all channels. The fp32 stage (conv, depthwise,
+ * GEMM) clamps in float to [min - zo, max - zo] before converting, which keeps the
+ * conversion in range; rounding a clamped value equals clamping a rounded one because
+ * the bounds are integers, so vector forms may clamp either side after narrowing.
+ */
 struct edge_output_params {
   int32_t zero_point;
   uint8_t min;
   uint8_t max;
+  float min_less_zero_point;
+  float max_less_zero_point;
 };
+
+static inline struct edge_output_params edge_output_params_make(int32_t zero_point, int32_t min, int32_t max) {
+  return (struct edge_output_params){zero_point, (uint8_t)min, (uint8_t)max, (float)(min - zero_point),
+                                     (float)(max - zero_point)};
+}
 
 void *edge_aligned_alloc(size_t bytes);
 void edge_aligned_free(void *p);

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200112L
 /* Contexts, scratch memory, shared packing helpers and the generic operator entry points. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,35 +31,25 @@ void *edge_aligned_alloc(size_t bytes) {
 
 void edge_aligned_free(void *p) { free(p); }
 
-void edge_pack_requant(int32_t *dst, size_t tile, const int32_t *multiplier, const int32_t *shift, size_t c0,
-                       size_t n) {
-  memset(dst, 0, EDGE_RQ_FIELDS * tile * sizeof(int32_t));
-  for (size_t i = 0; i < n; i++) {
-    int32_t s = shift[c0 + i];
-    int32_t right = s > 0 ? 0 : -s;
-    int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
-    dst[EDGE_RQ_MULT * tile + i] = multiplier[c0 + i];
-    dst[EDGE_RQ_LSHIFT * tile + i] = s > 0 ? s : 0;
-    dst[EDGE_RQ_RSHIFT * tile + i] = right;
-    dst[EDGE_RQ_NRSHIFT * tile + i] = -right;
-    dst[EDGE_RQ_RMASK * tile + i] = mask;
-    dst[EDGE_RQ_RHALF * tile + i] = mask >> 1;
-  }
-  for (size_t i = 1; i < n; i += 2) {
-    dst[EDGE_RQ_MULT_ODD * tile + i - 1] = dst[EDGE_RQ_MULT_ODD * tile + i] = multiplier[c0 + i];
-  }
-}
-
-void edge_rq16_init(struct edge_rq16 *rq, int32_t multiplier, int32_t shift) {
-  int32_t m[16], s[16];
-  for (size_t i = 0; i < 16; i++) {
-    m[i] = multiplier;
-    s[i] = shift;
-  }
-  edge_pack_requant(rq->v, 16, m, s, 0, 16);
+void edge_mbqm_params_init(struct edge_mbqm_params *p, int32_t multiplier, int32_t shift) {
+  const int32_t total = 31 - shift;
+  p->multiplier = multiplier;
+  p->shift = shift;
+  p->total = total;
+  p->unbias = (int32_t)(uint32_t)(UINT64_C(1) << (62 - total));
+  p->biased_round = (INT64_C(1) << 62) + (INT64_C(1) << (total - 1));
+  p->kind = shift < 0 ? EDGE_RQ_RIGHT : shift == 0 ? EDGE_RQ_ZERO : EDGE_RQ_LEFT;
 }
 
 bool edge_u8_range(int32_t v) { return v >= 0 && v <= 255; }
+
+bool edge_scale_valid(const struct edge_scale_desc *r, size_t channels) {
+  if (r->scale == NULL) return false;
+  for (size_t c = 0; c < channels; c++) {
+    if (!isfinite(r->scale[c])) return false;
+  }
+  return edge_u8_range(r->zero_point) && edge_u8_range(r->min) && edge_u8_range(r->max) && r->min <= r->max;
+}
 
 bool edge_requant_valid(const struct edge_requant_desc *r, size_t channels) {
   if (r->multiplier == NULL || r->shift == NULL) return false;

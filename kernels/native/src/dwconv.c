@@ -87,10 +87,10 @@ static void dw_row(void *arg, size_t thread, size_t oy) {
     const uint8_t *const *in = ind + ox * taps;
     for (size_t oc = 0; oc < d->output_c; oc++) {
       const int32_t *head = (const int32_t *)(op->packed + oc * op->block_bytes);
-      const int16_t *wt = (const int16_t *)(head + 1 + EDGE_RQ_FIELDS);
+      const int16_t *wt = (const int16_t *)(head + 2);
       int32_t acc = head[0];
       for (size_t t = 0; t < taps; t++) acc += in[t][oc / m] * wt[t];
-      *out++ = edge_requantize_packed(acc, head + 1, 1, 0, &op->out);
+      *out++ = edge_output_fp32(acc, ((const float *)head)[1], &op->out);
     }
   }
 }
@@ -118,7 +118,7 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
                                     const uint8_t *weights, struct edge_op **out) {
   if (weights == NULL || !edge_conv_geometry_valid(d) || d->output_c != d->input_c * d->depth_multiplier ||
       d->weight_zero_point == NULL || d->bias == NULL || !edge_u8_range(d->input_zero_point) ||
-      !edge_requant_valid(&d->requant, d->output_c)) {
+      !edge_scale_valid(&d->requant, d->output_c)) {
     return EDGE_ERR_INVALID;
   }
   const size_t OC = d->output_c;
@@ -129,13 +129,13 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
   if (op == NULL) return EDGE_ERR_NOMEM;
   op->geo = *d;
   op->geo.weight_zero_point = op->geo.bias = NULL;
-  op->geo.requant.multiplier = op->geo.requant.shift = NULL;
+  op->geo.requant.scale = NULL;
   op->taps = d->kernel_h * d->kernel_w;
   if (d->depth_multiplier == 1) op->uk = op->taps == 9 ? ctx->path->dw9 : ctx->path->dwany;
   op->ct = op->uk != NULL ? op->uk->ct : 1;
   const enum edge_dw_weights format = op->uk != NULL ? op->uk->weights : EDGE_DW_I16;
   op->block_bytes = edge_dw_block_bytes(op->ct, op->taps, format);
-  op->out = (struct edge_output_params){d->requant.zero_point, (uint8_t)d->requant.min, (uint8_t)d->requant.max};
+  op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
   const size_t tiles = edge_div_up(OC, op->ct);
   op->packed = edge_aligned_alloc(tiles * op->block_bytes);
   /* The micro-kernels read whole tiles through the padding pointer: give it room. */
@@ -148,9 +148,9 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
   memset(op->packed, 0, tiles * op->block_bytes);
   for (size_t tile = 0; tile < tiles; tile++) {
     int32_t *head = (int32_t *)(op->packed + tile * op->block_bytes);
-    void *wt = head + (1 + EDGE_RQ_FIELDS) * op->ct;
+    void *wt = head + 2 * op->ct;
     const size_t c0 = tile * op->ct, n = EDGE_MIN(op->ct, OC - c0);
-    edge_pack_requant(head + op->ct, op->ct, d->requant.multiplier, d->requant.shift, c0, n);
+    memcpy(head + op->ct, d->requant.scale + c0, n * sizeof(float));
     for (size_t j = 0; j < n; j++) {
       const size_t c = c0 + j;
       int64_t centred = 0;

@@ -52,8 +52,7 @@ static enum edge_status avgpool_run(struct edge_context *ctx, const struct edge_
             count++;
           }
         }
-        int32_t q = 0;
-        if (count > 0) q = sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+        const int32_t q = sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
         int32_t v = d->zero_point + q;
         *out++ = (uint8_t)(v < d->min ? d->min : v > d->max ? d->max : v);
       }
@@ -67,6 +66,11 @@ enum edge_status edge_avgpool_create(struct edge_context *ctx, const struct edge
   if (!d->input_h || !d->input_w || !d->channels || !d->output_h || !d->output_w || !d->filter_h || !d->filter_w ||
       !d->stride_h || !d->stride_w || !edge_u8_range(d->zero_point) || !edge_u8_range(d->min) ||
       !edge_u8_range(d->max) || d->min > d->max || d->filter_h * d->filter_w > (1u << 23)) {
+    return EDGE_ERR_INVALID;
+  }
+  /* Every window needs an input tap: an average of nothing is undefined (ARITHMETIC.md). */
+  if (d->pad_top >= d->filter_h || (d->output_h - 1) * d->stride_h >= d->input_h + d->pad_top ||
+      d->pad_left >= d->filter_w || (d->output_w - 1) * d->stride_w >= d->input_w + d->pad_left) {
     return EDGE_ERR_INVALID;
   }
   struct edge_op_shape shape = {.input = d->input_h * d->input_w * d->channels, .output = d->output_h * d->output_w * d->channels};
@@ -110,8 +114,8 @@ enum edge_status edge_mean_create(struct edge_context *ctx, const struct edge_me
   op->pixels = d->input_h * d->input_w;
   op->channels = d->channels;
   op->p.zx = d->input_zero_point;
-  edge_rq16_init(&op->p.rq, d->requant.multiplier[0], d->requant.shift[0]);
-  op->p.o = (struct edge_output_params){d->requant.zero_point, (uint8_t)d->requant.min, (uint8_t)d->requant.max};
+  edge_mbqm_params_init(&op->p.rq, d->requant.multiplier[0], d->requant.shift[0]);
+  op->p.o = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
   return EDGE_OK;
 }
 
@@ -147,12 +151,12 @@ static enum edge_status add_run(struct edge_context *ctx, const struct edge_op *
   return EDGE_OK;
 }
 
-static bool shift_valid(int32_t m, int32_t s) { return m >= 0 && s >= -31 && s <= 30; }
-
 enum edge_status edge_add_create(struct edge_context *ctx, const struct edge_add_desc *d, struct edge_op **out) {
-  if (!d->size || !edge_u8_range(d->zero_point_a) || !edge_u8_range(d->zero_point_b) ||
-      !shift_valid(d->multiplier_a, d->shift_a) || !shift_valid(d->multiplier_b, d->shift_b) ||
-      !edge_requant_valid(&d->requant, 1)) {
+  /* Multipliers up to 2^21 keep ma * (a - za) + mb * (b - zb) within int32. */
+  const int32_t limit = INT32_C(1) << 21;
+  if (!d->size || !edge_u8_range(d->zero_point_a) || !edge_u8_range(d->zero_point_b) || d->multiplier_a < 0 ||
+      d->multiplier_a > limit || d->multiplier_b < 0 || d->multiplier_b > limit || d->shift < 1 || d->shift > 30 ||
+      !edge_u8_range(d->zero_point) || !edge_u8_range(d->min) || !edge_u8_range(d->max) || d->min > d->max) {
     return EDGE_ERR_INVALID;
   }
   struct edge_op_shape shape = {.input = d->size, .input2 = d->size, .output = d->size};
@@ -161,12 +165,8 @@ enum edge_status edge_add_create(struct edge_context *ctx, const struct edge_add
   struct add_op *op = (struct add_op *)*out;
   op->uk = ctx->path->add;
   op->size = d->size;
-  op->p.za = d->zero_point_a;
-  op->p.zb = d->zero_point_b;
-  edge_rq16_init(&op->p.a, d->multiplier_a, d->shift_a);
-  edge_rq16_init(&op->p.b, d->multiplier_b, d->shift_b);
-  edge_rq16_init(&op->p.out, d->requant.multiplier[0], d->requant.shift[0]);
-  op->p.o = (struct edge_output_params){d->requant.zero_point, (uint8_t)d->requant.min, (uint8_t)d->requant.max};
+  op->p = (struct edge_add_params){d->zero_point_a, d->zero_point_b, d->multiplier_a, d->multiplier_b, d->shift,
+                                   edge_output_params_make(d->zero_point, d->min, d->max)};
   return EDGE_OK;
 }
 
@@ -229,7 +229,7 @@ struct requantize_op {
   struct edge_op base;
   size_t size;
   int32_t zi;
-  int32_t rq[EDGE_RQ_FIELDS];
+  struct edge_mbqm_params rq;
   struct edge_output_params o;
 };
 
@@ -240,7 +240,9 @@ static enum edge_status requantize_run(struct edge_context *ctx, const struct ed
   const struct requantize_op *op = (const struct requantize_op *)base;
   const uint8_t *x = input;
   uint8_t *y = output;
-  for (size_t i = 0; i < op->size; i++) y[i] = edge_requantize_packed(x[i] - op->zi, op->rq, 1, 0, &op->o);
+  for (size_t i = 0; i < op->size; i++) {
+    y[i] = edge_output(edge_mbqm(x[i] - op->zi, op->rq.multiplier, op->rq.shift), &op->o);
+  }
   return EDGE_OK;
 }
 
@@ -257,8 +259,8 @@ enum edge_status edge_requantize_create(struct edge_context *ctx, const struct e
   struct requantize_op *op = (struct requantize_op *)*out;
   op->size = d->size;
   op->zi = d->input_zero_point;
-  edge_pack_requant(op->rq, 1, d->requant.multiplier, d->requant.shift, 0, 1);
-  op->o = (struct edge_output_params){d->requant.zero_point, (uint8_t)d->requant.min, (uint8_t)d->requant.max};
+  edge_mbqm_params_init(&op->rq, d->requant.multiplier[0], d->requant.shift[0]);
+  op->o = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
   return EDGE_OK;
 }
 

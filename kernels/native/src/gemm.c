@@ -21,7 +21,7 @@ struct gemm_core {
 
 static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *path, size_t k, size_t n,
                                   int32_t zx, const int32_t *zw, const int32_t *bias,
-                                  const struct edge_requant_desc *rq, const uint8_t *weights) {
+                                  const struct edge_scale_desc *rq, const uint8_t *weights) {
   const struct edge_gemm_ukernel *uk = path->gemm;
   const size_t nr = uk->nr, kr = uk->kr;
   g->uk = uk;
@@ -31,7 +31,7 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
   g->kc = edge_round_up(k, kr);
   g->blocks = edge_div_up(n, nr);
   g->block_bytes = edge_gemm_block_bytes(nr, g->kc, uk->weights);
-  g->out = (struct edge_output_params){rq->zero_point, (uint8_t)rq->min, (uint8_t)rq->max};
+  g->out = edge_output_params_make(rq->zero_point, rq->min, rq->max);
   g->rowsum = false;
   g->packed = edge_aligned_alloc(g->blocks * g->block_bytes);
   if (g->packed == NULL) return EDGE_ERR_NOMEM;
@@ -54,9 +54,9 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
   for (size_t b = 0; b < g->blocks; b++) {
     uint8_t *block = g->packed + b * g->block_bytes;
     int32_t *head = (int32_t *)block;
-    uint8_t *wk = block + (2 + EDGE_RQ_FIELDS) * nr * sizeof(int32_t);
+    uint8_t *wk = block + 3 * nr * sizeof(int32_t);
     const size_t n0 = b * nr, cols = EDGE_MIN(nr, n - n0);
-    edge_pack_requant(head + 2 * nr, nr, rq->multiplier, rq->shift, n0, cols);
+    memcpy(head + 2 * nr, rq->scale + n0, cols * sizeof(float));
     for (size_t j = 0; j < cols; j++) {
       const size_t c = n0 + j;
       const uint8_t *row = weights + c * k;
@@ -89,12 +89,12 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
 }
 
 static bool gemm_desc_valid(size_t k, size_t n, int32_t zx, const int32_t *zw, const int32_t *bias,
-                            const struct edge_requant_desc *rq) {
+                            const struct edge_scale_desc *rq) {
   if (k == 0 || n == 0 || zw == NULL || bias == NULL || !edge_u8_range(zx)) return false;
   for (size_t c = 0; c < n; c++) {
     if (!edge_u8_range(zw[c])) return false;
   }
-  return edge_requant_valid(rq, n);
+  return edge_scale_valid(rq, n);
 }
 
 struct conv_op;
@@ -358,7 +358,7 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
   }
   op->geo = *d;
   op->geo.weight_zero_point = op->geo.bias = NULL;
-  op->geo.requant.multiplier = op->geo.requant.shift = NULL;
+  op->geo.requant.scale = NULL;
   op->direct = d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                d->pad_left == 0 && d->output_h == d->input_h && d->output_w == d->input_w;
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * d->output_c},

@@ -24,6 +24,7 @@ struct edge_op {
 };
 
 bool edge_requant_valid(const struct edge_requant_desc *r, size_t channels);
+bool edge_scale_valid(const struct edge_scale_desc *r, size_t channels);
 bool edge_u8_range(int32_t v);
 
 /* Nonzero sizes; padding and strides may put any tap outside the input (it then reads zx). */

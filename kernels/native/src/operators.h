@@ -18,9 +18,16 @@ void edge_context_destroy(struct edge_context *ctx);
 const struct edge_path *edge_context_path(const struct edge_context *ctx);
 size_t edge_context_threads(const struct edge_context *ctx);
 
+/* TFLite's fixed-point requantization (mean, requantize): length 1. */
 struct edge_requant_desc {
-  const int32_t *multiplier; /* per output channel (length 1 for the per-tensor operators) */
+  const int32_t *multiplier;
   const int32_t *shift;
+  int32_t zero_point, min, max;
+};
+
+/* XNNPACK's fp32 requantization (conv, depthwise, GEMM): one finite float32 scale per output channel. */
+struct edge_scale_desc {
+  const float *scale;
   int32_t zero_point, min, max;
 };
 
@@ -29,7 +36,7 @@ struct edge_gemm_desc {
   int32_t input_zero_point;
   const int32_t *weight_zero_point; /* n */
   const int32_t *bias;              /* n */
-  struct edge_requant_desc requant;
+  struct edge_scale_desc requant;
 };
 
 /* Convolution and depthwise (depth_multiplier is read by depthwise only). */
@@ -40,7 +47,7 @@ struct edge_conv_desc {
   int32_t input_zero_point;
   const int32_t *weight_zero_point; /* output_c */
   const int32_t *bias;              /* output_c */
-  struct edge_requant_desc requant;
+  struct edge_scale_desc requant;
 };
 
 struct edge_pool_desc {
@@ -55,11 +62,13 @@ struct edge_mean_desc {
   struct edge_requant_desc requant;
 };
 
+/* XNNPACK's add: out = clamp(zo + ((ma * (a - za) + mb * (b - zb) + 2^(shift-1)) >> shift), min, max). */
 struct edge_add_desc {
   size_t size;
   int32_t zero_point_a, zero_point_b;
-  int32_t multiplier_a, shift_a, multiplier_b, shift_b;
-  struct edge_requant_desc requant;
+  int32_t multiplier_a, multiplier_b; /* 0..2^21 */
+  int32_t shift;                      /* 1..30 */
+  int32_t zero_point, min, max;
 };
 
 struct edge_softmax_desc {

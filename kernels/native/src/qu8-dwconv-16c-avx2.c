@@ -14,6 +14,7 @@ static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *cons
   const size_t block = edge_dw_block_bytes(16, taps, EDGE_DW_I32);
   const __m256i zo = _mm256_set1_epi16((int16_t)o->zero_point);
   const __m128i vmin = _mm_set1_epi8((char)o->min), vmax = _mm_set1_epi8((char)o->max);
+  const __m256 hi = _mm256_set1_ps(o->max_less_zero_point);
   for (size_t px = 0; px < width; px++) {
     const uint8_t *const *in = step != 0 ? input : input + px * taps;
     const size_t shift = px * step;
@@ -21,8 +22,8 @@ static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *cons
     for (size_t c = 0; c < channels; c += 16) {
       const size_t n = EDGE_MIN(channels - c, 16);
       const int32_t *bias = (const int32_t *)blk;
-      const int32_t *rq = bias + 16;
-      const int32_t *wt = rq + EDGE_RQ_FIELDS * 16;
+      const float *scale = (const float *)(bias + 16);
+      const int32_t *wt = bias + 2 * 16;
       __m256i acc0 = _mm256_loadu_si256((const __m256i *)bias);
       __m256i acc1 = _mm256_loadu_si256((const __m256i *)(bias + 8));
       for (size_t t = 0; t < taps; t++) {
@@ -39,7 +40,8 @@ static inline void dwconv_16c(size_t channels, size_t width, const uint8_t *cons
         acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_cvtepu8_epi32(_mm_srli_si128(x, 8)),
                                                         _mm256_loadu_si256((const __m256i *)(wt + 16 * t + 8))));
       }
-      __m128i out = edge_output_avx2(edge_mbqm_avx2(acc0, rq, 16, 0), edge_mbqm_avx2(acc1, rq, 16, 8), zo, vmin, vmax);
+      __m128i out = edge_output_avx2(edge_fp32_avx2(acc0, scale, hi), edge_fp32_avx2(acc1, scale + 8, hi), zo, vmin,
+                                     vmax);
       if (n == 16) {
         _mm_storeu_si128((__m128i *)output, out);
       } else {

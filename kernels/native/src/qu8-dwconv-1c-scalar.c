@@ -11,10 +11,10 @@ static inline void dwconv_1c(size_t channels, size_t width, const uint8_t *const
     const uint8_t *blk = w;
     for (size_t c = 0; c < channels; c++) {
       const int32_t *head = (const int32_t *)blk;
-      const int16_t *wt = (const int16_t *)(head + 1 + EDGE_RQ_FIELDS);
+      const int16_t *wt = (const int16_t *)(head + 2);
       int32_t acc = head[0];
       for (size_t t = 0; t < taps; t++) acc += in[t][shift + c] * wt[t];
-      *output++ = edge_requantize_packed(acc, head + 1, 1, 0, o);
+      *output++ = edge_output_fp32(acc, ((const float *)head)[1], o);
       blk += block;
     }
   }

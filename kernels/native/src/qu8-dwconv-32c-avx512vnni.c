@@ -46,11 +46,12 @@ static inline __attribute__((always_inline)) void tile_32c(const size_t TAPS, co
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
   const __m512i zero = _mm512_setzero_si512();
+  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
   {
     const __mmask32 mask = n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
     const int32_t *bias = (const int32_t *)blk;
-    const int32_t *rq = bias + 32;
-    const int32_t *wt = rq + EDGE_RQ_FIELDS * 32;
+    const float *scale = (const float *)(bias + 32);
+    const int32_t *wt = bias + 2 * 32;
     const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
     __m512i wr[9][2];
     if (TAPS == 9) {
@@ -76,10 +77,10 @@ static inline __attribute__((always_inline)) void tile_32c(const size_t TAPS, co
         tap(&p1, TAPS == 9 ? t : 0, in1[t] + s1, FULL, mask, wlo, whi);
       }
       const __m512i out = edge_output4_avx512(
-          edge_mbqm_avx512(_mm512_add_epi32(p0.lo_a, p0.lo_b), rq, 32, 0),
-          edge_mbqm_avx512(_mm512_add_epi32(p0.hi_a, p0.hi_b), rq, 32, 16),
-          edge_mbqm_avx512(_mm512_add_epi32(p1.lo_a, p1.lo_b), rq, 32, 0),
-          edge_mbqm_avx512(_mm512_add_epi32(p1.hi_a, p1.hi_b), rq, 32, 16), zo, vmin, vmax);
+          edge_fp32_avx512(_mm512_add_epi32(p0.lo_a, p0.lo_b), scale, hi),
+          edge_fp32_avx512(_mm512_add_epi32(p0.hi_a, p0.hi_b), scale + 16, hi),
+          edge_fp32_avx512(_mm512_add_epi32(p1.lo_a, p1.lo_b), scale, hi),
+          edge_fp32_avx512(_mm512_add_epi32(p1.hi_a, p1.hi_b), scale + 16, hi), zo, vmin, vmax);
       _mm256_mask_storeu_epi8(output + q * C + c, mask, _mm512_extracti64x4_epi64(out, 1));
       _mm256_mask_storeu_epi8(output + px * C + c, mask, _mm512_castsi512_si256(out));
     }

@@ -14,6 +14,7 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
   const size_t block = edge_dw_block_bytes(8, taps, EDGE_DW_I16);
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
+  const float32x4_t lo_f = vdupq_n_f32(o->min_less_zero_point), hi_f = vdupq_n_f32(o->max_less_zero_point);
   for (size_t px = 0; px < width; px++) {
     const uint8_t *const *in = step != 0 ? input : input + px * taps;
     const size_t shift = px * step;
@@ -21,8 +22,8 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
     for (size_t c = 0; c < channels; c += 8) {
       const size_t n = EDGE_MIN(channels - c, 8);
       const int32_t *bias = (const int32_t *)blk;
-      const int32_t *rq = bias + 8;
-      const int16_t *wt = (const int16_t *)(rq + EDGE_RQ_FIELDS * 8);
+      const float *scale = (const float *)(bias + 8);
+      const int16_t *wt = (const int16_t *)(bias + 2 * 8);
       int32x4_t lo = vld1q_s32(bias), hi = vld1q_s32(bias + 4);
       for (size_t t = 0; t < taps; t++) {
         uint8x8_t x8;
@@ -38,7 +39,8 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
         lo = vmlal_s16(lo, vget_low_s16(x), vget_low_s16(wv));
         hi = vmlal_s16(hi, vget_high_s16(x), vget_high_s16(wv));
       }
-      uint8x8_t out = edge_output_neon(edge_mbqm_neon(lo, rq, 8, 0), edge_mbqm_neon(hi, rq, 8, 4), zo, vmin, vmax);
+      uint8x8_t out = edge_output_neon(edge_fp32_neon(lo, vld1q_f32(scale), lo_f, hi_f),
+                                       edge_fp32_neon(hi, vld1q_f32(scale + 4), lo_f, hi_f), zo, vmin, vmax);
       if (n == 8) {
         vst1_u8(output, out);
       } else {

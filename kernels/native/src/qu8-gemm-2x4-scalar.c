@@ -8,8 +8,8 @@ void qu8_gemm_2x4__scalar(size_t mr, size_t nc, size_t kc, const void *a, size_t
   const uint8_t *a0 = a;
   const uint8_t *a1 = mr > 1 ? a0 + a_stride : a0;
   const int32_t *bias = w;
-  const int32_t *rq = bias + 2 * 4;
-  const int16_t *wk = (const int16_t *)(rq + EDGE_RQ_FIELDS * 4);
+  const float *scale = (const float *)(bias + 2 * 4);
+  const int16_t *wk = (const int16_t *)(scale + 4);
   int32_t acc0[4], acc1[4];
   for (size_t j = 0; j < 4; j++) acc0[j] = acc1[j] = bias[j];
   for (size_t k = 0; k < kc; k++) {
@@ -22,7 +22,7 @@ void qu8_gemm_2x4__scalar(size_t mr, size_t nc, size_t kc, const void *a, size_t
   }
   uint8_t *c1 = mr > 1 ? c + c_stride : c;
   for (size_t j = 0; j < nc; j++) {
-    c1[j] = edge_requantize_packed(acc1[j], rq, 4, j, o);
-    c[j] = edge_requantize_packed(acc0[j], rq, 4, j, o);
+    c1[j] = edge_output_fp32(acc1[j], scale[j], o);
+    c[j] = edge_output_fp32(acc0[j], scale[j], o);
   }
 }

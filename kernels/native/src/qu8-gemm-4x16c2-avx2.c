@@ -27,8 +27,8 @@ void qu8_gemm_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const void *a, size_
     cr[r] = r < mr ? cr[r - 1] + c_stride : cr[r - 1];
   }
   const int32_t *bias = w;
-  const int32_t *rq = bias + 2 * 16;
-  const int16_t *wk = (const int16_t *)(rq + EDGE_RQ_FIELDS * 16);
+  const float *scale = (const float *)(bias + 2 * 16);
+  const int16_t *wk = (const int16_t *)(scale + 16);
 
   __m256i acc[4][2];
   const __m256i b0 = _mm256_loadu_si256((const __m256i *)bias), b1 = _mm256_loadu_si256((const __m256i *)(bias + 8));
@@ -49,9 +49,10 @@ void qu8_gemm_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const void *a, size_
 
   const __m256i zo = _mm256_set1_epi16((int16_t)o->zero_point);
   const __m128i vmin = _mm_set1_epi8((char)o->min), vmax = _mm_set1_epi8((char)o->max);
+  const __m256 hi = _mm256_set1_ps(o->max_less_zero_point);
   for (size_t r = 4; r-- > 0;) {
-    __m128i out = edge_output_avx2(edge_mbqm_avx2(acc[r][0], rq, 16, 0), edge_mbqm_avx2(acc[r][1], rq, 16, 8), zo,
-                                   vmin, vmax);
+    __m128i out = edge_output_avx2(edge_fp32_avx2(acc[r][0], scale, hi), edge_fp32_avx2(acc[r][1], scale + 8, hi),
+                                   zo, vmin, vmax);
     if (nc == 16) {
       _mm_storeu_si128((__m128i *)cr[r], out);
     } else {

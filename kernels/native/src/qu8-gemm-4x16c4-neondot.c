@@ -52,8 +52,8 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
   const uint8_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
   const int32_t *bias = w;
   const int32_t *kzp = bias + 16;
-  const int32_t *rq = bias + 2 * 16;
-  const uint8_t *wk = (const uint8_t *)(rq + EDGE_RQ_FIELDS * 16);
+  const float *scale = (const float *)(bias + 2 * 16);
+  const uint8_t *wk = (const uint8_t *)(scale + 16);
 
   uint32x4_t acc[4][4];
   for (size_t j = 0; j < 4; j++) {
@@ -75,12 +75,13 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
 
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
+  const float32x4_t lo = vdupq_n_f32(o->min_less_zero_point), hi = vdupq_n_f32(o->max_less_zero_point);
   for (size_t r = 4; r-- > 0;) {
     int32x4_t v[4];
     for (size_t j = 0; j < 4; j++) {
       v[j] = vreinterpretq_s32_u32(acc[r][j]);
       if (rowsum != NULL) v[j] = vmlaq_n_s32(v[j], vld1q_s32(kzp + 4 * j), rowsum[r < mr ? r : mr - 1]);
-      v[j] = edge_mbqm_neon(v[j], rq, 16, 4 * j);
+      v[j] = edge_fp32_neon(v[j], vld1q_f32(scale + 4 * j), lo, hi);
     }
     uint8x16_t out = vcombine_u8(edge_output_neon(v[0], v[1], zo, vmin, vmax), edge_output_neon(v[2], v[3], zo, vmin, vmax));
     if (nc == 16) {

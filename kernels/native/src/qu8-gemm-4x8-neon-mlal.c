@@ -49,8 +49,8 @@ void qu8_gemm_4x8__neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, siz
   uint8_t *c3 = mr > 3 ? c2 + c_stride : c2;
 
   const int32_t *bias = w;
-  const int32_t *rq = bias + 2 * 8;
-  const int16_t *wk = (const int16_t *)(rq + EDGE_RQ_FIELDS * 8);
+  const float *scale = (const float *)(bias + 2 * 8);
+  const int16_t *wk = (const int16_t *)(scale + 8);
   int32x4_t acc0l = vld1q_s32(bias), acc0h = vld1q_s32(bias + 4);
   int32x4_t acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
 
@@ -81,8 +81,13 @@ void qu8_gemm_4x8__neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, siz
 
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
-  store_row(c3, nc, edge_output_neon(edge_mbqm_neon(acc3l, rq, 8, 0), edge_mbqm_neon(acc3h, rq, 8, 4), zo, vmin, vmax));
-  store_row(c2, nc, edge_output_neon(edge_mbqm_neon(acc2l, rq, 8, 0), edge_mbqm_neon(acc2h, rq, 8, 4), zo, vmin, vmax));
-  store_row(c1, nc, edge_output_neon(edge_mbqm_neon(acc1l, rq, 8, 0), edge_mbqm_neon(acc1h, rq, 8, 4), zo, vmin, vmax));
-  store_row(c, nc, edge_output_neon(edge_mbqm_neon(acc0l, rq, 8, 0), edge_mbqm_neon(acc0h, rq, 8, 4), zo, vmin, vmax));
+  const float32x4_t lo = vdupq_n_f32(o->min_less_zero_point), hi = vdupq_n_f32(o->max_less_zero_point);
+  const float32x4_t s0 = vld1q_f32(scale), s1 = vld1q_f32(scale + 4);
+#define ROW(acc_l, acc_h) \
+  edge_output_neon(edge_fp32_neon(acc_l, s0, lo, hi), edge_fp32_neon(acc_h, s1, lo, hi), zo, vmin, vmax)
+  store_row(c3, nc, ROW(acc3l, acc3h));
+  store_row(c2, nc, ROW(acc2l, acc2h));
+  store_row(c1, nc, ROW(acc1l, acc1h));
+  store_row(c, nc, ROW(acc0l, acc0h));
+#undef ROW
 }

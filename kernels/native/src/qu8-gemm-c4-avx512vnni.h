@@ -33,8 +33,8 @@ static inline __attribute__((always_inline)) void edge_gemm_x32c4_avx512vnni(
   }
   const int32_t *bias = w;
   const int32_t *kzp = bias + 32;
-  const int32_t *rq = bias + 2 * 32;
-  const uint8_t *wk = (const uint8_t *)(rq + EDGE_RQ_FIELDS * 32);
+  const float *scale = (const float *)(bias + 2 * 32);
+  const uint8_t *wk = (const uint8_t *)(scale + 32);
 
   __m512i acc[16][2];
   const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
@@ -67,13 +67,14 @@ static inline __attribute__((always_inline)) void edge_gemm_x32c4_avx512vnni(
 
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
+  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
   const __mmask32 store = nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1);
 #pragma GCC unroll 16
   for (size_t r = 0; r < MR; r += 2) {
     const size_t r1 = r + 1 < MR ? r + 1 : r;
-    __m512i out = edge_output4_avx512(edge_mbqm_avx512(acc[r][0], rq, 32, 0), edge_mbqm_avx512(acc[r][1], rq, 32, 16),
-                                      edge_mbqm_avx512(acc[r1][0], rq, 32, 0),
-                                      edge_mbqm_avx512(acc[r1][1], rq, 32, 16), zo, vmin, vmax);
+    __m512i out = edge_output4_avx512(edge_fp32_avx512(acc[r][0], scale, hi), edge_fp32_avx512(acc[r][1], scale + 16, hi),
+                                      edge_fp32_avx512(acc[r1][0], scale, hi),
+                                      edge_fp32_avx512(acc[r1][1], scale + 16, hi), zo, vmin, vmax);
     /* Row r1 first: when it repeats row r, both write the same bytes. */
     _mm256_mask_storeu_epi8(cr[r1], store, _mm512_extracti64x4_epi64(out, 1));
     _mm256_mask_storeu_epi8(cr[r], store, _mm512_castsi512_si256(out));

@@ -17,7 +17,7 @@ void qu8_mean__avx2(size_t pixels, size_t channels, size_t stride, const uint8_t
       lo = _mm256_add_epi32(lo, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)x)));
       hi = _mm256_add_epi32(hi, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(x + 8))));
     }
-    __m128i v = edge_output_avx2(edge_mbqm_avx2(lo, p->rq.v, 16, 0), edge_mbqm_avx2(hi, p->rq.v, 16, 0), zo, vmin,
+    __m128i v = edge_output_avx2(edge_mbqm_avx2(lo, &p->rq), edge_mbqm_avx2(hi, &p->rq), zo, vmin,
                                  vmax);
     _mm_storeu_si128((__m128i *)(output + c), v);
   }

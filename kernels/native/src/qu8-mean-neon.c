@@ -17,8 +17,8 @@ void qu8_mean__neon(size_t pixels, size_t channels, size_t stride, const uint8_t
       lo = vaddw_u16(lo, vget_low_u16(x));
       hi = vaddw_u16(hi, vget_high_u16(x));
     }
-    int32x4_t slo = edge_mbqm_neon(vaddq_s32(vreinterpretq_s32_u32(lo), bias), p->rq.v, 16, 0);
-    int32x4_t shi = edge_mbqm_neon(vaddq_s32(vreinterpretq_s32_u32(hi), bias), p->rq.v, 16, 0);
+    int32x4_t slo = edge_mbqm_neon(vaddq_s32(vreinterpretq_s32_u32(lo), bias), &p->rq);
+    int32x4_t shi = edge_mbqm_neon(vaddq_s32(vreinterpretq_s32_u32(hi), bias), &p->rq);
     vst1_u8(output + c, edge_output_neon(slo, shi, zo, vmin, vmax));
   }
   if (c < channels) qu8_mean__scalar(pixels, channels - c, stride, input + c, output + c, p);

@@ -7,6 +7,6 @@ void qu8_mean__scalar(size_t pixels, size_t channels, size_t stride, const uint8
   for (size_t c = 0; c < channels; c++) {
     int32_t sum = 0;
     for (size_t i = 0; i < pixels; i++) sum += input[i * stride + c];
-    output[c] = edge_requantize_packed(sum - p->zx * (int32_t)pixels, p->rq.v, 16, 0, &p->o);
+    output[c] = edge_output(edge_mbqm(sum - p->zx * (int32_t)pixels, p->rq.multiplier, p->rq.shift), &p->o);
   }
 }

@@ -1,33 +1,34 @@
 /*
- * MultiplyByQuantizedMultiplier (ARITHMETIC.md) in scalar form and one vector form per
- * instruction set. Every form is bit exact with the scalar one for every int32 input;
- * kernel-test checks that on edge values (INT32_MIN/MAX, ties, shift 0 and 31).
+ * The two output stages of ARITHMETIC.md, in scalar form and one vector form per
+ * instruction set; every form is bit exact with the scalar one for every int32 input.
  *
- * The multiplier is never INT32_MIN (packing accepts 0..2^31-1), so SRDHM cannot
- * saturate in the vector forms; the scalar form keeps the saturation to stay the
- * literal definition.
+ * fp32 (conv, depthwise, GEMM): f32(f32(acc) * scale), clamped, rounded half to even.
+ * The conversions and the multiply round to nearest even, the default floating-point
+ * environment, which Node never changes; the build disables FMA contraction.
+ *
+ * MBQM, TFLite's fixed-point MultiplyByQuantizedMultiplier with a single rounding
+ * (mean, requantize). kernel-test checks it on ties of both signs, total shifts 1 and
+ * 62, saturation and multiplier 0. The multiplier is never negative (packing accepts
+ * 0..2^31-1), so |x * m| < 2^62 and the rounded sum never overflows int64.
  */
 #pragma once
 
+#include <math.h>
+
 #include "common.h"
 
-static inline int32_t edge_srdhm(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  /* floor((a*b + 2^30) / 2^31) equals gemmlowp's nudge-and-truncate for both signs. */
-  int64_t p = (int64_t)a * (int64_t)b + (INT64_C(1) << 30);
-  return (int32_t)(p >> 31);
-}
-
-static inline int32_t edge_rdbp(int32_t x, int32_t e) {
-  int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
-  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + ((x & mask) > threshold ? 1 : 0);
+static inline uint8_t edge_output_fp32(int32_t acc, float scale, const struct edge_output_params *o) {
+  float v = (float)acc * scale;
+  v = v > o->max_less_zero_point ? o->max_less_zero_point : v;
+  v = v < o->min_less_zero_point ? o->min_less_zero_point : v;
+  return (uint8_t)(o->zero_point + (int32_t)lrintf(v));
 }
 
 static inline int32_t edge_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
-  int32_t left = shift > 0 ? shift : 0;
-  int32_t right = shift > 0 ? 0 : -shift;
-  return edge_rdbp(edge_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+  const int32_t total = 31 - shift;
+  /* >> of a negative int64 is arithmetic on every compiler we build with (GCC, Clang). */
+  const int64_t r = ((int64_t)x * multiplier + (INT64_C(1) << (total - 1))) >> total;
+  return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
 /* clamp(zo + y, min, max) without int32 overflow. */
@@ -38,31 +39,51 @@ static inline uint8_t edge_output(int32_t y, const struct edge_output_params *o)
   return (uint8_t)v;
 }
 
-/* MBQM from packed constants: rq points at a tile of `tile` channels. */
-static inline int32_t edge_mbqm_packed(int32_t acc, const int32_t *rq, size_t tile, size_t lane) {
-  int32_t x = (int32_t)((uint32_t)acc << rq[EDGE_RQ_LSHIFT * tile + lane]);
-  x = edge_srdhm(x, rq[EDGE_RQ_MULT * tile + lane]);
-  int32_t threshold = rq[EDGE_RQ_RHALF * tile + lane] + (x < 0 ? 1 : 0);
-  return (x >> rq[EDGE_RQ_RSHIFT * tile + lane]) + ((x & rq[EDGE_RQ_RMASK * tile + lane]) > threshold ? 1 : 0);
-}
-
-static inline uint8_t edge_requantize_packed(int32_t acc, const int32_t *rq, size_t tile, size_t lane,
-                                             const struct edge_output_params *o) {
-  return edge_output(edge_mbqm_packed(acc, rq, tile, lane), o);
-}
-
 #if defined(__ARM_NEON) || defined(__ARM_NEON__)
 #include <arm_neon.h>
 
-/* rq points at the tile's constants; lane offset c selects 4 channels. */
-static inline int32x4_t edge_mbqm_neon(int32x4_t x, const int32_t *rq, size_t tile, size_t c) {
-  x = vshlq_s32(x, vld1q_s32(rq + EDGE_RQ_LSHIFT * tile + c));
-  x = vqrdmulhq_s32(x, vld1q_s32(rq + EDGE_RQ_MULT * tile + c));
-  int32x4_t nr = vld1q_s32(rq + EDGE_RQ_NRSHIFT * tile + c);
-  /* vrshl rounds ties up; subtracting 1 from negative x (when shifting at all) turns
-     that into ties away from zero. The saturating add keeps INT32_MIN exact. */
-  x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, nr), 31));
-  return vrshlq_s32(x, nr);
+/*
+ * MBQM on 4 lanes. A negative shift: vqdmulh's floor(x * m / 2^31), then vrshl's
+ * round-half-up division by 2^-shift, is one round-half-up of x * m / 2^(31 - shift)
+ * (nested floors); shift 0: vqrdmulh is that rounding itself (neither saturates: m is
+ * not INT32_MIN). A left shift (never in a MobileNet) takes the definition literally,
+ * two lanes at a time in 64 bits: vrshl adds 2^(total-1) before shifting without
+ * overflow, and the saturating narrow is saturate32.
+ */
+static inline int32x4_t edge_mbqm_neon(int32x4_t x, const struct edge_mbqm_params *p) {
+  const int32x4_t m = vdupq_n_s32(p->multiplier);
+  switch (p->kind) {
+    case EDGE_RQ_RIGHT:
+      return vrshlq_s32(vqdmulhq_s32(x, m), vdupq_n_s32(p->shift));
+    case EDGE_RQ_ZERO:
+      return vqrdmulhq_s32(x, m);
+    default: {
+      const int64x2_t nt = vdupq_n_s64(-p->total);
+      const int64x2_t lo = vrshlq_s64(vmull_s32(vget_low_s32(x), vget_low_s32(m)), nt);
+      const int64x2_t hi = vrshlq_s64(vmull_s32(vget_high_s32(x), vget_high_s32(m)), nt);
+      return vcombine_s32(vqmovn_s64(lo), vqmovn_s64(hi));
+    }
+  }
+}
+
+/*
+ * fp32 stage without the zero point: round(f32(f32(acc) * scale)) with the upper bound
+ * applied (edge_output_neon applies both after narrowing). aarch64's FCVTNS rounds to
+ * nearest even and saturates; armv7 has no rounding conversion, so the value is clamped
+ * and rounded by adding 1.5 * 2^23 (exact for |v| < 2^22). armv7 NEON flushes
+ * denormals, which only ever round to 0 here anyway.
+ */
+static inline int32x4_t edge_fp32_neon(int32x4_t acc, float32x4_t scale, float32x4_t lo, float32x4_t hi) {
+  const float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), scale);
+#if defined(__aarch64__)
+  (void)lo;
+  (void)hi;
+  return vcvtnq_s32_f32(v);
+#else
+  const float32x4_t magic = vdupq_n_f32(12582912.0f);
+  const float32x4_t r = vaddq_f32(vminq_f32(vmaxq_f32(v, lo), hi), magic);
+  return vsubq_s32(vreinterpretq_s32_f32(r), vreinterpretq_s32_f32(magic));
+#endif
 }
 
 /* Saturating narrowing is exact here: anything outside int16 lies outside [min, max] anyway. */
@@ -75,19 +96,31 @@ static inline uint8x8_t edge_output_neon(int32x4_t lo, int32x4_t hi, int16x8_t z
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-static inline __m256i edge_mbqm_avx2(__m256i x, const int32_t *rq, size_t tile, size_t c) {
-  const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
-  x = _mm256_sllv_epi32(x, _mm256_loadu_si256((const __m256i *)(rq + EDGE_RQ_LSHIFT * tile + c)));
-  __m256i m = _mm256_loadu_si256((const __m256i *)(rq + EDGE_RQ_MULT * tile + c));
-  /* 64-bit products of even and odd lanes; bits 31..62 of p + 2^30 are the result. */
-  __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
-  __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge);
-  __m256i y = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_add_epi64(po, po), 0xAA);
-  __m256i threshold = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(rq + EDGE_RQ_RHALF * tile + c)),
-                                       _mm256_srai_epi32(y, 31));
-  __m256i rem = _mm256_and_si256(y, _mm256_loadu_si256((const __m256i *)(rq + EDGE_RQ_RMASK * tile + c)));
-  __m256i q = _mm256_srav_epi32(y, _mm256_loadu_si256((const __m256i *)(rq + EDGE_RQ_RSHIFT * tile + c)));
-  return _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, threshold));
+/*
+ * MBQM on 8 lanes: 64-bit products of even and odd lanes plus 2^62 + 2^(total-1) are
+ * positive, so AVX2's logical shift acts as the arithmetic one would, and the low 32
+ * bits of the quotient are the result plus 2^(62-total), exact modulo 2^32 because a
+ * result that does not shift left fits int32. Left shifts (never in a MobileNet) need
+ * saturation: lane by lane.
+ */
+static inline __m256i edge_mbqm_avx2(__m256i x, const struct edge_mbqm_params *p) {
+  if (p->kind == EDGE_RQ_LEFT) {
+    int32_t v[8];
+    _mm256_storeu_si256((__m256i *)v, x);
+    for (size_t i = 0; i < 8; i++) v[i] = edge_mbqm(v[i], p->multiplier, p->shift);
+    return _mm256_loadu_si256((const __m256i *)v);
+  }
+  const __m256i m = _mm256_set1_epi64x(p->multiplier), round = _mm256_set1_epi64x(p->biased_round);
+  const __m128i total = _mm_cvtsi32_si128(p->total);
+  const __m256i pe = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), round), total);
+  const __m256i po = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), round), total);
+  const __m256i y = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+  return _mm256_sub_epi32(y, _mm256_set1_epi32(p->unbias));
+}
+
+/* fp32 stage without the zero point; the upper clamp keeps the conversion in range, the lower one follows in bytes. */
+static inline __m256i edge_fp32_avx2(__m256i acc, const float *scale, __m256 hi) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale)), hi));
 }
 
 /* 16 int32 (two vectors) to 16 clamped bytes, channel order kept. */
@@ -103,33 +136,9 @@ static inline __m128i edge_output_avx2(__m256i a, __m256i b, __m256i zo, __m128i
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #include <immintrin.h>
 
-/*
- * Port budget on Intel (512-bit ops issue on p0 and p5 only; shifts and multiplies on p0):
- * 5 p0 + 3 p5 + 7 either, the shuffles taking work off p0 where VPDPBUSD also runs.
- */
-static inline __m512i edge_mbqm_avx512(__m512i x, const int32_t *rq, size_t tile, size_t c) {
-  const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
-  x = _mm512_sllv_epi32(x, _mm512_loadu_si512(rq + EDGE_RQ_LSHIFT * tile + c));
-  __m512i pe = _mm512_mul_epi32(x, _mm512_loadu_si512(rq + EDGE_RQ_MULT * tile + c));
-  __m512i po = _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB),
-                                _mm512_loadu_si512(rq + EDGE_RQ_MULT_ODD * tile + c));
-  /* 2 * (p + 2^30) holds floor((p + 2^30) / 2^31) in its high dword. */
-  pe = _mm512_add_epi64(pe, nudge);
-  po = _mm512_add_epi64(po, nudge);
-  pe = _mm512_add_epi64(pe, pe);
-  po = _mm512_add_epi64(po, po);
-  __m512i y = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_DDBB);
-  __m512i threshold = _mm512_sub_epi32(_mm512_loadu_si512(rq + EDGE_RQ_RHALF * tile + c), _mm512_srai_epi32(y, 31));
-  __m512i rem = _mm512_and_si512(y, _mm512_loadu_si512(rq + EDGE_RQ_RMASK * tile + c));
-  __m512i q = _mm512_srav_epi32(y, _mm512_loadu_si512(rq + EDGE_RQ_RSHIFT * tile + c));
-  return _mm512_mask_sub_epi32(q, _mm512_cmpgt_epi32_mask(rem, threshold), q, _mm512_set1_epi32(-1));
-}
-
-/* 16 int32 to 16 clamped bytes (channel tails). */
-static inline __m128i edge_output_avx512(__m512i a, __m256i zo, __m128i min, __m128i max) {
-  __m256i w = _mm256_adds_epi16(_mm512_cvtsepi32_epi16(a), zo);
-  __m128i u = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-  return _mm_min_epu8(_mm_max_epu8(u, min), max);
+/* fp32 stage without the zero point; the upper clamp keeps the conversion in range, the lower one follows in bytes. */
+static inline __m512i edge_fp32_avx512(__m512i acc, const float *scale, __m512 hi) {
+  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale)), hi));
 }
 
 /* 4 x 16 int32 to 64 clamped bytes in order a, b, c, d. */

@@ -23,7 +23,7 @@ bool edge_isa_available(enum edge_isa isa);
  * Packed weights, per block of nr columns (see gemm.c, edge_gemm_pack):
  *   int32 bias'[nr]            bias - zx * sum_k (w - zw), the input zero point folded in
  *   int32 kzp[nr]              weight zero point correction, times the row sum of A
- *   int32 requant[6][nr]       EDGE_RQ_* constants
+ *   float scale[nr]            the fp32 output stage's scale
  *   weights[kc / kr][nr][kr]   in the element format below, zero past k and n
  */
 enum edge_gemm_weights {
@@ -34,7 +34,7 @@ enum edge_gemm_weights {
 
 /* rowsum is NULL when no column has kzp != 0. A rows hold kc elements (uint8, or int16 when a_i16). */
 static inline size_t edge_gemm_block_bytes(size_t nr, size_t kc, enum edge_gemm_weights w) {
-  return (2 + EDGE_RQ_FIELDS) * nr * sizeof(int32_t) + kc * nr * (w == EDGE_W_I16 ? 2 : 1);
+  return 3 * nr * sizeof(int32_t) + kc * nr * (w == EDGE_W_I16 ? 2 : 1);
 }
 
 typedef void (*edge_gemm_fn)(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
@@ -60,7 +60,7 @@ struct edge_gemm_ukernel {
  * input[t] + p * step.
  *
  * Packed weights, per tile of ct channels:
- *   int32 bias'[ct]; int32 requant[6][ct]; weights[taps][ct] as int16 (w - zw) or int32 (w - zw)
+ *   int32 bias'[ct]; float scale[ct]; weights[taps][ct] as int16 (w - zw) or int32 (w - zw)
  */
 enum edge_dw_weights {
   EDGE_DW_I16,
@@ -68,7 +68,7 @@ enum edge_dw_weights {
 };
 
 static inline size_t edge_dw_block_bytes(size_t ct, size_t taps, enum edge_dw_weights w) {
-  return edge_round_up((1 + EDGE_RQ_FIELDS) * ct * sizeof(int32_t) + taps * ct * (w == EDGE_DW_I16 ? 2 : 4), 4);
+  return edge_round_up(2 * ct * sizeof(int32_t) + taps * ct * (w == EDGE_DW_I16 ? 2 : 4), 4);
 }
 
 typedef void (*edge_dw_fn)(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps,
@@ -83,15 +83,8 @@ struct edge_dw_ukernel {
   enum edge_dw_weights weights;
 };
 
-/* Per-tensor requantization broadcast to 16 lanes so vector helpers load it like per-channel. */
-struct edge_rq16 {
-  int32_t v[EDGE_RQ_FIELDS * 16];
-};
-void edge_rq16_init(struct edge_rq16 *rq, int32_t multiplier, int32_t shift);
-
 struct edge_add_params {
-  int32_t za, zb;
-  struct edge_rq16 a, b, out;
+  int32_t za, zb, ma, mb, shift;
   struct edge_output_params o;
 };
 
@@ -101,7 +94,7 @@ typedef void (*edge_add_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_
 /* Mean over `pixels` pixels of `channels` channels each; pixels lie `stride` bytes apart. */
 struct edge_mean_params {
   int32_t zx;
-  struct edge_rq16 rq;
+  struct edge_mbqm_params rq;
   struct edge_output_params o;
 };
 

@@ -54,7 +54,19 @@ static bool report(const char *op, const char *kernel, const uint8_t *got, const
   return true;
 }
 
-/* Requantization that keeps typical outputs inside the range for an accumulator of about 2^bits. */
+/* Output zero point and clamp: extremes and narrow ranges as well as the usual 0..255. */
+static void make_output(int32_t *zero_point, int32_t *min, int32_t *max) {
+  *zero_point = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  if (coin(50)) {
+    *min = 0;
+    *max = 255;
+  } else {
+    *min = rnd(0, 200);
+    *max = rnd(*min, 255);
+  }
+}
+
+/* Fixed-point requantization (mean, requantize) for a sum of about 2^bits. */
 struct requant {
   int32_t *multiplier, *shift;
   struct edge_requant_desc desc;
@@ -81,19 +93,42 @@ static void make_requant(struct requant *r, size_t channels, int bits) {
   }
   r->desc.multiplier = r->multiplier;
   r->desc.shift = r->shift;
-  r->desc.zero_point = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
-  if (coin(50)) {
-    r->desc.min = 0;
-    r->desc.max = 255;
-  } else {
-    r->desc.min = rnd(0, 200);
-    r->desc.max = rnd(r->desc.min, 255);
-  }
+  make_output(&r->desc.zero_point, &r->desc.min, &r->desc.max);
 }
 
 static void free_requant(struct requant *r) {
   free(r->multiplier);
   free(r->shift);
+}
+
+/* fp32 output stage (conv, depthwise, GEMM) that keeps typical outputs in range for an accumulator of about 2^bits. */
+struct scales {
+  float *scale;
+  struct edge_scale_desc desc;
+};
+
+/* Scales an fp32 edge case picks from: ties at 0.5 and 0.25, f32(acc) rounding above 2^24
+   (2^-25), f32(1/6) whose float product rounds a tie away, huge, tiny, denormal, zero. */
+static float edge_scale(void) {
+  static const float picks[] = {0.5f, 0.25f, 1.0f, 0x1p-25f, 0x1.555556p-3f, 1e6f, 1e-6f, 0x1p-140f, 0.0f};
+  return picks[rnd(0, sizeof picks / sizeof *picks - 1)];
+}
+
+static void make_scales(struct scales *r, size_t channels, int bits) {
+  r->scale = malloc(channels * sizeof(float));
+  const int mode = rnd(0, 9);
+  for (size_t c = 0; c < channels; c++) {
+    if (mode == 0) { /* anything finite */
+      r->scale[c] = coin(30) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-80, 10));
+    } else {
+      /* Per-channel scales spanning a few decades around the typical one. */
+      const int e = -23 - (bits - 7) + (mode < 4 ? 0 : rnd(-4, 4));
+      r->scale[c] = ldexpf((float)rnd(1 << 23, (1 << 24) - 1), e);
+    }
+    if (c > 0 && mode == 1) r->scale[c] = r->scale[0];
+  }
+  r->desc.scale = r->scale;
+  make_output(&r->desc.zero_point, &r->desc.min, &r->desc.max);
 }
 
 static int log2_ceil(double v) { return v <= 1 ? 0 : (int)ceil(log2(v)); }
@@ -161,16 +196,16 @@ static void gemm_case(const struct contexts *cx, size_t rows, size_t k, size_t n
   fill(in, rows * k, 0, 255);
   const int bits = log2_ceil(sqrt((double)k) * 128 * 128);
   int32_t *bias = make_bias(n, bits);
-  struct requant r;
-  make_requant(&r, n, bits);
+  struct scales r;
+  make_scales(&r, n, bits);
   if (edge_acc) {
-    /* Zero weights leave acc = bias: MBQM sees every int32 edge through each kernel. */
-    static const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -1 << 30, -3, -2, -1, 0, 1, 2, 3, 1 << 30, INT32_MAX};
+    /* Weights equal to zw leave acc = bias: the output stage sees every int32 edge through each kernel. */
+    static const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -1 << 30, -3, -2, -1, 0, 1, 2, 3, 1 << 30, INT32_MAX,
+                                    (1 << 24) + 1, -(1 << 24) - 3};
     for (size_t c = 0; c < n; c++) {
       for (size_t i = 0; i < k; i++) w[c * k + i] = (uint8_t)zw[c];
-      bias[c] = coin(50) ? edges[rnd(0, 11)] : (int32_t)next();
-      r.shift[c] = coin(30) ? -31 : coin(30) ? rnd(-31, 30) : rnd(-31, 0);
-      r.multiplier[c] = coin(20) ? INT32_MAX : coin(10) ? 0 : rnd(1 << 30, INT32_MAX);
+      bias[c] = coin(50) ? edges[rnd(0, sizeof edges / sizeof *edges - 1)] : (int32_t)next();
+      r.scale[c] = coin(50) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-60, 0));
     }
   }
   struct edge_gemm_desc d = {rows, k, n, zx, zw, bias, r.desc};
@@ -181,8 +216,139 @@ static void gemm_case(const struct contexts *cx, size_t rows, size_t k, size_t n
   snprintf(shape, sizeof shape, "rows %zu k %zu n %zu zx %d%s", rows, k, n, zx, edge_acc ? " edge" : "");
   report("gemm", edge_op_kernel_name(op), got, want, rows * n, shape);
   edge_op_destroy(op);
-  free_requant(&r);
+  free(r.scale);
   free(bias), free(zw), free(w), free(in), free(got), free(want);
+}
+
+/*
+ * Output-stage edge cases through every GEMM and depthwise kernel: weights equal to
+ * their zero point leave acc = bias, so each channel requantizes a chosen int32 with a
+ * chosen scale.
+ */
+struct fp32_edge {
+  int32_t acc;
+  float scale;
+};
+
+static const struct fp32_edge fp32_edges[] = {
+    {1, 0.5f}, {-1, 0.5f}, {3, 0.5f}, {-3, 0.5f}, {5, 0.5f}, {-5, 0.5f}, {255, 0.5f}, {-255, 0.5f}, /* ties to even */
+    {6, 0.25f}, {-6, 0.25f}, {10, 0.25f}, {-10, 0.25f},
+    {(1 << 24) + 1, 0x1p-25f}, {-(1 << 24) - 1, 0x1p-25f}, /* f32(acc) rounds to 2^24: 0.5, a tie, to 0 */
+    {(1 << 24) + 3, 0x1p-25f}, {-(1 << 24) - 3, 0x1p-25f}, /* rounds to 2^24 + 4 */
+    {3, 0x1.555556p-3f}, {-3, 0x1.555556p-3f}, /* the float product is exactly 0.5 */
+    {INT32_MAX, 1e6f}, {INT32_MIN, 1e6f}, {INT32_MAX, 1.0f}, {INT32_MIN, 1.0f}, /* clamps */
+    {INT32_MAX, 0x1p-140f}, {INT32_MIN, 0x1p-140f}, {12345, 0.0f}, {INT32_MIN, 0x1p-31f}, {INT32_MAX, 0x1p-31f},
+    {127, 1.0f}, {-128, 1.0f}, {128, 1.0f}, {-129, 1.0f}, {100, 1.27f}, {-100, 1.28f},
+};
+
+static void fp32_edge_case(const struct contexts *cx, size_t rows) {
+  const size_t n = sizeof fp32_edges / sizeof *fp32_edges;
+  int32_t *bias = malloc(n * sizeof(int32_t)), *zw = malloc(n * sizeof(int32_t));
+  float *scale = malloc(n * sizeof(float));
+  for (size_t c = 0; c < n; c++) bias[c] = fp32_edges[c].acc, scale[c] = fp32_edges[c].scale, zw[c] = rnd(0, 255);
+  struct edge_scale_desc rq = {scale, 128, 0, 255};
+  if (coin(50)) make_output(&rq.zero_point, &rq.min, &rq.max);
+  const int32_t zx = rnd(0, 255);
+  char shape[64];
+  {
+    const size_t k = 4;
+    uint8_t *w = malloc(n * k), *in = malloc(rows * k), *got = malloc(rows * n), *want = malloc(rows * n);
+    for (size_t c = 0; c < n; c++) memset(w + c * k, zw[c], k);
+    fill(in, rows * k, 0, 255);
+    struct edge_gemm_desc d = {rows, k, n, zx, zw, bias, rq};
+    struct edge_op *op = NULL;
+    run_op(cx, edge_gemm_create(pick(cx), &d, w, &op), &op, in, NULL, got, "gemm");
+    ref_gemm(&d, w, in, want);
+    snprintf(shape, sizeof shape, "output stage edges, rows %zu", rows);
+    report("gemm", edge_op_kernel_name(op), got, want, rows * n, shape);
+    edge_op_destroy(op);
+    free(w), free(in), free(got), free(want);
+  }
+  {
+    /* Depthwise 3x3 over a 3 x rows input with left/right padding, weights all zw. */
+    struct edge_conv_desc d = {3, rows, n, 1, rows, n, 3, 3, 1, 1, 0, 1, 1, zx, zw, bias, rq};
+    uint8_t *w = malloc(9 * n), *in = malloc(3 * rows * n), *got = malloc(rows * n), *want = malloc(rows * n);
+    for (size_t t = 0; t < 9; t++)
+      for (size_t c = 0; c < n; c++) w[t * n + c] = (uint8_t)zw[c];
+    fill(in, 3 * rows * n, 0, 255);
+    struct edge_op *op = NULL;
+    run_op(cx, edge_dwconv_create(pick(cx), &d, w, &op), &op, in, NULL, got, "depthwise");
+    ref_dwconv(&d, w, in, want);
+    snprintf(shape, sizeof shape, "output stage edges, width %zu", rows);
+    report("depthwise", edge_op_kernel_name(op), got, want, rows * n, shape);
+    edge_op_destroy(op);
+    free(w), free(in), free(got), free(want);
+  }
+  free(bias), free(zw), free(scale);
+}
+
+/*
+ * MBQM edge cases, QNNPACK-style, through mean (every path's vector form) and
+ * requantize: ties of both signs, total shifts 1 and 62, saturation, multiplier 0.
+ * Mean over 128 x 128 pixels reaches sums up to about 2^21.
+ */
+#define Q30 (INT32_C(1) << 30)
+struct mbqm_edge {
+  int32_t multiplier, shift;
+  int32_t x[8];
+  size_t count;
+};
+
+static const struct mbqm_edge mbqm_edges[] = {
+    {Q30, -1, {2, -2, 6, -6, 10, -10, 1, -1}, 8},                                     /* x / 4 */
+    {Q30, -12, {4096, -4096, 12288, -12288, 4095, -4097, 4097, -4095}, 8},             /* x / 2^13 */
+    {Q30, -20, {1 << 20, -(1 << 20), (1 << 20) - 1, -(1 << 20) - 1, (1 << 20) + 1}, 5}, /* x / 2^21 */
+    {Q30, 0, {1, -1, 3, -3, 255, -255, 0, 2}, 8},                                     /* shift 0: x / 2 */
+    {INT32_MAX, 0, {1, -1, 2000000, -2000000, 77, -77}, 6},
+    {1, 30, {1, -1, 3, -3, 101, -101, 0}, 7},                                         /* total 1: x / 2 */
+    {Q30, 30, {4, -5, 1, -1, 1000000, -1000000, 0}, 7},                               /* saturation */
+    {INT32_MAX, 30, {1, -1, 2000000, -2000000}, 4},
+    {Q30, 2, {100, -100, 63, -64, 64, -65}, 6},
+    {INT32_MAX, -31, {2000000, -2000000, 1, -1, 0}, 5},                               /* total 62 */
+    {Q30, -31, {2000000, -2000000, 1, -1}, 4},
+    {0, -5, {2000000, -2000000, 5}, 3},                                               /* multiplier 0 */
+    {0, 30, {2000000, -2000000, 5}, 3},
+    {1234567890, -17, {123456, -123456, 1000, -999, 1}, 5},
+};
+
+static void mbqm_edge_case(const struct contexts *cx, const struct mbqm_edge *e) {
+  const size_t h = 128, w = 128, pixels = h * w, channels = 33; /* vector steps and a tail */
+  int32_t multiplier = e->multiplier, shift = e->shift;
+  struct edge_mean_desc d = {h, w, channels, 128, {&multiplier, &shift, 128, 0, 255}};
+  if (coin(50)) make_output(&d.requant.zero_point, &d.requant.min, &d.requant.max);
+  uint8_t *in = malloc(pixels * channels), *got = malloc(256), *want = malloc(256);
+  for (size_t c = 0; c < channels; c++) {
+    /* Pixels whose centred sum is the chosen x: 255s, then the remainder, then 0s. */
+    int64_t t = (int64_t)e->x[c % e->count] + 128 * (int64_t)pixels;
+    for (size_t i = 0; i < pixels; i++) {
+      const int64_t v = t > 255 ? 255 : t;
+      in[i * channels + c] = (uint8_t)v;
+      t -= v;
+    }
+  }
+  struct edge_op *op = NULL;
+  run_op(cx, edge_mean_create(pick(cx), &d, &op), &op, in, NULL, got, "mean");
+  ref_mean(&d, in, want);
+  char shape[96];
+  snprintf(shape, sizeof shape, "MBQM edges, multiplier %d shift %d", multiplier, shift);
+  report("mean", edge_op_kernel_name(op), got, want, channels, shape);
+  edge_op_destroy(op);
+  /* requantize: every x - zi in -255..255. */
+  for (int32_t zi = 0; zi <= 255; zi += 255) {
+    struct edge_requantize_desc r = {256, zi, d.requant};
+    for (size_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
+    run_op(cx, edge_requantize_create(pick(cx), &r, &op), &op, in, NULL, got, "requantize");
+    ref_requantize(&r, in, want);
+    report("requantize", edge_op_kernel_name(op), got, want, 256, shape);
+    edge_op_destroy(op);
+  }
+  free(in), free(got), free(want);
+}
+
+static void output_edge_cases(const struct contexts *cx, size_t mr) {
+  const size_t rows[] = {1, 2, mr, mr + 1};
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) fp32_edge_case(cx, rows[r]);
+  for (size_t i = 0; i < sizeof mbqm_edges / sizeof *mbqm_edges; i++) mbqm_edge_case(cx, &mbqm_edges[i]);
 }
 
 /* Output size for a window of k with stride s and total padding p. */
@@ -210,8 +376,8 @@ static void conv_like_case(const struct contexts *cx, bool depthwise, size_t ih,
   const int bits = log2_ceil(sqrt((double)per_channel) * 128 * 128);
   int32_t *bias = make_bias(d.output_c, bits);
   d.bias = bias;
-  struct requant r;
-  make_requant(&r, d.output_c, bits);
+  struct scales r;
+  make_scales(&r, d.output_c, bits);
   d.requant = r.desc;
   struct edge_op *op = NULL;
   struct edge_context *ctx = pick(cx);
@@ -224,7 +390,7 @@ static void conv_like_case(const struct contexts *cx, bool depthwise, size_t ih,
            d.output_h, d.output_w, d.output_c, kh, kw, sh, sw, d.pad_top, d.pad_left, d.depth_multiplier);
   report(depthwise ? "depthwise" : "conv", edge_op_kernel_name(op), got, want, out_n, shape);
   edge_op_destroy(op);
-  free_requant(&r);
+  free(r.scale);
   free(bias), free(zw), free(w), free(in), free(got), free(want);
 }
 
@@ -242,31 +408,44 @@ static void quantize_multiplier(double real, int32_t *m, int32_t *s) {
   *s = e;
 }
 
+/* XNNPACK's add parameters from float32 scales (ARITHMETIC.md), or anything the kernel accepts. */
 static void add_case(const struct contexts *cx, size_t size) {
   struct edge_add_desc d = {0};
   d.size = size;
-  double sa = ldexp(rnd(1, 1000), -rnd(8, 14)), sb = ldexp(rnd(1, 1000), -rnd(8, 14));
-  double so = ldexp(rnd(1, 1000), -rnd(7, 13)), mx = sa > sb ? sa : sb;
-  quantize_multiplier(sa / (2 * mx), &d.multiplier_a, &d.shift_a);
-  quantize_multiplier(sb / (2 * mx), &d.multiplier_b, &d.shift_b);
-  int32_t m, s;
-  quantize_multiplier(2 * mx / (ldexp(1, 20) * so), &m, &s);
-  if (coin(10)) m = rnd(0, INT32_MAX), s = rnd(-31, 10);
+  if (coin(80)) {
+    const float so = ldexpf((float)rnd(1, 1000), -rnd(7, 13));
+    float ra, rb;
+    do {
+      ra = ldexpf((float)rnd(1, 1000), -rnd(8, 14)) / so;
+      rb = ldexpf((float)rnd(1, 1000), -rnd(8, 14)) / so;
+    } while ((ra > rb ? ra : rb) >= 0x1p8f || ra < 0x1p-10f || rb < 0x1p-10f);
+    int e;
+    frexpf(ra > rb ? ra : rb, &e); /* max = m * 2^e, m in [0.5, 1): floor(log2(max)) = e - 1 */
+    d.shift = 21 - e;
+    d.multiplier_a = (int32_t)lrintf(ldexpf(ra, d.shift));
+    d.multiplier_b = (int32_t)lrintf(ldexpf(rb, d.shift));
+  } else {
+    d.shift = rnd(1, 30);
+    d.multiplier_a = rnd(0, 1 << 21);
+    d.multiplier_b = rnd(0, 1 << 21);
+    if (coin(30)) {
+      /* 2^(shift-1) per unit makes every odd difference a tie. */
+      d.shift = rnd(1, 22);
+      d.multiplier_a = 1 << (d.shift - 1);
+      d.multiplier_b = coin(50) ? 0 : d.multiplier_a;
+    }
+  }
   d.zero_point_a = rnd(0, 255), d.zero_point_b = rnd(0, 255);
-  struct requant r;
-  make_requant(&r, 1, 8);
-  r.multiplier[0] = m, r.shift[0] = s;
-  d.requant = r.desc;
+  make_output(&d.zero_point, &d.min, &d.max);
   uint8_t *a = malloc(size), *b = malloc(size), *got = malloc(size), *want = malloc(size);
   fill(a, size, 0, 255), fill(b, size, 0, 255);
   struct edge_op *op = NULL;
   run_op(cx, edge_add_create(pick(cx), &d, &op), &op, a, b, got, "add");
   ref_add(&d, a, b, want);
-  char shape[64];
-  snprintf(shape, sizeof shape, "size %zu", size);
+  char shape[96];
+  snprintf(shape, sizeof shape, "size %zu ma %d mb %d shift %d", size, d.multiplier_a, d.multiplier_b, d.shift);
   report("add", edge_op_kernel_name(op), got, want, size, shape);
   edge_op_destroy(op);
-  free_requant(&r);
   free(a), free(b), free(got), free(want);
 }
 
@@ -405,6 +584,7 @@ static void test_path(const struct edge_path *path, bool quick) {
     for (size_t j = 0; j < sizeof ks / sizeof *ks; j += step)
       for (size_t l = 0; l < sizeof ns / sizeof *ns; l++) gemm_case(&cx, rows[i], ks[j], ns[l], false);
   for (int i = 0; i < (quick ? 40 : 600); i++) gemm_case(&cx, rnd(1, 30), rnd(1, 20), rnd(1, 70), true);
+  output_edge_cases(&cx, mr);
   for (int i = 0; i < (quick ? 40 : 450); i++) {
     const size_t k = (size_t[]){1, 2, 3, 3, 3, 5}[rnd(0, 5)];
     conv_like_case(&cx, false, rnd(1, 12), rnd(1, 12), (size_t[]){1, 3, 3, 4, 8, 16, 17, 33}[rnd(0, 7)],

@@ -5,31 +5,39 @@
 
 static int32_t wrap32(int64_t v) { return (int32_t)(uint32_t)(uint64_t)v; }
 
-static int32_t srdhm(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  int64_t p = (int64_t)a * b;
-  int64_t nudge = p >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
-  return (int32_t)((p + nudge) / (INT64_C(1) << 31)); /* C division truncates toward zero */
-}
-
-static int32_t rdbp(int32_t x, int32_t e) {
-  int64_t mask = (INT64_C(1) << e) - 1;
-  int64_t remainder = x & mask;
-  int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  int64_t floor_div = x >= 0 ? x / (INT64_C(1) << e) : -((-(int64_t)x + mask) / (INT64_C(1) << e));
-  return (int32_t)(floor_div + (remainder > threshold ? 1 : 0));
+/* floor(a / 2^e) for 0 <= e <= 62, without relying on >> of negative numbers. */
+static int64_t floor_div_pow2(int64_t a, int32_t e) {
+  const int64_t d = INT64_C(1) << e;
+  return a >= 0 ? a / d : -((-a + d - 1) / d);
 }
 
 int32_t ref_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
-  int32_t left = shift > 0 ? shift : 0;
-  int32_t right = shift > 0 ? 0 : -shift;
-  return rdbp(srdhm(wrap32((int64_t)x * (INT64_C(1) << left)), multiplier), right);
+  const int32_t total = 31 - shift; /* 1 <= total <= 62 */
+  const int64_t p = (int64_t)x * multiplier;
+  const int64_t r = floor_div_pow2(p + (INT64_C(1) << (total - 1)), total);
+  return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
 static uint8_t clamp(int64_t v, int32_t min, int32_t max) { return (uint8_t)(v < min ? min : v > max ? max : v); }
 
 static uint8_t output(int64_t acc, const struct edge_requant_desc *r, size_t c) {
   return clamp(r->zero_point + (int64_t)ref_mbqm(wrap32(acc), r->multiplier[c], r->shift[c]), r->min, r->max);
+}
+
+/* Round half to even, spelled out rather than left to the floating-point environment. */
+static float round_half_even(float v) {
+  const float f = floorf(v), d = v - f; /* exact: |v| <= 255 here */
+  if (d > 0.5f || (d == 0.5f && fmodf(f, 2.0f) != 0.0f)) return f + 1.0f;
+  return f;
+}
+
+/* The fp32 stage: zo + roundHalfEven(clamp(f32(f32(acc) * scale), min - zo, max - zo)). */
+static uint8_t output_fp32(int64_t acc, const struct edge_scale_desc *r, size_t c) {
+  const float x = (float)wrap32(acc);
+  float v = x * r->scale[c];
+  const float lo = (float)(r->min - r->zero_point), hi = (float)(r->max - r->zero_point);
+  v = v < lo ? lo : v > hi ? hi : v;
+  return (uint8_t)(r->zero_point + (int32_t)round_half_even(v));
 }
 
 void ref_conv(const struct edge_conv_desc *d, const uint8_t *weights, const uint8_t *in, uint8_t *out) {
@@ -49,7 +57,7 @@ void ref_conv(const struct edge_conv_desc *d, const uint8_t *weights, const uint
             }
           }
         }
-        out[(oy * d->output_w + ox) * d->output_c + oc] = output(acc, &d->requant, oc);
+        out[(oy * d->output_w + ox) * d->output_c + oc] = output_fp32(acc, &d->requant, oc);
       }
     }
   }
@@ -71,7 +79,7 @@ void ref_dwconv(const struct edge_conv_desc *d, const uint8_t *weights, const ui
             acc += (int64_t)(x - d->input_zero_point) * (w - d->weight_zero_point[oc]);
           }
         }
-        out[(oy * d->output_w + ox) * d->output_c + oc] = output(acc, &d->requant, oc);
+        out[(oy * d->output_w + ox) * d->output_c + oc] = output_fp32(acc, &d->requant, oc);
       }
     }
   }
@@ -84,7 +92,7 @@ void ref_gemm(const struct edge_gemm_desc *d, const uint8_t *weights, const uint
       for (size_t i = 0; i < d->k; i++) {
         acc += (int64_t)(in[r * d->k + i] - d->input_zero_point) * (weights[c * d->k + i] - d->weight_zero_point[c]);
       }
-      out[r * d->n + c] = output(acc, &d->requant, c);
+      out[r * d->n + c] = output_fp32(acc, &d->requant, c);
     }
   }
 }
@@ -125,9 +133,10 @@ void ref_mean(const struct edge_mean_desc *d, const uint8_t *in, uint8_t *out) {
 
 void ref_add(const struct edge_add_desc *d, const uint8_t *a, const uint8_t *b, uint8_t *out) {
   for (size_t i = 0; i < d->size; i++) {
-    int32_t x = ref_mbqm((a[i] - d->zero_point_a) * (1 << 20), d->multiplier_a, d->shift_a);
-    int32_t y = ref_mbqm((b[i] - d->zero_point_b) * (1 << 20), d->multiplier_b, d->shift_b);
-    out[i] = output((int64_t)x + y, &d->requant, 0);
+    const int64_t acc = (int64_t)d->multiplier_a * (a[i] - d->zero_point_a) +
+                        (int64_t)d->multiplier_b * (b[i] - d->zero_point_b);
+    const int64_t y = floor_div_pow2(acc + (INT64_C(1) << (d->shift - 1)), d->shift);
+    out[i] = clamp(d->zero_point + y, d->min, d->max);
   }
 }
 
