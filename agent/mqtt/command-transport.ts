@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { MAX_COMMAND_BYTES, type CommandResponse } from '../control/registry.js';
+
+export type ExecuteCommand = (name: string, payload: Buffer) => Promise<CommandResponse>;
+export type Respond = (name: string, response: CommandResponse) => void;
+
+/** Commands waiting to run; beyond this a command is answered "busy" at once. */
+export const MAX_QUEUED_COMMANDS = 32;
+
+/** The "id" of a command payload, when it is readable, so that even a refusal can be matched. */
+function commandId(payload: Buffer): string | null {
+  if (payload.length > MAX_COMMAND_BYTES) return null;
+  try {
+    const id = (JSON.parse(payload.toString('utf8')) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id.length <= 128 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs commands that arrive over MQTT one at a time, in arrival order, so two commands
+ * never change settings concurrently. The queue is bounded: a flood is answered with
+ * error responses instead of piling up memory. Every command gets exactly one response.
+ */
+export class CommandQueue {
+  private readonly queue: { name: string; payload: Buffer }[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private refusing = false;
+
+  constructor(
+    private readonly execute: ExecuteCommand,
+    private readonly respond: Respond,
+    private readonly log: Logger,
+    private readonly limit = MAX_QUEUED_COMMANDS,
+  ) {}
+
+  push(name: string, payload: Buffer): void {
+    if (this.closed) {
+      this.respond(name, { id: commandId(payload), ok: false, error: 'the agent is stopping' });
+      return;
+    }
+    if (this.queue.length >= this.limit) {
+      if (!this.refusing) this.log.warn({ queued: this.queue.length }, 'commands arrive faster than they run; refusing new ones until the queue drains');
+      this.refusing = true;
+      this.respond(name, { id: commandId(payload), ok: false, error: `busy: ${this.queue.length} commands are waiting; try again later` });
+      return;
+    }
+    this.queue.push({ name, payload });
+    this.running ??= this.drain();
+  }
+
+  /** Resolves when no command is running or waiting. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Later commands are answered with an error; those already queued still run. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      let response: CommandResponse;
+      try {
+        response = await this.execute(next.name, next.payload);
+      } catch (err) {
+        response = { id: commandId(next.payload), ok: false, error: (err as Error).message };
+      }
+      this.log.debug({ command: next.name.slice(0, 64), ok: response.ok }, 'command');
+      this.respond(next.name, response);
+    }
+    this.refusing = false;
+    this.running = null;
+  }
+}

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import type { IClientOptions } from 'mqtt';
+import { ConfigError, configPath } from '../config/load.js';
+import type { AgentConfig } from '../config/types.js';
+
+type MqttConfig = AgentConfig['mqtt'];
+
+async function readTlsFile(key: 'ca' | 'cert' | 'key', file: string | null): Promise<Buffer | undefined> {
+  if (file === null) return undefined;
+  const path = configPath(file);
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError([`mqtt.tls.${key}: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`]);
+  }
+}
+
+/**
+ * mqtt.js options for the agent's connection.
+ *
+ * - clean: false, so the broker keeps our command subscription and queues QoS 1 commands
+ *   sent during a Wi-Fi drop-out (results do not depend on it: the outbox replays them).
+ * - reconnectPeriod: 0 and queueQoSZero: false: reconnects (with backoff) are ours, and
+ *   nothing is queued inside mqtt.js while offline; results are only published while
+ *   connected, from the outbox, so their order and delivery are decided in one place.
+ * - resubscribe: false: the extension subscribes itself whenever the broker has no session
+ *   with our subscriptions confirmed, including after a drop between CONNACK and SUBACK.
+ * - The Last Will marks the device offline (retained) when the connection dies.
+ */
+export async function connectionOptions(mqtt: MqttConfig, deviceId: string, url: string, statusTopic: string): Promise<IClientOptions> {
+  const { tls } = mqtt;
+  const secure = /^(mqtts|wss):/i.test(url);
+  const problems: string[] = [];
+  if (!secure && (tls.ca || tls.cert || tls.key)) {
+    problems.push(`mqtt.tls: certificate files are set but the broker URL ${url} is not mqtts:// or wss://`);
+  }
+  if ((tls.cert === null) !== (tls.key === null)) problems.push('mqtt.tls: cert and key go together: set both or neither');
+  if (mqtt.password !== null && mqtt.username === null) problems.push('mqtt.password: set mqtt.username too (MQTT sends no password without a user name)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const [ca, cert, key] = await Promise.all([readTlsFile('ca', tls.ca), readTlsFile('cert', tls.cert), readTlsFile('key', tls.key)]);
+  return {
+    clientId: mqtt.clientId ?? `edge-agent-${deviceId}`,
+    protocolVersion: 4,
+    clean: false,
+    keepalive: mqtt.keepaliveSeconds,
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    queueQoSZero: false,
+    resubscribe: false,
+    will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    ...(mqtt.username !== null ? { username: mqtt.username } : {}),
+    ...(mqtt.password !== null ? { password: mqtt.password } : {}),
+    ...(secure ? { ca, cert, key, rejectUnauthorized: tls.rejectUnauthorized } : {}),
+  };
+}

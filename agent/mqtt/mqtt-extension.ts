@@ -1,0 +1,249 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.js';
+import type { AgentContext } from '../context.js';
+import type { Extension } from '../extension.js';
+import { installDir } from '../install-dir.js';
+import { Backoff } from './backoff.js';
+import { CommandQueue } from './command-transport.js';
+import { connectionOptions } from './connection-options.js';
+import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
+import { registerMqttMetrics } from './mqtt-metrics.js';
+import { Outbox } from './outbox.js';
+import { ResultDelivery } from './result-delivery.js';
+import { deviceTopics, type DeviceTopics } from './topics.js';
+
+export interface MqttExtensionOptions {
+  /** The broker; default: the configuration's mqtt.url. The run command passes the embedded broker's url. */
+  url?: string;
+  /** How long stop() waits for outstanding results and commands before it disconnects (default 5 s). */
+  drainTimeoutMs?: number;
+}
+
+/** Opens the outbox in <dataDir>/outbox with the configured bounds; its health goes to the context. */
+export function openOutbox(ctx: AgentContext): Promise<Outbox> {
+  const { maxRecords, maxAgeHours, flushMilliseconds } = ctx.config.outbox;
+  return Outbox.open({
+    dir: join(ctx.dataDir, 'outbox'),
+    maxRecords,
+    maxAgeHours,
+    flushMilliseconds,
+    log: ctx.log.child({ part: 'outbox' }),
+    reportHealth(reason) {
+      if (reason) ctx.degraded.set('outbox', reason);
+      else ctx.degraded.delete('outbox');
+      ctx.events.emit('health', { part: 'outbox', degraded: reason !== null, reason });
+    },
+  });
+}
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(installDir, 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** Resolves true if `promise` settles within `ms`, false otherwise. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The agent's MQTT part (DESIGN.md's contract): retained status with a Last Will, results
+ * from the durable outbox at QoS 1 in seq order, telemetry at QoS 0 while connected,
+ * commands with responses, and Home Assistant discovery, re-sent after every (re)connect
+ * and on Home Assistant's birth message. start() opens the outbox and makes it the
+ * context's result sink; it does not wait for the broker, which may come later.
+ */
+export class MqttExtension implements Extension {
+  readonly name = 'mqtt';
+  private readonly log: Logger;
+  private client: MqttClient | null = null;
+  private outbox: Outbox | null = null;
+  private delivery: ResultDelivery | null = null;
+  private commands: CommandQueue | null = null;
+  private unregisterMetrics: (() => void) | null = null;
+  private topics: DeviceTopics | null = null;
+  private discovery: DiscoveryMessage[] = [];
+  private backoff: Backoff | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private connected = false;
+  /** The broker confirmed our subscriptions in the session it holds. */
+  private subscribed = false;
+  private stopping = false;
+  private url = '';
+  /** The last error mqtt.js reported for the current connection attempt. */
+  private lastError: string | null = null;
+  /** The cause of failed connection attempts already logged in this outage. */
+  private reportedFailure: string | null = null;
+  private disconnectedAt: number | null = null;
+  private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
+
+  constructor(private readonly ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
+    this.log = ctx.log.child({ part: 'mqtt' });
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const config = ctx.config.mqtt;
+    const url = this.options.url ?? config.url;
+    if (!url) throw new ConfigError(['mqtt.url: no broker is configured; set mqtt.url or --mqtt-url (with --simulate an embedded broker is started)']);
+    const topics = deviceTopics(config.prefix, ctx.deviceId);
+    const clientOptions = await connectionOptions(config, ctx.deviceId, url, topics.status);
+    this.discovery = config.discovery.enabled
+      ? discoveryMessages({ prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: await packageVersion(), telemetrySeconds: config.telemetrySeconds })
+      : [];
+    const outbox = await openOutbox(ctx);
+    ctx.results = outbox;
+    this.outbox = outbox;
+    this.topics = topics;
+    this.url = url;
+    this.stopping = false;
+    this.backoff = new Backoff(config.reconnectSeconds * 1000);
+    this.log.info({ url, clientId: clientOptions.clientId }, 'connecting to the MQTT broker');
+    const client = connect(url, clientOptions);
+    this.client = client;
+    this.delivery = new ResultDelivery(outbox, client, topics.result, this.log);
+    this.commands = new CommandQueue(
+      (name, payload) => ctx.commands.execute(name, payload),
+      (name, response) => this.publish(topics.response(name), JSON.stringify(response), false),
+      this.log,
+    );
+    client.on('connect', (connack) => this.onConnect(connack));
+    client.on('close', () => this.onClose());
+    client.on('error', (err) => this.onError(err));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    ctx.events.on('telemetry', this.onTelemetry);
+    this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected });
+  }
+
+  /**
+   * Delivers what is outstanding (bounded by drainTimeoutMs), publishes `offline` and
+   * disconnects gracefully; results not delivered by then stay in the outbox for the next start.
+   */
+  async stop(): Promise<void> {
+    const { client, outbox, delivery, commands } = this;
+    if (!client || !outbox || !delivery || !commands || !this.topics) return;
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.ctx.events.off('telemetry', this.onTelemetry);
+    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 5000);
+    const left = (): number => Math.max(0, deadline - Date.now());
+    commands.close();
+    await within(commands.idle(), left());
+    await within(delivery.drained(), left());
+    delivery.detach();
+    let graceful = false;
+    if (client.connected) {
+      const offline = client.publishAsync(this.topics.status, 'offline', { qos: 1, retain: true });
+      graceful = (await within(offline, left() + 1000)) && client.connected;
+      if (graceful && Object.keys(client.outgoing).length > 0) {
+        await within(new Promise<void>((resolve) => client.once('outgoingEmpty', () => resolve())), left() + 1000);
+      }
+    }
+    // Without a DISCONNECT the broker publishes our Last Will, which says offline too.
+    if (!(await within(client.endAsync(!graceful || Object.keys(client.outgoing).length > 0), 2000))) client.stream?.destroy();
+    await outbox.close();
+    if (this.ctx.results === outbox) this.ctx.results = null;
+    this.unregisterMetrics?.();
+    this.unregisterMetrics = null;
+    const undelivered = outbox.depth();
+    this.log.info({ undelivered }, undelivered > 0 ? 'disconnected; undelivered results stay in the outbox for the next start' : 'disconnected');
+    this.client = null;
+    this.outbox = null;
+    this.delivery = null;
+    this.commands = null;
+  }
+
+  private onConnect(connack: IConnackPacket): void {
+    const topics = this.topics!;
+    this.connected = true;
+    this.backoff!.reset();
+    this.reportedFailure = null;
+    const downSeconds = this.disconnectedAt === null ? null : Math.round((Date.now() - this.disconnectedAt) / 100) / 10;
+    this.log.info({ sessionPresent: connack.sessionPresent, downSeconds, outboxDepth: this.outbox!.depth() }, downSeconds === null ? 'connected to the MQTT broker' : 'reconnected to the MQTT broker');
+    this.publish(topics.status, 'online', true);
+    // A broker that lost our session (restarted without persistence) needs the subscriptions again.
+    if (!connack.sessionPresent || !this.subscribed) this.subscribe();
+    this.publishDiscovery();
+    this.delivery!.connected();
+    this.ctx.events.emit('broker', { connected: true });
+  }
+
+  private onClose(): void {
+    const cause = this.lastError ?? 'the connection was closed';
+    this.lastError = null;
+    if (this.connected) {
+      this.connected = false;
+      this.disconnectedAt = Date.now();
+      this.delivery?.disconnected();
+      this.ctx.events.emit('broker', { connected: false });
+      if (!this.stopping) this.log.warn({ cause, outboxDepth: this.outbox?.depth() }, 'lost the MQTT broker connection; results are kept in the outbox until it is back');
+    } else if (!this.stopping && cause !== this.reportedFailure) {
+      // Once per outage and cause, not per attempt.
+      this.log.warn({ url: this.url, cause }, 'cannot connect to the MQTT broker; retrying with backoff');
+      this.reportedFailure = cause;
+    }
+    if (this.stopping || this.reconnectTimer || !this.client) return;
+    const delayMs = this.backoff!.next();
+    this.log.debug({ delayMs }, 'reconnecting to the MQTT broker');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      const client = this.client;
+      // Passing the stores keeps commands' responses that were in flight (results are taken back on close).
+      client?.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delayMs);
+  }
+
+  /** mqtt.js reports a failure as 'error' and then 'close'; the close reports it. */
+  private onError(err: Error): void {
+    this.lastError = err.message;
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const config = this.ctx.config.mqtt;
+    if (config.discovery.enabled && topic === `${config.discovery.prefix}/status`) {
+      // A retained birth message adds nothing: discovery is always sent on connect.
+      if (!packet.retain && payload.toString('utf8').trim() === 'online') this.publishDiscovery();
+      return;
+    }
+    const name = this.topics!.commandName(topic);
+    if (name !== null) this.commands!.push(name, payload);
+  }
+
+  private subscribe(): void {
+    const config = this.ctx.config.mqtt;
+    const filters: Record<string, { qos: 1 }> = { [this.topics!.commands]: { qos: 1 } };
+    if (config.discovery.enabled) filters[`${config.discovery.prefix}/status`] = { qos: 1 };
+    this.client!.subscribe(filters, (err, granted) => {
+      if (err) {
+        if (!this.stopping) this.log.debug({ err: err.message }, 'subscription not confirmed; it is sent again on reconnect');
+        return;
+      }
+      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      if (refused.length > 0) this.log.error({ topics: refused }, 'the broker refused these subscriptions (check its ACL): commands will not arrive');
+      this.subscribed = refused.length === 0;
+    });
+  }
+
+  private publishDiscovery(): void {
+    for (const { topic, payload } of this.discovery) this.publish(topic, payload, true);
+  }
+
+  /** Telemetry is not durable: published at QoS 0 while connected, otherwise dropped. */
+  private publishTelemetry(snapshot: Record<string, unknown>): void {
+    if (!this.connected || !this.client || !this.topics) return;
+    this.client.publish(this.topics.telemetry, JSON.stringify({ outbox: this.outbox!.stats(), ...snapshot }), { qos: 0 });
+  }
+
+  /** QoS 1 publish of status, discovery and command responses (mqtt.js holds them across a reconnect). */
+  private publish(topic: string, payload: string, retain: boolean): void {
+    this.client?.publish(topic, payload, { qos: 1, retain }, (err) => {
+      if (err && !this.stopping) this.log.debug({ topic, err: err.message }, 'publish failed');
+    });
+  }
+}

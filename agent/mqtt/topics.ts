@@ -1,0 +1,28 @@
+/** The topics of DESIGN.md's MQTT contract for one device. */
+export interface DeviceTopics {
+  status: string;
+  result: string;
+  telemetry: string;
+  /** Subscription filter for commands: <prefix>/<id>/cmd/+ (one level, so never our responses). */
+  commands: string;
+  response(command: string): string;
+  /** The command a message on `topic` names, or null if the topic is not a command topic. */
+  commandName(topic: string): string | null;
+}
+
+export function deviceTopics(prefix: string, deviceId: string): DeviceTopics {
+  const base = `${prefix}/${deviceId}`;
+  const commandBase = `${base}/cmd/`;
+  return {
+    status: `${base}/status`,
+    result: `${base}/result`,
+    telemetry: `${base}/telemetry`,
+    commands: `${commandBase}+`,
+    response: (command) => `${commandBase}${command}/response`,
+    commandName(topic) {
+      if (!topic.startsWith(commandBase)) return null;
+      const name = topic.slice(commandBase.length);
+      return name.includes('/') ? null : name;
+    },
+  };
+}

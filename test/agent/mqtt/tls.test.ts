@@ -1,0 +1,123 @@
+// TLS (a CA, server and client certificates made here with openssl) and user names with
+// passwords, against mosquitto requiring both; and the configuration errors around them.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../agent/config/load.js';
+import { MqttExtension } from '../../../agent/mqtt/mqtt-extension.js';
+import { createTestContext, type TestContext } from '../../support/agent-context.js';
+import { createTestPki, Mosquitto, type TestPki } from '../../support/mosquitto.js';
+import { Recorder, sampleResult } from './recorder.js';
+
+let pki: TestPki;
+let broker: Mosquitto;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  pki = createTestPki(mkdtempSync(join(tmpdir(), 'edge-agent-pki-')), ['tls-device', 'watcher']);
+  broker = await Mosquitto.start({
+    listeners: [{ tls: { ...pki.server, ca: pki.ca, requireCertificate: true } }],
+    passwords: { 'tls-device': 'device-secret', watcher: 'watcher-secret' },
+  });
+});
+
+afterAll(async () => {
+  await broker?.cleanup();
+  if (pki) rmSync(pki.dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function agent(mqtt: Record<string, unknown>): Promise<{ t: TestContext; ext: MqttExtension }> {
+  const t = await createTestContext({ deviceId: 'tls-device', config: { mqtt: { reconnectSeconds: 0.1, ...mqtt }, outbox: { flushMilliseconds: 10 } } });
+  cleanups.push(() => t.cleanup());
+  const ext = new MqttExtension(t.ctx, { url: broker.url });
+  cleanups.push(() => ext.stop());
+  return { t, ext };
+}
+
+const deviceTls = (): Record<string, unknown> => ({
+  ca: pki.ca,
+  cert: pki.clients['tls-device'].cert,
+  key: pki.clients['tls-device'].key,
+  rejectUnauthorized: true,
+});
+
+describe('mqtt over TLS with passwords', () => {
+  it('connects with the CA, its client certificate and its password, and delivers results', async () => {
+    expect(broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:/);
+    const w = pki.clients.watcher;
+    const watcher = await Recorder.connect(broker.url, ['edge/tls-device/#'], {
+      ca: [readFileSync(w.ca)],
+      cert: readFileSync(w.cert),
+      key: readFileSync(w.key),
+      username: 'watcher',
+      password: 'watcher-secret',
+    });
+    cleanups.push(() => watcher.close());
+    const { t, ext } = await agent({ url: broker.url, username: 'tls-device', password: 'device-secret', tls: deviceTls() });
+    await ext.start();
+    for (let i = 0; i < 3; i++) await t.ctx.results!.submit(sampleResult(i));
+    await watcher.until((r) => r.results().length >= 3 && r.on('edge/tls-device/status').some((m) => m.text === 'online'), 'online and three results');
+    expect(watcher.results().map((r) => r.seq)).toEqual([0, 1, 2]);
+  });
+
+  it('a wrong password is refused and reported once; results wait in the outbox', async () => {
+    const { t, ext } = await agent({ username: 'tls-device', password: 'wrong', tls: deviceTls() });
+    await ext.start();
+    await t.ctx.results!.submit(sampleResult(0));
+    const warning = await t.waitForLog(/cannot connect to the MQTT broker/);
+    expect(warning.cause).toMatch(/Not authorized/i);
+    expect(t.ctx.results!.depth()).toBe(1);
+    expect(t.logs.filter((r) => r.msg === 'connected to the MQTT broker')).toEqual([]);
+  });
+
+  it('without a client certificate the TLS handshake fails and is reported', async () => {
+    const { t, ext } = await agent({ username: 'tls-device', password: 'device-secret', tls: { ...deviceTls(), cert: null, key: null } });
+    await ext.start();
+    const warning = await t.waitForLog(/cannot connect to the MQTT broker/);
+    expect(String(warning.cause)).not.toBe('');
+  });
+
+  it('a broker certificate from another CA is refused (rejectUnauthorized)', async () => {
+    const other = createTestPki(mkdtempSync(join(tmpdir(), 'edge-agent-pki-other-')));
+    cleanups.push(() => rmSync(other.dir, { recursive: true, force: true }));
+    const { t, ext } = await agent({ username: 'tls-device', password: 'device-secret', tls: { ...deviceTls(), ca: other.ca } });
+    await ext.start();
+    const warning = await t.waitForLog(/cannot connect to the MQTT broker/);
+    expect(warning.cause).toMatch(/self[- ]signed|unable to verify|certificate/i);
+  });
+});
+
+describe('mqtt connection configuration errors', () => {
+  const startWith = async (mqtt: Record<string, unknown>, url = broker.url): Promise<unknown> => {
+    const t = await createTestContext({ config: { mqtt } });
+    cleanups.push(() => t.cleanup());
+    const ext = new MqttExtension(t.ctx, { url });
+    return ext.start().then(
+      () => ext.stop(),
+      (err: unknown) => err,
+    );
+  };
+
+  it('names a TLS file that cannot be read, with its key and path', async () => {
+    const err = await startWith({ tls: { ...deviceTls(), ca: '/nonexistent/ca.crt' } });
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe('mqtt.tls.ca: cannot read /nonexistent/ca.crt: no such file');
+  });
+
+  it('refuses a certificate without its key, TLS files with a plain mqtt:// URL, and a password without a user', async () => {
+    expect(((await startWith({ tls: { ...deviceTls(), key: null } })) as Error).message).toMatch(/mqtt\.tls: cert and key go together/);
+    expect(((await startWith({ tls: deviceTls() }, 'mqtt://127.0.0.1:1')) as Error).message).toMatch(/mqtt\.tls: .*not mqtts:\/\//);
+    expect(((await startWith({ password: 'p' })) as Error).message).toMatch(/mqtt\.password: set mqtt\.username too/);
+  });
+
+  it('refuses to start without a broker URL', async () => {
+    const t = await createTestContext();
+    cleanups.push(() => t.cleanup());
+    await expect(new MqttExtension(t.ctx).start()).rejects.toThrow(/mqtt\.url: no broker is configured/);
+  });
+});
