@@ -12,11 +12,14 @@ export interface Received {
 
 export class Recorder {
   readonly messages: Received[] = [];
+  /** sessionPresent of each CONNACK: true when the broker resumed a durable session. */
+  readonly sessions: boolean[] = [];
   private waiters: { check(): boolean }[] = [];
 
   private constructor(readonly client: MqttClient) {
     // Refused reconnects while a test has the broker down are expected.
     client.on('error', () => {});
+    client.on('connect', (connack) => this.sessions.push(connack.sessionPresent));
     client.on('message', (topic, payload, packet) => {
       this.messages.push({ topic, text: payload.toString('utf8'), retain: packet.retain, qos: packet.qos });
       this.waiters = this.waiters.filter((w) => !w.check());
