@@ -1,0 +1,64 @@
+// pm2 process file for the agent: `pm2 start ecosystem.config.cjs` (plain `pm2 start` finds it
+// too). CommonJS because pm2 loads it with require() and the package is "type": "module".
+// Deployment and Raspberry Pi set-up: docs/deploy.md.
+'use strict';
+const { existsSync } = require('node:fs');
+
+// scripts/deploy sets EDGE_AGENT_DIR to the `current` release symlink, so that pm2 keeps that
+// path (not one release's real path) and a restart runs whatever `current` points at.
+const dir = process.env.EDGE_AGENT_DIR || __dirname;
+const config = process.env.EDGE_AGENT_CONFIG || '/etc/edge-agent/config.yaml';
+// Passed as a flag rather than left in the environment: `pm2 reload --update-env` replaces
+// the arguments but keeps variables that are no longer set, so an old id would stick.
+const deviceId = process.env.EDGE_AGENT_DEVICE_ID;
+
+// Checked here rather than by the agent so that `pm2 start` fails at once with this message
+// instead of leaving a process that pm2 restarts forever on exit code 78.
+if (!existsSync(config)) {
+  throw new Error(
+    `edge-agent: no configuration file at ${config}: create it (see config/default.yaml) ` +
+      'or point EDGE_AGENT_CONFIG at one',
+  );
+}
+
+module.exports = {
+  apps: [
+    {
+      name: 'edge-agent',
+      cwd: dir,
+      script: 'bin/edge-agent',
+      args: ['run', '--config', config, ...(deviceId ? ['--device-id', deviceId] : [])],
+      // One process: the agent is a single MQTT client with a fixed client id and a retained
+      // status. In fork mode `pm2 reload` stops the old process (which publishes `offline`)
+      // before starting the new one; cluster mode would overlap two clients with the same id.
+      exec_mode: 'fork',
+      instances: 1,
+      // The agent sends 'ready' once the camera, model and MQTT are up; loading MobileNet on a
+      // Pi Zero 2 W takes seconds, so wait well past that before pm2 assumes it is up anyway.
+      wait_ready: true,
+      listen_timeout: 30_000,
+      // On SIGINT the agent finishes the frame in flight, delivers what is outstanding (at most
+      // 5 s), publishes `offline` and disconnects (at most 3 s more): SIGKILL only after that.
+      kill_timeout: 15_000,
+      autorestart: true,
+      // Crash loops (broker gone, camera unplugged) back off from 0.5 s up to pm2's 15 s cap
+      // instead of restarting flat out; the delay resets once the agent has run for 30 s.
+      exp_backoff_restart_delay: 500,
+      // 78 is a configuration error: restarting cannot fix it, so pm2 leaves the app stopped.
+      stop_exit_codes: [78],
+      // A Pi Zero 2 W has 512 MB for everything; the agent with MobileNet v2 needs well under
+      // half of that, so 300 MB means a leak, and a restart is the cheapest cure.
+      max_memory_restart: '300M',
+      env: {
+        NODE_ENV: 'production',
+      },
+      // Read by this file only: the agent would warn that the first two name no configuration
+      // key, and the id is in the arguments.
+      filter_env: ['EDGE_AGENT_DIR', 'EDGE_AGENT_CONFIG', 'EDGE_AGENT_DEVICE_ID'],
+      // Without this pm2 appends the app's id to the log file names (`instances` is set), and
+      // every delete/start would leave old files behind on the SD card. pm2 never rotates its
+      // logs: pm2-logrotate bounds them (docs/deploy.md). No log_date_format: pino stamps lines.
+      merge_logs: true,
+    },
+  ],
+};

@@ -1,0 +1,153 @@
+// scripts/deploy for real: an OpenSSH server on 127.0.0.1 plays the Raspberry Pi, the real
+// project is deployed into a temporary directory, npm ci --omit=dev runs "on the device", pm2
+// starts the real agent from ecosystem.config.cjs, and the script waits for it on mosquitto.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort, Mosquitto } from '../support/mosquitto.js';
+import { repoRoot } from '../support/paths.js';
+import { Pm2, pm2Cli, type BusEvent } from './pm2.js';
+import { startSshd, type Sshd } from './sshd.js';
+import { retainedStatus, watchStatus } from './status.js';
+
+interface Run {
+  code: number;
+  output: string;
+}
+
+function deploy(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`${repoRoot}scripts/deploy`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code: code ?? 128, output }));
+  });
+}
+
+const readyCount = (events: BusEvent[]): number => events.filter((e) => e.kind === 'msg' && e.name === 'edge-agent' && e.raw === 'ready').length;
+
+describe('scripts/deploy over SSH to 127.0.0.1', () => {
+  let work: string;
+  let sshd: Sshd;
+  let broker: Mosquitto;
+  let pm2: Pm2;
+  let bus: Awaited<ReturnType<Pm2['bus']>> | undefined;
+  let dest: string;
+  let configFile: string;
+
+  const user = userInfo().username;
+  const device = (): string => `${user}@127.0.0.1:${sshd.port}`;
+  const options = (): string[] => ['--dest', dest, '--ssh-opts', sshd.sshOpts, '--pm2', pm2.deployCommand, '--timeout', '90'];
+  const current = (): string => join(dest, 'current');
+
+  beforeAll(async () => {
+    // Not under /tmp: a node_modules folder in an ancestor (there is one at /tmp on some
+    // machines) would let the deployed agent load packages that npm ci did not install.
+    work = mkdtempSync('/var/tmp/edge-agent-deploy-test-');
+    mkdirSync(join(work, 'ssh'));
+    sshd = await startSshd(join(work, 'ssh'));
+    broker = await Mosquitto.start({ persistence: false });
+    pm2 = new Pm2(join(work, 'pm2'));
+    dest = join(work, 'device/opt/edge-agent');
+    configFile = join(work, 'config.yaml');
+    // The inventory's or --device-id's id must win over the file's (EDGE_AGENT_DEVICE_ID).
+    writeFileSync(configFile, `device:\n  id: from-config-file\nmqtt:\n  url: ${broker.url}\n`);
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await pm2?.kill();
+    await sshd?.stop();
+    await broker?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('installs the project, builds the kernels on the device, and pm2 starts the agent, which reports ready and online', async () => {
+    // On a fresh Pi the daemon is first started over SSH; the session must still end.
+    const ping = await new Promise<Run>((resolve) =>
+      execFile('ssh', [...sshd.sshOpts.split(' '), '-p', String(sshd.port), `${user}@127.0.0.1`, `PM2_HOME=${pm2.home} ${pm2Cli} ping`],
+        { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr })),
+    );
+    expect(ping.code, ping.output).toBe(0);
+    bus = await pm2.bus();
+
+    const started = Date.now();
+    const run = await deploy([device(), '--device-id', 'cam-1', '--config', configFile, ...options()]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(new RegExp(`${device()} +ok +device cam-1, online`));
+
+    expect(readlinkSync(current())).toMatch(/^releases\/\d{8}T\d{6}Z$/);
+    for (const file of ['bin/edge-agent', 'dist/agent/cli/main.js', 'ecosystem.config.cjs', 'config/default.yaml',
+      'models/mobilenet_v2_1.0_224_quant.tflite', 'samples/cat.png', 'kernels/native/src/binding.c', 'package-lock.json']) {
+      expect(existsSync(join(current(), file)), file).toBe(true);
+    }
+    for (const file of ['test', 'agent', 'bench', '.git', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/pm2']) {
+      expect(existsSync(join(current(), file)), file).toBe(false);
+    }
+    expect(existsSync(join(current(), 'node_modules/mqtt/package.json'))).toBe(true);
+    // Nothing of build/ is shipped: the addon was compiled on the device by npm ci.
+    expect(statSync(join(current(), 'build/Release/edge_kernels.node')).mtimeMs).toBeGreaterThan(started);
+    expect(readFileSync(join(dest, 'config.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
+    expect(readlinkSync(join(current(), 'data'))).toBe('../../shared/data');
+
+    const apps = await pm2.list();
+    expect(apps.map((a) => a.name)).toEqual(['edge-agent']);
+    const env = apps[0].pm2_env;
+    expect(env.status).toBe('online');
+    expect(env.wait_ready).toBe(true);
+    expect(env.pm_exec_path).toBe(join(current(), 'bin/edge-agent'));
+    expect(env.args).toEqual(['run', '--config', join(dest, 'config.yaml'), '--device-id', 'cam-1']);
+    expect(readyCount(bus.events)).toBe(1);
+    expect(await retainedStatus(broker.url, 'edge/cam-1/status')).toBe('online');
+    expect(existsSync(join(pm2.home, 'dump.pm2')), 'pm2 save').toBe(true);
+  }, 240_000);
+
+  test('a second deploy (from an inventory) restarts the agent once: offline, then online and ready', async () => {
+    const before = (await pm2.list())[0];
+    const firstRelease = readlinkSync(current());
+    const readies = readyCount(bus!.events);
+    const inventory = join(work, 'fleet.txt');
+    writeFileSync(inventory, `# the test device\n\n${device()}   cam-1   # same id as before\n`);
+    // Release names have one-second resolution.
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const status = await watchStatus(broker.url, 'edge/cam-1/status');
+    try {
+      const run = await deploy(['--inventory', inventory, ...options()]);
+      expect(run.code, run.output).toBe(0);
+      // One clean stop and one start: no second client fighting over the id, no flapping.
+      expect(status.live).toEqual(['offline', 'online']);
+    } finally {
+      await status.close();
+    }
+
+    const after = (await pm2.list())[0];
+    expect(after.pm2_env.status).toBe('online');
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.pm2_env.restart_time).toBe(before.pm2_env.restart_time + 1);
+    expect(after.pm2_env.unstable_restarts).toBe(0);
+    expect(readyCount(bus!.events)).toBe(readies + 1);
+    expect(readlinkSync(current())).not.toBe(firstRelease);
+    expect(readdirSync(join(dest, 'releases')).sort()).toEqual([firstRelease, readlinkSync(current())].map((r) => r.replace('releases/', '')));
+    // Unchanged files were not sent again: rsync linked them to the first release's.
+    const model = 'models/mobilenet_v2_1.0_224_quant.tflite';
+    expect(statSync(join(current(), model)).ino).toBe(statSync(join(dest, firstRelease, model)).ino);
+  }, 240_000);
+
+  test('an unreachable host and a host without pm2 fail with messages that say so, and the run exits non-zero', async () => {
+    const closedPort = await freePort();
+    const inventory = join(work, 'broken-fleet.txt');
+    writeFileSync(inventory, `${user}@127.0.0.1:${closedPort} gone-1\n${device()} no-pm2\n`);
+    const other = join(work, 'other/opt/edge-agent');
+    const run = await deploy(['--inventory', inventory, '--dest', other, '--ssh-opts', sshd.sshOpts, '--pm2', '/nonexistent/pm2', '--mqtt-url', broker.url]);
+
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toContain(`cannot reach ${user}@127.0.0.1:${closedPort} over SSH: ssh: connect to host 127.0.0.1 port ${closedPort}: Connection refused`);
+    expect(run.output).toContain(`pm2 not found on ${device()} (ran: /nonexistent/pm2 ping): install it there with: sudo npm install -g pm2`);
+    expect(run.output).toContain('2 of 2 failed');
+    expect(readdirSync(join(other, 'releases'))).toEqual([]);
+  }, 120_000);
+});

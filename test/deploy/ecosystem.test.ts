@@ -1,0 +1,85 @@
+// ecosystem.config.cjs under a real pm2 (its own PM2_HOME) with the real agent and mosquitto:
+// pm2 waits for the agent's `ready`, and `pm2 stop` lets it say `offline` before kill_timeout.
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Mosquitto } from '../support/mosquitto.js';
+import { repoRoot } from '../support/paths.js';
+import { Pm2 } from './pm2.js';
+import { retainedStatus, watchStatus } from './status.js';
+
+/** The app as pm2 reads it; the file throws when the configuration it names is missing. */
+function ecosystemApp(configFile: string): { kill_timeout: number } {
+  const saved = process.env.EDGE_AGENT_CONFIG;
+  process.env.EDGE_AGENT_CONFIG = configFile;
+  try {
+    return (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ kill_timeout: number }> }).apps[0];
+  } finally {
+    if (saved === undefined) delete process.env.EDGE_AGENT_CONFIG;
+    else process.env.EDGE_AGENT_CONFIG = saved;
+  }
+}
+
+describe('ecosystem.config.cjs', () => {
+  let work: string;
+  let broker: Mosquitto;
+  let pm2: Pm2;
+  let config: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'edge-agent-ecosystem-'));
+    broker = await Mosquitto.start({ persistence: false });
+    pm2 = new Pm2(join(work, 'pm2'));
+    config = join(work, 'config.yaml');
+    writeFileSync(config, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\n`);
+  });
+
+  afterAll(async () => {
+    await pm2?.kill();
+    await broker?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('pm2 starts the agent from it and sees it ready; pm2 stop lets the agent publish offline', async () => {
+    const bus = await pm2.bus();
+    const status = await watchStatus(broker.url, 'edge/eco-test/status');
+    try {
+      const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: config });
+      expect(start.code, start.output).toBe(0);
+      expect(bus.events).toContainEqual({ kind: 'msg', name: 'edge-agent', raw: 'ready' });
+
+      const [app] = await pm2.list();
+      expect(app.name).toBe('edge-agent');
+      expect(app.pm2_env.status).toBe('online');
+      expect(app.pm2_env.pm_exec_path).toBe(`${repoRoot}bin/edge-agent`);
+      expect(app.pm2_env.args).toEqual(['run', '--config', config]);
+      await status.seen('online', 20_000);
+      expect(await retainedStatus(broker.url, 'edge/eco-test/status')).toBe('online');
+
+      const t0 = Date.now();
+      const stop = await pm2.run(['stop', 'edge-agent']);
+      const stopMs = Date.now() - t0;
+      expect(stop.code, stop.output).toBe(0);
+      // The agent exited by itself, well before pm2 would have sent SIGKILL.
+      expect(stopMs).toBeLessThan(ecosystemApp(config).kill_timeout - 2000);
+      expect(status.live).toEqual(['online', 'offline']);
+      expect(await retainedStatus(broker.url, 'edge/eco-test/status')).toBe('offline');
+      expect((await pm2.list())[0].pm2_env.status).toBe('stopped');
+      // The variables meant for the ecosystem file never reach the agent (filter_env), which
+      // would warn that they name no configuration key.
+      expect(readFileSync(app.pm2_env.pm_out_log_path, 'utf8')).not.toMatch(/EDGE_AGENT_CONFIG|names no configuration key/);
+    } finally {
+      await status.close();
+      await bus.close();
+    }
+  }, 90_000);
+
+  test('without a configuration file, pm2 start fails at once and names the file', async () => {
+    const missing = join(work, 'missing.yaml');
+    const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: missing });
+    expect(start.code).not.toBe(0);
+    expect(start.output).toContain(`no configuration file at ${missing}`);
+  }, 30_000);
+});
