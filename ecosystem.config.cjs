@@ -44,8 +44,12 @@ module.exports = {
       // Crash loops (broker gone, camera unplugged) back off from 0.5 s up to pm2's 15 s cap
       // instead of restarting flat out; the delay resets once the agent has run for 30 s.
       exp_backoff_restart_delay: 500,
-      // 78 is a configuration error: restarting cannot fix it, so pm2 leaves the app stopped.
+      // 78 is a configuration error: restarting cannot fix it, so pm2 leaves the app stopped
+      // (`pm2 ls` still says "waiting restart": pm2 sets that before it checks these codes).
       stop_exit_codes: [78],
+      // pm2 otherwise loads its metrics module into the agent, and that keeps the process alive
+      // after a failed start: it would print its configuration error and never exit.
+      pmx: false,
       // A Pi Zero 2 W has 512 MB for everything; the agent with MobileNet v2 needs well under
       // half of that, so 300 MB means a leak, and a restart is the cheapest cure.
       max_memory_restart: '300M',

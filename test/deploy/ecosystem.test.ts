@@ -11,11 +11,11 @@ import { Pm2 } from './pm2.js';
 import { retainedStatus, watchStatus } from './status.js';
 
 /** The app as pm2 reads it; the file throws when the configuration it names is missing. */
-function ecosystemApp(configFile: string): { kill_timeout: number } {
+function ecosystemApp(configFile: string): { kill_timeout: number; listen_timeout: number } {
   const saved = process.env.EDGE_AGENT_CONFIG;
   process.env.EDGE_AGENT_CONFIG = configFile;
   try {
-    return (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ kill_timeout: number }> }).apps[0];
+    return (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ kill_timeout: number; listen_timeout: number }> }).apps[0];
   } finally {
     if (saved === undefined) delete process.env.EDGE_AGENT_CONFIG;
     else process.env.EDGE_AGENT_CONFIG = saved;
@@ -82,4 +82,22 @@ describe('ecosystem.config.cjs', () => {
     expect(start.code).not.toBe(0);
     expect(start.output).toContain(`no configuration file at ${missing}`);
   }, 30_000);
+
+  test('a configuration error (exit 78) leaves the app stopped instead of restarting it', async () => {
+    await pm2.run(['delete', 'all']);
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(bad, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ncamera:\n  fps: -1\n`);
+    const t0 = Date.now();
+    const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: bad });
+    expect(start.code, start.output).toBe(0);
+    // The agent exits by itself rather than waiting out listen_timeout.
+    expect(Date.now() - t0).toBeLessThan(ecosystemApp(bad).listen_timeout);
+    // Past the first backoff delay (0.5 s), when a restart would have happened.
+    await new Promise((r) => setTimeout(r, 2000));
+    const [app] = await pm2.list();
+    expect(app.pm2_env.exit_code).toBe(78);
+    expect(app.pm2_env.restart_time).toBe(0);
+    expect(app.pid).toBe(0);
+    expect(readFileSync(app.pm2_env.pm_err_log_path, 'utf8')).toContain('camera.fps');
+  }, 60_000);
 });

@@ -20,6 +20,7 @@ export interface Pm2Process {
     wait_ready: boolean;
     restart_time: number;
     unstable_restarts: number;
+    exit_code?: number;
     pm_out_log_path: string;
     pm_err_log_path: string;
   };
