@@ -19,7 +19,8 @@
       ],
       'libraries': ['-lpthread'],
       'conditions': [
-        ['target_arch=="x64"', {'dependencies': ['edge_kernels_x64_avx2', 'edge_kernels_x64_avx512vnni']}],
+        ['target_arch=="x64"', {'dependencies': ['edge_kernels_x64_avx2', 'edge_kernels_x64_avx512vnni',
+                                                 'edge_kernels_x64_amx']}],
         ['target_arch=="arm64"', {'dependencies': ['edge_kernels_arm64_neon', 'edge_kernels_arm64_neondot']}],
         ['target_arch=="arm"', {'dependencies': ['edge_kernels_arm_neon']}],
       ],
@@ -39,6 +40,12 @@
           'type': 'static_library',
           'sources': ['<!@(node kernels/native/sources.cjs files x64 avx512vnni kernels/native/)'],
           'cflags': ['<!@(node kernels/native/sources.cjs flags x64 avx512vnni)'],
+        },
+        {
+          'target_name': 'edge_kernels_x64_amx',
+          'type': 'static_library',
+          'sources': ['<!@(node kernels/native/sources.cjs files x64 amx kernels/native/)'],
+          'cflags': ['<!@(node kernels/native/sources.cjs flags x64 amx)'],
         },
       ],
     }],

@@ -22,13 +22,13 @@ struct gemm_core {
 static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *path, size_t k, size_t n,
                                   int32_t zx, const int32_t *zw, const int32_t *bias,
                                   const struct edge_scale_desc *rq, const uint8_t *weights) {
-  const struct edge_gemm_ukernel *uk = path->gemm;
+  const struct edge_gemm_ukernel *uk = k >= path->gemm->min_k ? path->gemm : path->gemm_small;
   const size_t nr = uk->nr, kr = uk->kr;
   g->uk = uk;
   g->tail = path->gemm_tail;
   g->k = k;
   g->n = n;
-  g->kc = edge_round_up(k, kr);
+  g->kc = edge_round_up(k, uk->kc_align);
   g->blocks = edge_div_up(n, nr);
   g->block_bytes = edge_gemm_block_bytes(nr, g->kc, uk->weights);
   g->out = edge_output_params_make(rq->zero_point, rq->min, rq->max);
@@ -102,26 +102,28 @@ static void im2col_rows(const struct conv_op *op, const uint8_t *input, size_t r
 
 /*
  * One GEMM over `rows` rows. A tile of rows is read from the input as it is when the
- * micro-kernel can (gemm and 1x1 convolution with k a multiple of kr, uint8), else built
- * in the thread's scratch (im2col, zero padding up to kc, widening to int16); its row
- * sums, when the packing needs them, go to scratch as well. Both stay in L1.
+ * micro-kernel can (gemm and 1x1 convolution with k a multiple of kr, uint8; for tile
+ * kernels, a whole tile whose reads stay inside the input), else built in the thread's
+ * scratch (im2col, zero padding up to kc, widening to int16); its row sums, when the
+ * packing needs them, go to scratch as well. Both stay in L1.
  */
 struct gemm_call {
   const struct gemm_core *g;
   const struct conv_op *conv; /* im2col source, or NULL */
   size_t rows;
   const uint8_t *input;
-  bool copy;
+  bool copy; /* every tile goes through scratch */
   uint8_t *scratch;
   size_t scratch_stride;
   uint8_t *c;
   size_t chunks, blocks_per_chunk;
+  size_t items_per_task; /* kernels with per-thread state: contiguous (tile, chunk) ranges */
 };
 
 static size_t a_row_bytes(const struct gemm_core *g) { return g->kc * (g->uk->a_i16 ? 2 : 1); }
 
 static size_t tile_scratch_bytes(const struct gemm_core *g, bool copy) {
-  return edge_round_up((copy ? g->uk->mr * a_row_bytes(g) : 0) + g->uk->mr * sizeof(int32_t), 64);
+  return edge_round_up((copy || g->uk->full_tiles ? g->uk->mr * a_row_bytes(g) : 0) + g->uk->mr * sizeof(int32_t), 64);
 }
 
 /* Rows of A as the micro-kernel reads them: kc elements, zero past k. */
@@ -151,20 +153,22 @@ static void row_sums(const struct gemm_core *g, size_t rows, const uint8_t *a, s
   }
 }
 
-static void gemm_task(void *arg, size_t thread, size_t task) {
-  const struct gemm_call *call = arg;
+/* Row tile `tile` against the column blocks of chunk `chunk`. */
+static void gemm_item(const struct gemm_call *call, size_t thread, size_t tile, size_t chunk) {
   const struct gemm_core *g = call->g;
   const struct edge_gemm_ukernel *uk = g->uk;
   const size_t mr = uk->mr, nr = uk->nr;
-  const size_t m0 = task / call->chunks * mr;
-  const size_t b0 = task % call->chunks * call->blocks_per_chunk;
+  const size_t m0 = tile * mr;
+  const size_t b0 = chunk * call->blocks_per_chunk;
   const size_t b1 = EDGE_MIN(g->blocks, b0 + call->blocks_per_chunk);
   const size_t rows = EDGE_MIN(mr, call->rows - m0);
   uint8_t *scratch = call->scratch + thread * call->scratch_stride;
 
+  /* A tile kernel reads mr rows of kc bytes: the last rows of the input need a copy. */
+  const bool copy = call->copy || (uk->full_tiles && (rows < mr || (m0 + mr - 1) * g->k + g->kc > call->rows * g->k));
   const uint8_t *a;
   size_t a_stride;
-  if (!call->copy) {
+  if (!copy) {
     a = call->input + m0 * g->k;
     a_stride = g->k;
   } else {
@@ -175,7 +179,7 @@ static void gemm_task(void *arg, size_t thread, size_t task) {
   }
   int32_t *rowsum = NULL;
   if (g->rowsum) {
-    rowsum = (int32_t *)(scratch + (call->copy ? mr * a_row_bytes(g) : 0));
+    rowsum = (int32_t *)(scratch + (call->copy || uk->full_tiles ? mr * a_row_bytes(g) : 0));
     row_sums(g, rows, a, a_stride, rowsum);
   }
   /* A partial tile of at most half the rows is cheaper row by row in the tail kernel. */
@@ -196,6 +200,26 @@ static void gemm_task(void *arg, size_t thread, size_t task) {
   }
 }
 
+/* Rows the micro-kernel cannot read from the input as they are, whatever the tile. */
+static bool must_copy(const struct gemm_core *g) {
+  return g->uk->a_i16 || (g->kc != g->k && !g->uk->full_tiles);
+}
+
+static void gemm_task(void *arg, size_t thread, size_t task) {
+  const struct gemm_call *call = arg;
+  gemm_item(call, thread, task / call->chunks, task % call->chunks);
+}
+
+/* For kernels with per-thread state: one setup per task, over a contiguous range of items. */
+static void gemm_range_task(void *arg, size_t thread, size_t task) {
+  const struct gemm_call *call = arg;
+  const size_t items = edge_div_up(call->rows, call->g->uk->mr) * call->chunks;
+  const size_t i0 = task * call->items_per_task, i1 = EDGE_MIN(items, i0 + call->items_per_task);
+  call->g->uk->begin();
+  for (size_t i = i0; i < i1; i++) gemm_item(call, thread, i / call->chunks, i % call->chunks);
+  call->g->uk->end();
+}
+
 static enum edge_status gemm_compute(struct edge_context *ctx, const struct gemm_core *g,
                                      const struct conv_op *conv, size_t rows, const uint8_t *input, bool copy,
                                      uint8_t *c) {
@@ -207,9 +231,15 @@ static enum edge_status gemm_compute(struct edge_context *ctx, const struct gemm
   /* Few row tiles (fully connected, the last layers): split the columns as well. */
   size_t chunks = 1;
   if (threads > 1 && tiles < 4 * threads) chunks = EDGE_MIN(g->blocks, edge_div_up(4 * threads, tiles));
-  struct gemm_call call = {g, conv, rows, input, copy, scratch, stride, c, chunks, edge_div_up(g->blocks, chunks)};
+  struct gemm_call call = {g, conv, rows, input, copy, scratch, stride, c, chunks, edge_div_up(g->blocks, chunks), 0};
   call.chunks = edge_div_up(g->blocks, call.blocks_per_chunk);
-  edge_pool_run(ctx->pool, gemm_task, &call, tiles * call.chunks);
+  const size_t items = tiles * call.chunks;
+  if (g->uk->begin == NULL) {
+    edge_pool_run(ctx->pool, gemm_task, &call, items);
+    return EDGE_OK;
+  }
+  call.items_per_task = edge_div_up(items, threads);
+  edge_pool_run(ctx->pool, gemm_range_task, &call, edge_div_up(items, call.items_per_task));
   return EDGE_OK;
 }
 
@@ -226,7 +256,7 @@ static enum edge_status gemm_run(struct edge_context *ctx, const struct edge_op 
   (void)input2;
   const struct gemm_op *op = (const struct gemm_op *)base;
   const struct gemm_core *g = &op->core;
-  return gemm_compute(ctx, g, NULL, op->rows, input, g->uk->a_i16 || g->kc != g->k, output);
+  return gemm_compute(ctx, g, NULL, op->rows, input, must_copy(g), output);
 }
 
 static void gemm_destroy(struct edge_op *base) {
@@ -251,7 +281,7 @@ enum edge_status edge_gemm_create(struct edge_context *ctx, const struct edge_ge
   }
   op->rows = d->rows;
   op->base = (struct edge_op){{.input = d->rows * d->k, .output = d->rows * d->n},
-                              ctx->path->gemm->name,
+                              op->core.uk->name,
                               sizeof(*op) + op->core.blocks * op->core.block_bytes,
                               gemm_run,
                               gemm_destroy};
@@ -326,7 +356,7 @@ static enum edge_status conv_run(struct edge_context *ctx, const struct edge_op 
   const struct conv_op *op = (const struct conv_op *)base;
   const struct gemm_core *g = &op->core;
   const size_t rows = op->geo.output_h * op->geo.output_w;
-  if (op->direct) return gemm_compute(ctx, g, NULL, rows, input, g->uk->a_i16 || g->kc != g->k, output);
+  if (op->direct) return gemm_compute(ctx, g, NULL, rows, input, must_copy(g), output);
   return gemm_compute(ctx, g, op, rows, input, true, output);
 }
 
@@ -348,6 +378,10 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
       !gemm_desc_valid(k, d->output_c, d->input_zero_point, d->weight_zero_point, d->bias, &d->requant)) {
     return EDGE_ERR_INVALID;
   }
+  if (edge_conv3x3s2c3_applies(ctx->path, d)) {
+    const enum edge_status s = edge_conv3x3s2c3_create(ctx, d, weights, out);
+    if (s != EDGE_ERR_UNSUPPORTED) return s;
+  }
   struct conv_op *op = calloc(1, sizeof(*op));
   if (op == NULL) return EDGE_ERR_NOMEM;
   enum edge_status s = core_pack(&op->core, ctx->path, k, d->output_c, d->input_zero_point,
@@ -362,7 +396,7 @@ enum edge_status edge_conv_create(struct edge_context *ctx, const struct edge_co
   op->direct = d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                d->pad_left == 0 && d->output_h == d->input_h && d->output_w == d->input_w;
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * d->output_c},
-                              ctx->path->gemm->name, sizeof(*op) + op->core.blocks * op->core.block_bytes, conv_run,
+                              op->core.uk->name, sizeof(*op) + op->core.blocks * op->core.block_bytes, conv_run,
                               conv_destroy};
   *out = &op->base;
   return EDGE_OK;

@@ -7,32 +7,62 @@
 #if EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 #include <sys/auxv.h>
 #endif
+#if EDGE_ARCH_X86_64
+#include <cpuid.h>
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #define EDGE_INDEX(fn, ...) idx_##fn,
 enum { EDGE_GEMM_UKERNELS(EDGE_INDEX) gemm_count };
+/* idx_none: a path without a first-layer convolution kernel. */
+enum { idx_none = -1, EDGE_CONV_UKERNELS(EDGE_INDEX) conv_count };
 enum { EDGE_DW_UKERNELS(EDGE_INDEX) dw_count };
 enum { EDGE_ADD_UKERNELS(EDGE_INDEX) add_count };
 enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 
-#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, weights, a_i16, rowsum) \
-  {#fn, isa, fn, mr, nr, kr, weights, a_i16, rowsum},
+#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) \
+  {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end},
+#define EDGE_CONV_DESCRIPTOR(fn, isa, pixels, begin, end) {#fn, isa, fn, pixels, begin, end},
 #define EDGE_DW_DESCRIPTOR(fn, isa, ct, taps, weights) {#fn, isa, fn, ct, taps, weights},
 #define EDGE_SIMPLE_DESCRIPTOR(fn, isa) {#fn, isa, fn},
 
 const struct edge_gemm_ukernel edge_gemm_ukernels[] = {EDGE_GEMM_UKERNELS(EDGE_GEMM_DESCRIPTOR)};
 const size_t edge_gemm_ukernel_count = gemm_count;
+/* A terminator keeps the array non-empty on targets without such kernels. */
+const struct edge_conv_ukernel edge_conv_ukernels[] = {EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0, NULL, NULL}};
+const size_t edge_conv_ukernel_count = conv_count;
 const struct edge_dw_ukernel edge_dw_ukernels[] = {EDGE_DW_UKERNELS(EDGE_DW_DESCRIPTOR)};
 const size_t edge_dw_ukernel_count = dw_count;
 static const struct edge_add_ukernel add_ukernels[] = {EDGE_ADD_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 static const struct edge_mean_ukernel mean_ukernels[] = {EDGE_MEAN_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 
-#define EDGE_PATH_ENTRY(name, isa, gemm, gemm_tail, dw9, dwany, add, mean)                             \
+#define EDGE_PATH_ENTRY(name, isa, gemm, gemm_small, gemm_tail, conv, dw9, dwany, add, mean)           \
   {name,                                 isa,                                                         \
-   &edge_gemm_ukernels[idx_##gemm],      &edge_gemm_ukernels[idx_##gemm_tail],                        \
+   &edge_gemm_ukernels[idx_##gemm],      &edge_gemm_ukernels[idx_##gemm_small],                       \
+   &edge_gemm_ukernels[idx_##gemm_tail],                                                              \
+   idx_##conv < 0 ? NULL : &edge_conv_ukernels[idx_##conv],                                           \
    &edge_dw_ukernels[idx_##dw9],         &edge_dw_ukernels[idx_##dwany],                              \
    &add_ukernels[idx_##add],             &mean_ukernels[idx_##mean]},
 const struct edge_path edge_paths[] = {EDGE_PATHS(EDGE_PATH_ENTRY)};
 const size_t edge_path_count = sizeof(edge_paths) / sizeof(edge_paths[0]);
+
+#if EDGE_ARCH_X86_64
+/*
+ * AMX-INT8 needs the CPU (CPUID.7.0:EDX bits 24, 25), the OS saving tile state (XCR0
+ * bits 17, 18) and Linux's per-process permission for the 8 KB of tile data, which
+ * arch_prctl grants (and which then covers every thread). Asked once.
+ */
+__attribute__((target("xsave"))) static bool amx_usable(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 25))) return false;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false; /* OSXSAVE: xgetbv exists */
+  if ((_xgetbv(0) & (3u << 17)) != (3u << 17)) return false;
+  enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+  return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+#endif
 
 bool edge_isa_available(enum edge_isa isa) {
   switch (isa) {
@@ -45,6 +75,8 @@ bool edge_isa_available(enum edge_isa isa) {
     case EDGE_ISA_AVX512VNNI:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    case EDGE_ISA_AMX:
+      return edge_isa_available(EDGE_ISA_AVX512VNNI) && amx_usable();
 #elif EDGE_ARCH_AARCH64
     case EDGE_ISA_NEON:
       return true;

@@ -10,28 +10,38 @@
 
 #include "ukernels.h"
 
-/* GEMM: X(fn, isa, mr, nr, kr, weights, a_i16, rowsum) */
+/* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) */
+/* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels, begin, end) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
 /* Add, mean: X(fn, isa) */
-/* Paths: X(name, isa, gemm, gemm_tail, dw9, dwany, add, mean); gemm_tail packs like gemm
-   and takes the rows a partial tile leaves (the same kernel when there is none). */
+/* Paths: X(name, isa, gemm, gemm_small, gemm_tail, conv, dw9, dwany, add, mean). gemm_small
+   runs the GEMMs whose k is below gemm's min_k; gemm_tail reads either one's packing and
+   takes the rows a partial tile leaves (the same kernel when there is none); conv is the
+   first-layer convolution, or none (im2col and the GEMM). */
 
-#define EDGE_GEMM_COMMON(X) X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, EDGE_W_I16, false, NULL)
-#define EDGE_DW_COMMON(X)                                             \
-  X(qu8_dwconv_9p1c__scalar, EDGE_ISA_SCALAR, 1, 9, EDGE_DW_I16)      \
+#define EDGE_GEMM_COMMON(X) \
+  X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
+#define EDGE_CONV_COMMON(X)
+#define EDGE_DW_COMMON(X)                                        \
+  X(qu8_dwconv_9p1c__scalar, EDGE_ISA_SCALAR, 1, 9, EDGE_DW_I16) \
   X(qu8_dwconv_up1c__scalar, EDGE_ISA_SCALAR, 1, 0, EDGE_DW_I16)
 #define EDGE_ADD_COMMON(X) X(qu8_add__scalar, EDGE_ISA_SCALAR)
 #define EDGE_MEAN_COMMON(X) X(qu8_mean__scalar, EDGE_ISA_SCALAR)
-#define EDGE_PATHS_COMMON(X)                                                                                 \
-  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_dwconv_9p1c__scalar,      \
-    qu8_dwconv_up1c__scalar, \
-    qu8_add__scalar, qu8_mean__scalar)
+#define EDGE_PATHS_COMMON(X)                                                                                  \
+  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none,      \
+    qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
 
 #if EDGE_ARCH_X86_64
-#define EDGE_GEMM_ARCH(X)                                                               \
-  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, EDGE_W_I16, true, NULL)                            \
-  X(qu8_gemm_14x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 14, 32, 4, EDGE_W_S8, false, qu8_rowsum__avx512) \
-  X(qu8_gemm_1x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 1, 32, 4, EDGE_W_S8, false, qu8_rowsum__avx512)
+#define EDGE_GEMM_ARCH(X)                                                                                          \
+  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, 2, 0, EDGE_W_I16, true, false, NULL, NULL, NULL)              \
+  X(qu8_gemm_14x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 14, 32, 4, 4, 0, EDGE_W_S8, false, false,                  \
+    qu8_rowsum__avx512, NULL, NULL)                                                                                \
+  X(qu8_gemm_1x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 1, 32, 4, 4, 0, EDGE_W_S8, false, false, qu8_rowsum__avx512, \
+    NULL, NULL)                                                                                                    \
+  X(qu8_gemm_32x32c4__amx, EDGE_ISA_AMX, 32, 32, 4, 64, 24, EDGE_W_S8, false, true, qu8_rowsum__avx512,            \
+    qu8_gemm_amx_begin, qu8_gemm_amx_end)
+#define EDGE_CONV_ARCH(X) \
+  X(qu8_conv_3x3s2c3_16x32__amx, EDGE_ISA_AMX, 16, qu8_conv_3x3s2c3_amx_begin, qu8_conv_3x3s2c3_amx_end)
 #define EDGE_DW_ARCH(X)                                                    \
   X(qu8_dwconv_9p16c__avx2, EDGE_ISA_AVX2, 16, 9, EDGE_DW_I32)             \
   X(qu8_dwconv_up16c__avx2, EDGE_ISA_AVX2, 16, 0, EDGE_DW_I32)             \
@@ -39,17 +49,23 @@
   X(qu8_dwconv_up32c__avx512vnni, EDGE_ISA_AVX512VNNI, 32, 0, EDGE_DW_I32)
 #define EDGE_ADD_ARCH(X) X(qu8_add__avx2, EDGE_ISA_AVX2)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__avx2, EDGE_ISA_AVX2)
-#define EDGE_PATHS_ARCH(X)                                                                                            \
-  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_dwconv_9p16c__avx2,                     \
-    qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                                                            \
-  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,                   \
-    qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
+#define EDGE_PATHS_ARCH(X)                                                                                        \
+  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none,           \
+    qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                                \
+  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_14x32c4__avx512vnni,              \
+    qu8_gemm_1x32c4__avx512vnni, none, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, \
+    qu8_mean__avx2)                                                                                               \
+  X("amx", EDGE_ISA_AMX, qu8_gemm_32x32c4__amx, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,       \
+    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2,       \
+    qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 /* The NEON files use only intrinsics that exist on both armv7 and aarch64, so both build them. */
-#define EDGE_NEON_GEMM(X) X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, EDGE_W_I16, false, NULL)
-#define EDGE_NEON_DW(X)                                           \
-  X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16)      \
+#define EDGE_NEON_GEMM(X) \
+  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
+#define EDGE_CONV_ARCH(X)
+#define EDGE_NEON_DW(X)                                      \
+  X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16) \
   X(qu8_dwconv_up8c__neon, EDGE_ISA_NEON, 8, 0, EDGE_DW_I16)
 #define EDGE_ADD_ARCH(X) X(qu8_add__neon, EDGE_ISA_NEON)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
@@ -57,23 +73,24 @@
 #if EDGE_ARCH_AARCH64
 #define EDGE_GEMM_ARCH(X) \
   EDGE_NEON_GEMM(X)       \
-  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, EDGE_W_U8, false, qu8_rowsum__neondot)
+  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
-#define EDGE_PATHS_ARCH(X)                                                                                          \
-  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon,                \
-    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                                                           \
-  X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_dwconv_9p8c__neon,       \
-    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+#define EDGE_PATHS_ARCH(X)                                                                                     \
+  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none,   \
+    qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
+  X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
+    none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
 #define EDGE_GEMM_ARCH(X) EDGE_NEON_GEMM(X)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
-#define EDGE_PATHS_ARCH(X)                                                                                      \
-  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_dwconv_9p8c__neon,      \
-    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+#define EDGE_PATHS_ARCH(X)                                                                                         \
+  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, \
+    qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #endif
 
 #else
 #define EDGE_GEMM_ARCH(X)
+#define EDGE_CONV_ARCH(X)
 #define EDGE_DW_ARCH(X)
 #define EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_ARCH(X)
@@ -81,6 +98,7 @@
 #endif
 
 #define EDGE_GEMM_UKERNELS(X) EDGE_GEMM_COMMON(X) EDGE_GEMM_ARCH(X)
+#define EDGE_CONV_UKERNELS(X) EDGE_CONV_COMMON(X) EDGE_CONV_ARCH(X)
 #define EDGE_DW_UKERNELS(X) EDGE_DW_COMMON(X) EDGE_DW_ARCH(X)
 #define EDGE_ADD_UKERNELS(X) EDGE_ADD_COMMON(X) EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_UKERNELS(X) EDGE_MEAN_COMMON(X) EDGE_MEAN_ARCH(X)
@@ -89,6 +107,9 @@
 #define EDGE_DECLARE_GEMM(fn, ...)                                                                                   \
   void fn(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum, const void *w, \
           uint8_t *c, size_t c_stride, const struct edge_output_params *o);
+#define EDGE_DECLARE_CONV(fn, ...)                                                                    \
+  void fn(size_t width, const uint8_t *const *rows, const void *w, size_t channels, uint8_t *output, \
+          const struct edge_output_params *o);
 #define EDGE_DECLARE_DW(fn, ...)                                                                     \
   void fn(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w, \
           uint8_t *output, const struct edge_output_params *o);
@@ -101,9 +122,14 @@
 EDGE_GEMM_UKERNELS(EDGE_DECLARE_GEMM)
 #if EDGE_ARCH_X86_64
 void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
+void qu8_gemm_amx_begin(void);
+void qu8_gemm_amx_end(void);
+void qu8_conv_3x3s2c3_amx_begin(void);
+void qu8_conv_3x3s2c3_amx_end(void);
 #elif EDGE_ARCH_AARCH64
 void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 #endif
+EDGE_CONV_UKERNELS(EDGE_DECLARE_CONV)
 EDGE_DW_UKERNELS(EDGE_DECLARE_DW)
 EDGE_ADD_UKERNELS(EDGE_DECLARE_ADD)
 EDGE_MEAN_UKERNELS(EDGE_DECLARE_MEAN)
@@ -113,7 +139,9 @@ struct edge_path {
   const char *name;
   enum edge_isa isa;
   const struct edge_gemm_ukernel *gemm;
+  const struct edge_gemm_ukernel *gemm_small;
   const struct edge_gemm_ukernel *gemm_tail;
+  const struct edge_conv_ukernel *conv; /* NULL: im2col and the GEMM */
   const struct edge_dw_ukernel *dw9;
   const struct edge_dw_ukernel *dwany;
   const struct edge_add_ukernel *add;
@@ -125,6 +153,8 @@ extern const size_t edge_path_count;
 
 extern const struct edge_gemm_ukernel edge_gemm_ukernels[];
 extern const size_t edge_gemm_ukernel_count;
+extern const struct edge_conv_ukernel edge_conv_ukernels[];
+extern const size_t edge_conv_ukernel_count;
 extern const struct edge_dw_ukernel edge_dw_ukernels[];
 extern const size_t edge_dw_ukernel_count;
 

@@ -29,3 +29,9 @@ bool edge_u8_range(int32_t v);
 
 /* Nonzero sizes; padding and strides may put any tap outside the input (it then reads zx). */
 bool edge_conv_geometry_valid(const struct edge_conv_desc *d);
+
+/* The direct first-layer convolution (conv-hwc.c): whether the path has one for this
+   layer, and its factory, which reports EDGE_ERR_UNSUPPORTED for weights it cannot pack. */
+bool edge_conv3x3s2c3_applies(const struct edge_path *path, const struct edge_conv_desc *d);
+enum edge_status edge_conv3x3s2c3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
+                                         const uint8_t *weights, struct edge_op **out);

@@ -13,6 +13,7 @@ enum edge_isa {
   EDGE_ISA_NEONDOT,
   EDGE_ISA_AVX2,
   EDGE_ISA_AVX512VNNI,
+  EDGE_ISA_AMX, /* AMX-INT8 tiles, with AVX-512 VNNI for everything else */
 };
 
 bool edge_isa_available(enum edge_isa isa);
@@ -43,14 +44,54 @@ typedef void (*edge_gemm_fn)(size_t mr, size_t nc, size_t kc, const void *a, siz
 /* Row sums of `rows` rows of k bytes for the kzp correction. */
 typedef void (*edge_rowsum_fn)(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 
+/*
+ * Per-thread state a kernel needs around a run of calls (AMX's tile configuration,
+ * which costs hundreds of cycles to load): begin before the first call on a thread,
+ * end after the last.
+ */
+typedef void (*edge_gemm_hook)(void);
+
 struct edge_gemm_ukernel {
   const char *name;
   enum edge_isa isa;
   edge_gemm_fn fn;
   uint8_t mr, nr, kr;
+  uint8_t kc_align; /* kc is k rounded up to this multiple of kr (AMX: a tile's 64 bytes) */
+  uint8_t min_k;    /* smaller k runs on the path's gemm_small: padding to kc would waste more than it gains */
   enum edge_gemm_weights weights;
   bool a_i16;
+  /* Reads mr rows of kc bytes whatever mr is (tiles): partial and overrunning tiles go through scratch. */
+  bool full_tiles;
   edge_rowsum_fn rowsum; /* NULL: portable loop (or never needed, for EDGE_W_I16) */
+  edge_gemm_hook begin, end; /* NULL for kernels without per-thread state */
+};
+
+/*
+ * The 3x3 stride-2 convolution over 3 channels that starts every MobileNet, direct (no
+ * im2col): `width` output pixels of one row from 3 input rows, each padded with zx on
+ * both sides (conv-hwc.c), so that pixel p's window in row ky is the 9 bytes at
+ * rows[ky] + 6 * p; kernels may read 12 bytes there.
+ *
+ * Packed weights, per block of 32 output channels (o is a per-channel offset that makes
+ * every w - o fit int8; o - zw, the correction, is mostly 0):
+ *   int32 bias'[32]; float scale[32]; int32 corrected (any o != zw), padded to 320 bytes
+ *   int8 w[3 rows][3 groups of 4 window bytes][32][4]    w - o, 0 past the 9 bytes
+ *   int8 kz[3 groups][32][4]                             o - zw, 0 past the 9 bytes
+ */
+enum {
+  EDGE_CONV3X3S2C3_HEAD_BYTES = 320,
+  EDGE_CONV3X3S2C3_BLOCK_BYTES = 320 + 4 * 384,
+};
+
+typedef void (*edge_conv3x3s2c3_fn)(size_t width, const uint8_t *const *rows, const void *w, size_t channels,
+                                    uint8_t *output, const struct edge_output_params *o);
+
+struct edge_conv_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_conv3x3s2c3_fn fn;
+  uint8_t pixels; /* pixels per step: rows are read up to 6 * round_up(width, pixels) + 6 bytes */
+  edge_gemm_hook begin, end;
 };
 
 /*

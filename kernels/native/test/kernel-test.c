@@ -37,8 +37,20 @@ static void fill(uint8_t *p, size_t n, int lo, int hi) {
 static size_t passed, failed, path_cases;
 static const char *current_path;
 
+/* The distinct kernels a path's cases ran, to show that each one was exercised. */
+static const char *seen[32];
+static size_t seen_count;
+
+static void saw(const char *kernel) {
+  for (size_t i = 0; i < seen_count; i++) {
+    if (strcmp(seen[i], kernel) == 0) return;
+  }
+  if (seen_count < sizeof seen / sizeof *seen) seen[seen_count++] = kernel;
+}
+
 static bool report(const char *op, const char *kernel, const uint8_t *got, const uint8_t *want, size_t n,
                    const char *shape) {
+  saw(kernel);
   for (size_t i = 0; i < n; i++) {
     if (got[i] != want[i]) {
       failed++;
@@ -241,7 +253,7 @@ static const struct fp32_edge fp32_edges[] = {
     {127, 1.0f}, {-128, 1.0f}, {128, 1.0f}, {-129, 1.0f}, {100, 1.27f}, {-100, 1.28f},
 };
 
-static void fp32_edge_case(const struct contexts *cx, size_t rows) {
+static void fp32_edge_case(const struct contexts *cx, size_t rows, size_t k) {
   const size_t n = sizeof fp32_edges / sizeof *fp32_edges;
   int32_t *bias = malloc(n * sizeof(int32_t)), *zw = malloc(n * sizeof(int32_t));
   float *scale = malloc(n * sizeof(float));
@@ -251,7 +263,6 @@ static void fp32_edge_case(const struct contexts *cx, size_t rows) {
   const int32_t zx = rnd(0, 255);
   char shape[64];
   {
-    const size_t k = 4;
     uint8_t *w = malloc(n * k), *in = malloc(rows * k), *got = malloc(rows * n), *want = malloc(rows * n);
     for (size_t c = 0; c < n; c++) memset(w + c * k, zw[c], k);
     fill(in, rows * k, 0, 255);
@@ -259,7 +270,7 @@ static void fp32_edge_case(const struct contexts *cx, size_t rows) {
     struct edge_op *op = NULL;
     run_op(cx, edge_gemm_create(pick(cx), &d, w, &op), &op, in, NULL, got, "gemm");
     ref_gemm(&d, w, in, want);
-    snprintf(shape, sizeof shape, "output stage edges, rows %zu", rows);
+    snprintf(shape, sizeof shape, "output stage edges, rows %zu k %zu", rows, k);
     report("gemm", edge_op_kernel_name(op), got, want, rows * n, shape);
     edge_op_destroy(op);
     free(w), free(in), free(got), free(want);
@@ -347,7 +358,8 @@ static void mbqm_edge_case(const struct contexts *cx, const struct mbqm_edge *e)
 
 static void output_edge_cases(const struct contexts *cx, size_t mr) {
   const size_t rows[] = {1, 2, mr, mr + 1};
-  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) fp32_edge_case(cx, rows[r]);
+  /* k 4 and 64: below and above every gemm kernel's min_k. */
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) fp32_edge_case(cx, rows[r], 4), fp32_edge_case(cx, rows[r], 64);
   for (size_t i = 0; i < sizeof mbqm_edges / sizeof *mbqm_edges; i++) mbqm_edge_case(cx, &mbqm_edges[i]);
 }
 
@@ -569,6 +581,7 @@ static void test_path(const struct edge_path *path, bool quick) {
   const char *why = "";
   current_path = path->name;
   path_cases = 0;
+  seen_count = 0;
   if (edge_context_create(path->name, 1, &cx.one, &why) != EDGE_OK ||
       edge_context_create(path->name, 2, &cx.two, &why) != EDGE_OK) {
     fprintf(stderr, "path %s: %s\n", path->name, why);
@@ -615,8 +628,9 @@ static void test_path(const struct edge_path *path, bool quick) {
   for (int i = 0; i < (quick ? 10 : 40); i++) small_ops_case(&cx);
   edge_context_destroy(cx.one);
   edge_context_destroy(cx.two);
-  printf("path %-11s gemm %s, depthwise %s / %s: %zu cases passed\n", path->name, path->gemm->name, path->dw9->name,
-         path->dwany->name, path_cases);
+  printf("path %-11s kernels", path->name);
+  for (size_t i = 0; i < seen_count; i++) printf(" %s", seen[i]);
+  printf(": %zu cases passed\n", path_cases);
 }
 
 int main(int argc, char **argv) {
