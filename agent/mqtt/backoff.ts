@@ -1,20 +1,19 @@
+/** The longest wait between reconnect attempts. */
+const MAX_DELAY_MS = 60_000;
+
 /**
- * Reconnect delays: the first delay, doubling per failed attempt up to a ceiling, each
- * spread by ±20% so that a fleet whose broker restarts does not reconnect in lockstep.
+ * Reconnect delays: the first delay, doubling per failed attempt up to 60 s, each spread
+ * by ±20% so that a fleet whose broker restarts does not reconnect in lockstep.
  */
 export class Backoff {
   private attempts = 0;
 
-  constructor(
-    private readonly firstMs: number,
-    private readonly maxMs = 60_000,
-    private readonly random: () => number = Math.random,
-  ) {}
+  constructor(private readonly firstMs: number) {}
 
   next(): number {
-    const base = Math.min(this.maxMs, this.firstMs * 2 ** this.attempts);
+    const base = Math.min(MAX_DELAY_MS, this.firstMs * 2 ** this.attempts);
     this.attempts++;
-    return Math.round(Math.min(this.maxMs, base * (0.8 + 0.4 * this.random())));
+    return Math.round(Math.min(MAX_DELAY_MS, base * (0.8 + 0.4 * Math.random())));
   }
 
   reset(): void {

@@ -5,7 +5,7 @@ export type ExecuteCommand = (name: string, payload: Buffer) => Promise<CommandR
 export type Respond = (name: string, response: CommandResponse) => void;
 
 /** Commands waiting to run; beyond this a command is answered "busy" at once. */
-export const MAX_QUEUED_COMMANDS = 32;
+const MAX_QUEUED_COMMANDS = 32;
 
 /** The "id" of a command payload, when it is readable, so that even a refusal can be matched. */
 function commandId(payload: Buffer): string | null {
@@ -20,8 +20,9 @@ function commandId(payload: Buffer): string | null {
 
 /**
  * Runs commands that arrive over MQTT one at a time, in arrival order, so two commands
- * never change settings concurrently. The queue is bounded: a flood is answered with
- * error responses instead of piling up memory. Every command gets exactly one response.
+ * never change settings concurrently. The queue is bounded (32 commands of at most
+ * MAX_COMMAND_BYTES each): a flood is answered with error responses instead of piling up
+ * memory. Every command gets exactly one response.
  */
 export class CommandQueue {
   private readonly queue: { name: string; payload: Buffer }[] = [];
@@ -33,7 +34,6 @@ export class CommandQueue {
     private readonly execute: ExecuteCommand,
     private readonly respond: Respond,
     private readonly log: Logger,
-    private readonly limit = MAX_QUEUED_COMMANDS,
   ) {}
 
   push(name: string, payload: Buffer): void {
@@ -41,7 +41,12 @@ export class CommandQueue {
       this.respond(name, { id: commandId(payload), ok: false, error: 'the agent is stopping' });
       return;
     }
-    if (this.queue.length >= this.limit) {
+    if (payload.length > MAX_COMMAND_BYTES) {
+      // Refused by size before anything runs, so it need not wait its turn (nor hold memory in the queue).
+      void this.run(name, payload);
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED_COMMANDS) {
       if (!this.refusing) this.log.warn({ queued: this.queue.length }, 'commands arrive faster than they run; refusing new ones until the queue drains');
       this.refusing = true;
       this.respond(name, { id: commandId(payload), ok: false, error: `busy: ${this.queue.length} commands are waiting; try again later` });
@@ -62,17 +67,19 @@ export class CommandQueue {
   }
 
   private async drain(): Promise<void> {
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      let response: CommandResponse;
-      try {
-        response = await this.execute(next.name, next.payload);
-      } catch (err) {
-        response = { id: commandId(next.payload), ok: false, error: (err as Error).message };
-      }
-      this.log.debug({ command: next.name.slice(0, 64), ok: response.ok }, 'command');
-      this.respond(next.name, response);
-    }
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.run(next.name, next.payload);
     this.refusing = false;
     this.running = null;
+  }
+
+  private async run(name: string, payload: Buffer): Promise<void> {
+    let response: CommandResponse;
+    try {
+      response = await this.execute(name, payload);
+    } catch (err) {
+      response = { id: commandId(payload), ok: false, error: (err as Error).message };
+    }
+    this.log.debug({ command: name.slice(0, 64), ok: response.ok }, 'command');
+    this.respond(name, response);
   }
 }

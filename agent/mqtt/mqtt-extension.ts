@@ -104,7 +104,15 @@ export class MqttExtension implements Extension {
     this.stopping = false;
     this.backoff = new Backoff(config.reconnectSeconds * 1000);
     this.log.info({ url, clientId: clientOptions.clientId }, 'connecting to the MQTT broker');
-    const client = connect(url, clientOptions);
+    let client: MqttClient;
+    try {
+      client = connect(url, clientOptions);
+    } catch (err) {
+      await outbox.close();
+      ctx.results = null;
+      this.outbox = null;
+      throw new ConfigError([`mqtt.url: ${url}: ${(err as Error).message}`]);
+    }
     this.client = client;
     this.delivery = new ResultDelivery(outbox, client, topics.result, this.log);
     this.commands = new CommandQueue(

@@ -21,7 +21,7 @@ export const RecordType = {
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 const MAGIC = 0xe7;
-export const HEADER_BYTES = 10;
+const HEADER_BYTES = 10;
 /** Larger than any result (100 predictions with long labels are ~15 KB); bounds resync work. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 const types = new Set<number>(Object.values(RecordType));

@@ -17,11 +17,15 @@ export class EntryQueue {
   private items: (OutboxEntry | null)[] = [];
   private head = 0;
   private count = 0;
-  /** Sum of the live entries' payload sizes. */
-  bytes = 0;
+  private total = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** Sum of the live entries' payload sizes. */
+  get bytes(): number {
+    return this.total;
   }
 
   push(entry: OutboxEntry): void {
@@ -30,7 +34,7 @@ export class EntryQueue {
     this.seqs.push(entry.seq);
     this.items.push(entry);
     this.count++;
-    this.bytes += entry.bytes.length;
+    this.total += entry.bytes.length;
   }
 
   /** Removes the entry with this seq; null if there is none (already removed or unknown). */
@@ -40,7 +44,7 @@ export class EntryQueue {
     if (!entry) return null;
     this.items[i] = null;
     this.count--;
-    this.bytes -= entry.bytes.length;
+    this.total -= entry.bytes.length;
     this.trim();
     return entry;
   }

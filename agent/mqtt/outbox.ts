@@ -113,10 +113,6 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     return outbox;
   }
 
-  get path(): string {
-    return this.file.path;
-  }
-
   async submit(result: Omit<ResultPayload, 'seq'>): Promise<ResultPayload> {
     if (this.closed) throw new Error(`the outbox ${this.file.path} is closed`);
     const payload = { seq: this.nextSeq, ...result } as ResultPayload;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Outbox } from './outbox.js';
 
 /** QoS 1 results published and not yet acknowledged, at most. */
-export const DELIVERY_WINDOW = 16;
+const DELIVERY_WINDOW = 16;
 
 /**
  * Publishes recorded results from the outbox in seq order at QoS 1 while the broker is
@@ -11,8 +11,9 @@ export const DELIVERY_WINDOW = 16;
  *
  * When the connection drops, results in flight are taken back out of mqtt.js's own store
  * (otherwise mqtt.js would resend them on reconnect, before or after ours); after a
- * reconnect delivery starts again from the oldest unacknowledged result. The broker may
- * so see a result twice (its PUBACK was lost), never miss one.
+ * reconnect delivery starts again from the oldest unacknowledged result. So the broker
+ * may see a result twice (when only its PUBACK was lost), never miss one, and the first
+ * arrivals of results are always in seq order.
  */
 export class ResultDelivery {
   /** seq -> mqtt message id of the publish in flight. */

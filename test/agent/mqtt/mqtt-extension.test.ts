@@ -375,6 +375,8 @@ describe('mqtt: commands', () => {
   it('answers good and bad payloads with one response each, and keeps running', async () => {
     const { agent, sub, send, runs } = await commandAgent();
     await send('echo', JSON.stringify({ id: 'a1', text: 'hello' }));
+    // Our own response topics are not commands (and would loop if they were).
+    await send('echo/response', JSON.stringify({ id: 'r0', text: 'a response, not a command' }));
     await send('echo', 'not json {');
     await send('echo', JSON.stringify({ id: 'a3', text: 42 }));
     await send('echo', JSON.stringify({ id: 'a4', text: 'x', extra: true }));
@@ -393,6 +395,7 @@ describe('mqtt: commands', () => {
     expect(echo[6]).toEqual({ id: 'a8', ok: true, text: 'still here' });
     expect(responses(sub, 'no-such-command')).toEqual([{ id: 'a5', ok: false, error: expect.stringMatching(/unknown command 'no-such-command'; commands: echo, slow/) }]);
     expect(runs.filter((r) => r !== 'warm-up')).toEqual(['hello', 'still here']);
+    expect(sub.messages.filter((m) => m.text.includes('"r0"') && m.topic.endsWith('/response/response'))).toEqual([]);
     expect(agent.t.logs.filter((r) => r.level >= 50)).toEqual([]);
   });
 
