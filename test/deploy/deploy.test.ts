@@ -137,6 +137,28 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(statSync(join(current(), model)).ino).toBe(statSync(join(dest, firstRelease, model)).ino);
   }, 240_000);
 
+  test('a release that does not come online is rolled back, configuration included', async () => {
+    const good = readlinkSync(current());
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(bad, `${readFileSync(configFile, 'utf8')}camera:\n  fps: -1\n`);
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const status = await watchStatus(broker.url, 'edge/cam-1/status');
+    try {
+      const run = await deploy([device(), '--device-id', 'cam-1', '--config', bad, ...options()]);
+      expect(run.code, run.output).toBe(1);
+      expect(run.output).toMatch(new RegExp(`${device()} +FAILED .*the agent exited with code 78 and pm2 will not restart it \\(rolled back to ${good}, online again\\)`));
+      expect(run.output).toContain('camera.fps');
+      await status.seen('online', 10_000);
+    } finally {
+      await status.close();
+    }
+    expect(readlinkSync(current())).toBe(good);
+    expect(readFileSync(join(dest, 'config.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
+    expect((await pm2.list())[0].pm2_env.status).toBe('online');
+    expect(await retainedStatus(broker.url, 'edge/cam-1/status')).toBe('online');
+  }, 240_000);
+
   test('an unreachable host and a host without pm2 fail with messages that say so, and the run exits non-zero', async () => {
     const closedPort = await freePort();
     const inventory = join(work, 'broken-fleet.txt');
