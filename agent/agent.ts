@@ -1,24 +1,20 @@
 import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { Registry } from 'prom-client';
 import { InferenceSession } from '../kernels/session.js';
 import { SupervisedCamera } from './camera/supervisor.js';
 import { readLabels } from './classification.js';
 import { configPath } from './config/load.js';
 import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './console-results.js';
-import type { AgentContext } from './context.js';
+import { createAgentContext, type AgentContext } from './context.js';
 import { registerAgentCommands } from './control/agent-commands.js';
-import { CommandRegistry } from './control/registry.js';
 import { Controller } from './controller.js';
-import { AgentEvents } from './events.js';
 import type { Extension } from './extension.js';
 import { GpioExtension } from './gpio/gpio-extension.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { MqttExtension } from './mqtt/mqtt-extension.js';
 import { modelName, Pipeline, type LoadedModel } from './pipeline/pipeline.js';
 import type { ResultPayload } from './result.js';
-import { RunStats } from './run-stats.js';
 import { MetricsServer, registerAgentMetrics } from './telemetry/metrics-server.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -53,19 +49,7 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
 /** Builds the agent's parts on one context and starts them in order. */
 export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id } });
-  const ctx: AgentContext = {
-    config,
-    deviceId: config.device.id!,
-    dataDir: configPath(config.dataDir),
-    log,
-    events: new AgentEvents(),
-    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
-    stats: new RunStats(),
-    commands: new CommandRegistry(),
-    metrics: new Registry(),
-    results: null,
-    degraded: new Map(),
-  };
+  const ctx = createAgentContext(config, log, configPath(config.dataDir));
   await mkdir(ctx.dataDir, { recursive: true });
 
   let model = await loadModel(config);

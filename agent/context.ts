@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { AgentConfig } from './config/types.js';
-import type { CommandRegistry } from './control/registry.js';
-import type { AgentEvents } from './events.js';
+import { CommandRegistry } from './control/registry.js';
+import { AgentEvents } from './events.js';
 import type { ResultSink } from './result.js';
-import type { RunStats } from './run-stats.js';
+import { RunStats } from './run-stats.js';
 
 /** Settings that commands may change while the agent runs. */
 export interface LiveSettings {
@@ -33,4 +33,21 @@ export interface AgentContext {
   results: ResultSink | null;
   /** Health of each part; a part is degraded while it has a reason here. */
   readonly degraded: Map<string, string>;
+}
+
+/** A fresh context for a configuration: live settings start from the configured values. */
+export function createAgentContext(config: AgentConfig, log: Logger, dataDir: string): AgentContext {
+  return {
+    config,
+    deviceId: config.device.id!,
+    dataDir,
+    log,
+    events: new AgentEvents(),
+    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
+    stats: new RunStats(),
+    commands: new CommandRegistry(),
+    metrics: new Registry(),
+    results: null,
+    degraded: new Map(),
+  };
 }
