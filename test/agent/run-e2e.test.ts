@@ -6,7 +6,7 @@ import { Mosquitto } from '../support/mosquitto.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { imagePath, modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
-import { Recorder } from './mqtt/recorder.js';
+import { Recorder } from '../support/recorder.js';
 
 const work = mkdtempSync('/tmp/edge-agent-e2e-');
 const images = ['bird.png', 'cat.png', 'parrot.jpg'];

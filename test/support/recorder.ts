@@ -1,7 +1,7 @@
 // An MQTT client that records what arrives, for assertions, and lets a test await a
 // condition on the messages (checked on each arrival, no polling).
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { ResultPayload } from '../../../agent/result.js';
+import type { ResultPayload } from '../../agent/result.js';
 
 export interface Received {
   topic: string;
@@ -51,7 +51,7 @@ export class Recorder {
   }
 
   /** Results received on a result topic, parsed, in arrival order (duplicates included). */
-  results(topic = /\/result$/): ResultPayload[] {
+  results(topic: string | RegExp = /\/result$/): ResultPayload[] {
     return this.on(topic).map((m) => JSON.parse(m.text) as ResultPayload);
   }
 

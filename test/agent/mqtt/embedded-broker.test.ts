@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../../agent/mqtt/embedded-broker.js';
 import { MqttExtension } from '../../../agent/mqtt/mqtt-extension.js';
 import { createTestContext } from '../../support/agent-context.js';
-import { Recorder, sampleResult } from './recorder.js';
+import { Recorder, sampleResult } from '../../support/recorder.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

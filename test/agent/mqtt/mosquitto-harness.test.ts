@@ -1,7 +1,7 @@
 // The shared mosquitto harness (test/support/mosquitto.ts) that the fault suite reuses.
 import { describe, expect, it } from 'vitest';
 import { Mosquitto, mosquittoBinary } from '../../support/mosquitto.js';
-import { Recorder } from './recorder.js';
+import { Recorder } from '../../support/recorder.js';
 
 describe('mosquitto harness', () => {
   it('fails loudly when mosquitto cannot be found', () => {

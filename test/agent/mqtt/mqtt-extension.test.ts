@@ -10,7 +10,7 @@ import { parseLog, RecordType } from '../../../agent/mqtt/outbox-log.js';
 import type { ResultPayload } from '../../../agent/result.js';
 import { createTestContext, type TestContext } from '../../support/agent-context.js';
 import { Mosquitto } from '../../support/mosquitto.js';
-import { Recorder, sampleResult } from './recorder.js';
+import { Recorder, sampleResult } from '../../support/recorder.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 let broker: Mosquitto;

@@ -10,7 +10,7 @@ import { encodeJsonRecord, parseLog, RecordType } from '../../../agent/mqtt/outb
 import { Outbox, type OutboxOptions } from '../../../agent/mqtt/outbox.js';
 import { crc32 } from '../../../agent/mqtt/crc32.js';
 import type { LogRecord } from '../../support/agent-context.js';
-import { sampleResult } from './recorder.js';
+import { sampleResult } from '../../support/recorder.js';
 
 const dirs: string[] = [];
 const open: Outbox[] = [];

@@ -8,7 +8,7 @@ import { ConfigError } from '../../../agent/config/load.js';
 import { MqttExtension } from '../../../agent/mqtt/mqtt-extension.js';
 import { createTestContext, type TestContext } from '../../support/agent-context.js';
 import { createTestPki, Mosquitto, type TestPki } from '../../support/mosquitto.js';
-import { Recorder, sampleResult } from './recorder.js';
+import { Recorder, sampleResult } from '../../support/recorder.js';
 
 let pki: TestPki;
 let broker: Mosquitto;
