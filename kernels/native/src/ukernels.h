@@ -95,6 +95,34 @@ struct edge_conv_ukernel {
 };
 
 /*
+ * Depthwise 3x3, stride 1, multiplier 1, two output rows at a time over flattened rows
+ * (qu8-dwconv-3x3s1-*): rows holds the 4 input rows of the pair, each a copy padded
+ * with zx so that byte j of an output row takes taps at rows[ky][j + kx * C]; bottom is
+ * NULL for a last row without a pair. Weights come in patterns of 64 output bytes: byte
+ * j uses pattern (j / 64) mod patterns, patterns = C / gcd(C, 64), and within a pattern
+ * the lanes follow the kernel's transpose order. Weights are w - o for a per-channel o
+ * that makes them fit int8; o - zw, mostly 0, corrects the rest.
+ */
+struct edge_dw3x3s1_pattern {
+  _Alignas(64) int8_t up[3][4][64]; /* [kx][vector][lane * 4 + input row]: rows 0-2 of the upper output row */
+  int8_t down[3][4][64];            /* rows 1-3 for the lower one */
+  int8_t kz_up[4][64];              /* o - zw on rows 0-2 */
+  int8_t kz_down[4][64];            /* and 1-3 */
+  int32_t bias[4][16];
+  float scale[4][16];
+  uint32_t corrected; /* bit i: vector i has a channel whose o != zw */
+};
+
+typedef void (*edge_dw3x3s1_fn)(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
+                                size_t patterns, uint8_t *top, uint8_t *bottom, const struct edge_output_params *o);
+
+struct edge_dw3x3s1_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_dw3x3s1_fn fn;
+};
+
+/*
  * Depthwise, multiplier 1: `width` output pixels of one row, each tap pointing at
  * `channels` bytes. With step 0, input holds width * taps pointers (the indirection
  * buffer); otherwise it holds the taps of the first pixel, and pixel p reads tap t at
