@@ -1,7 +1,11 @@
-import type { Model, Operator, Tensor } from '../../tflite/model-types.js';
+import type { Activation, Model, Operator, Padding, Tensor } from '../../tflite/model-types.js';
 import { activationRange, type ClampRange } from '../activation-range.js';
-import { describeTensor, fail, type ActivationQuant } from '../quantized-tensor.js';
-import type { Activation } from '../../tflite/model-types.js';
+import { windowAlongAxis, type Window } from '../geometry.js';
+import { activationQuant, describeTensor, fail, type ActivationQuant } from '../quantized-tensor.js';
+import type { Lowered, Step } from '../steps.js';
+
+/** A step's kernel and its arguments: what differs between operators. */
+type StepKernel = Step extends infer S ? (S extends Step ? Omit<S, 'operator' | 'inputs' | 'output' | 'macs'> : never) : never;
 
 /** What every lowering function needs: the model, the operator, and error reporting. */
 export class LoweringContext {
@@ -36,6 +40,31 @@ export class LoweringContext {
     if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
       this.fail(`output ${describeTensor(t)} has shape [${t.shape}]; the operator produces [${expected}]`);
     }
+  }
+
+  /** Quantization of the operator's activation input and output. */
+  quant(x: Tensor, y: Tensor): [ActivationQuant, ActivationQuant] {
+    return [activationQuant(this.model, x, 'input'), activationQuant(this.model, y, 'output')];
+  }
+
+  /** The element count shared by input and output of an elementwise operator. */
+  sameSize(x: Tensor, y: Tensor): number {
+    const size = elementCount(y);
+    if (elementCount(x) !== size) this.fail(`input [${x.shape}] and output [${y.shape}] differ in size`);
+    return size;
+  }
+
+  /** Output rows and columns of a kh x kw window sliding over an h x w input. */
+  window(h: number, w: number, kh: number, kw: number, strideH: number, strideW: number, padding: Padding): [Window, Window] {
+    const rows = windowAlongAxis(h, kh, strideH, padding);
+    const cols = windowAlongAxis(w, kw, strideW, padding);
+    if (rows.output < 1 || cols.output < 1) this.fail(`a ${kh}x${kw} window does not fit a ${h}x${w} input`);
+    return [rows, cols];
+  }
+
+  /** This operator as one kernel step reading `inputs` and writing `output`. */
+  step(inputs: Tensor[], output: Tensor, kernel: StepKernel, macs = 0): Lowered {
+    return { step: { operator: this.op, inputs: inputs.map((t) => t.index), output: output.index, macs, ...kernel } as Step };
   }
 
   clamp(activation: Activation, out: ActivationQuant): ClampRange {

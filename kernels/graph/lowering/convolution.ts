@@ -1,17 +1,8 @@
-import type { ScaleRequantization } from '../../kernel-set.js';
-import type { Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions } from '../../tflite/model-types.js';
-import { windowAlongAxis } from '../geometry.js';
-import { activationQuant, constantBias, constantWeights } from '../quantized-tensor.js';
+import type { Activation, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions, Tensor } from '../../tflite/model-types.js';
+import { constantBias, constantWeights } from '../quantized-tensor.js';
 import { scaleRequantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
 import { elementCount, type LoweringContext } from './context.js';
-
-/** XNNPACK's bound, and ours: an output scale of 256 or more means a broken quantization. */
-function checkedScales(ctx: LoweringContext, r: ScaleRequantization): ScaleRequantization {
-  const c = r.scale.findIndex((s) => !(s > 0 && s < 256));
-  if (c >= 0) ctx.fail(`channel ${c}: input scale x weight scale / output scale = ${r.scale[c]}, outside (0, 256)`);
-  return r;
-}
 
 function checkDilation(ctx: LoweringContext, dilationH: number, dilationW: number): void {
   if (dilationH !== 1 || dilationW !== 1) ctx.fail(`dilation ${dilationH}x${dilationW} is not supported (only 1)`);
@@ -19,6 +10,26 @@ function checkDilation(ctx: LoweringContext, dilationH: number, dilationW: numbe
 
 function checkStride(ctx: LoweringContext, strideH: number, strideW: number): void {
   if (!(strideH >= 1 && strideW >= 1)) ctx.fail(`stride ${strideH}x${strideW} is not valid`);
+}
+
+/**
+ * What every weighted layer needs from the model: the input's quantization, weights and
+ * bias in the uint8 domain, and the per-channel output scales with the fused activation.
+ */
+function weightedLayer(ctx: LoweringContext, x: Tensor, w: Tensor, y: Tensor, outC: number, channelAxis: number, activation: Activation) {
+  const [xq, yq] = ctx.quant(x, y);
+  const weights = constantWeights(ctx.model, w, outC, channelAxis);
+  const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(activation, yq));
+  // XNNPACK's bound, and ours: an output scale of 256 or more means a broken quantization.
+  const c = requant.scale.findIndex((s) => !(s > 0 && s < 256));
+  if (c >= 0) ctx.fail(`channel ${c}: input scale x weight scale / output scale = ${requant.scale[c]}, outside (0, 256)`);
+  return {
+    inputZeroPoint: xq.zeroPoint,
+    weightZeroPoint: weights.zeroPoint,
+    bias: constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC),
+    requant,
+    weights: weights.data,
+  };
 }
 
 /** CONV_2D: a 1x1 stride-1 convolution becomes a GEMM over pixels; anything else a general convolution. */
@@ -33,45 +44,20 @@ export function lowerConv2D(ctx: LoweringContext): Lowered {
   if (w.shape.length !== 4) ctx.fail(`weights have shape [${w.shape}]; expected [out, kh, kw, in]`);
   const [outC, kH, kW, wInC] = w.shape;
   if (wInC !== inC) ctx.fail(`weights expect ${wInC} input channels, the input has ${inC}`);
-  const rows = windowAlongAxis(inH, kH, o.strideH, o.padding);
-  const cols = windowAlongAxis(inW, kW, o.strideW, o.padding);
-  if (rows.output < 1 || cols.output < 1) ctx.fail(`a ${kH}x${kW} window does not fit a ${inH}x${inW} input`);
+  const [rows, cols] = ctx.window(inH, inW, kH, kW, o.strideH, o.strideW, o.padding);
   ctx.expectShape(y, [1, rows.output, cols.output, outC]);
-
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
-  const weights = constantWeights(ctx.model, w, outC, 0);
-  const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
+  const { weights, ...layer } = weightedLayer(ctx, x, w, y, outC, 0, o.activation);
   const pixels = rows.output * cols.output;
   const macs = pixels * outC * kH * kW * inC;
-  const base = { operator: ctx.op, inputs: [x.index], output: y.index, macs };
   if (kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1) {
-    return {
-      step: {
-        ...base,
-        kind: 'gemm',
-        params: {
-          rows: pixels, inputC: inC, outputC: outC, inputZeroPoint: xq.zeroPoint,
-          weightZeroPoint: weights.zeroPoint, bias, requant,
-        },
-        weights: weights.data,
-      },
-    };
+    return ctx.step([x], y, { kind: 'gemm', params: { rows: pixels, inputC: inC, outputC: outC, ...layer }, weights }, macs);
   }
-  return {
-    step: {
-      ...base,
-      kind: 'conv',
-      params: {
-        inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
-        kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW,
-        padTop: rows.padBefore, padLeft: cols.padBefore,
-        inputZeroPoint: xq.zeroPoint, weightZeroPoint: weights.zeroPoint, bias, requant,
-      },
-      weights: weights.data,
-    },
+  const params = {
+    inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
+    kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW, padTop: rows.padBefore, padLeft: cols.padBefore,
+    ...layer,
   };
+  return ctx.step([x], y, { kind: 'conv', params, weights }, macs);
 }
 
 export function lowerDepthwise(ctx: LoweringContext): Lowered {
@@ -86,33 +72,16 @@ export function lowerDepthwise(ctx: LoweringContext): Lowered {
   const [, kH, kW, outC] = w.shape;
   // Newer converters leave depth_multiplier at 0 or stale; the weight shape is authoritative.
   if (outC % inC !== 0) ctx.fail(`${outC} output channels is not a multiple of ${inC} input channels`);
-  const depthMultiplier = outC / inC;
-  const rows = windowAlongAxis(inH, kH, o.strideH, o.padding);
-  const cols = windowAlongAxis(inW, kW, o.strideW, o.padding);
-  if (rows.output < 1 || cols.output < 1) ctx.fail(`a ${kH}x${kW} window does not fit a ${inH}x${inW} input`);
+  const [rows, cols] = ctx.window(inH, inW, kH, kW, o.strideH, o.strideW, o.padding);
   ctx.expectShape(y, [1, rows.output, cols.output, outC]);
-
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
-  const weights = constantWeights(ctx.model, w, outC, 3);
-  const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: rows.output * cols.output * outC * kH * kW,
-      kind: 'depthwise',
-      params: {
-        inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
-        kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW,
-        padTop: rows.padBefore, padLeft: cols.padBefore, depthMultiplier,
-        inputZeroPoint: xq.zeroPoint, weightZeroPoint: weights.zeroPoint, bias, requant,
-      },
-      weights: weights.data,
-    },
+  const { weights, ...layer } = weightedLayer(ctx, x, w, y, outC, 3, o.activation);
+  const params = {
+    inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
+    kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW, padTop: rows.padBefore, padLeft: cols.padBefore,
+    depthMultiplier: outC / inC,
+    ...layer,
   };
+  return ctx.step([x], y, { kind: 'depthwise', params, weights }, rows.output * cols.output * outC * kH * kW);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext): Lowered {
@@ -127,21 +96,6 @@ export function lowerFullyConnected(ctx: LoweringContext): Lowered {
   if (inC < 1 || total % inC !== 0) ctx.fail(`input of ${total} values does not split into rows of ${inC}`);
   const rows = total / inC;
   if (elementCount(y) !== rows * outC) ctx.fail(`output has ${elementCount(y)} values; expected ${rows * outC}`);
-
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
-  const weights = constantWeights(ctx.model, w, outC, 0);
-  const bias = constantBias(ctx.model, ctx.op.inputs[2] ?? -1, outC);
-  const requant = checkedScales(ctx, scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(o.activation, yq)));
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: rows * inC * outC,
-      kind: 'gemm',
-      params: { rows, inputC: inC, outputC: outC, inputZeroPoint: xq.zeroPoint, weightZeroPoint: weights.zeroPoint, bias, requant },
-      weights: weights.data,
-    },
-  };
+  const { weights, ...layer } = weightedLayer(ctx, x, w, y, outC, 0, o.activation);
+  return ctx.step([x], y, { kind: 'gemm', params: { rows, inputC: inC, outputC: outC, ...layer }, weights }, rows * inC * outC);
 }

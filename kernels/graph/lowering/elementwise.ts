@@ -22,9 +22,8 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   if (!same(a.shape, b.shape) || !same(a.shape, y.shape)) {
     ctx.fail(`inputs [${a.shape}] and [${b.shape}] to output [${y.shape}]: broadcasting is not supported`);
   }
-  const aq = activationQuant(ctx.model, a, 'input A');
+  const [aq, yq] = ctx.quant(a, y);
   const bq = activationQuant(ctx.model, b, 'input B');
-  const yq = activationQuant(ctx.model, y, 'output');
   const f = Math.fround;
   const ratioA = f(f(aq.scale) / f(yq.scale));
   const ratioB = f(f(bq.scale) / f(yq.scale));
@@ -33,81 +32,49 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   }
   const shift = 20 - float32Exponent(Math.max(ratioA, ratioB));
   const range = ctx.clamp(o.activation, yq);
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [a.index, b.index],
-      output: y.index,
-      macs: 0,
-      kind: 'add',
-      params: {
-        size: elementCount(y),
-        inputZeroPointA: aq.zeroPoint,
-        inputZeroPointB: bq.zeroPoint,
-        multiplierA: roundHalfEven(ratioA * 2 ** shift),
-        multiplierB: roundHalfEven(ratioB * 2 ** shift),
-        shift,
-        outputZeroPoint: yq.zeroPoint,
-        min: range.min,
-        max: range.max,
-      },
+  return ctx.step([a, b], y, {
+    kind: 'add',
+    params: {
+      size: elementCount(y),
+      inputZeroPointA: aq.zeroPoint,
+      inputZeroPointB: bq.zeroPoint,
+      multiplierA: roundHalfEven(ratioA * 2 ** shift),
+      multiplierB: roundHalfEven(ratioB * 2 ** shift),
+      shift,
+      outputZeroPoint: yq.zeroPoint,
+      min: range.min,
+      max: range.max,
     },
-  };
+  });
 }
 
 export function lowerSoftmax(ctx: LoweringContext): Lowered {
   const o = ctx.op.options as SoftmaxOptions;
   const x = ctx.input(0, 'input');
   const y = ctx.output();
-  if (elementCount(x) !== elementCount(y)) ctx.fail(`input [${x.shape}] and output [${y.shape}] differ in size`);
+  const size = ctx.sameSize(x, y);
   const channels = x.shape[x.shape.length - 1] ?? 1;
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
+  const [xq, yq] = ctx.quant(x, y);
   const expTable = new Float64Array(256);
   for (let d = 0; d < 256; d++) expTable[d] = Math.exp(-o.beta * xq.scale * d);
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: 0,
-      kind: 'softmax',
-      params: {
-        rows: elementCount(x) / channels,
-        channels,
-        expTable,
-        inverseOutputScale: 1 / yq.scale,
-        outputZeroPoint: yq.zeroPoint,
-        min: 0,
-        max: 255,
-      },
-    },
-  };
+  return ctx.step([x], y, {
+    kind: 'softmax',
+    params: { rows: size / channels, channels, expTable, inverseOutputScale: 1 / yq.scale, outputZeroPoint: yq.zeroPoint, min: 0, max: 255 },
+  });
 }
 
 /** QUANTIZE from float32, or between two quantizations (e.g. the int8 -> uint8 output of TF2 models). */
 export function lowerQuantize(ctx: LoweringContext): Lowered {
   const x = ctx.input(0, 'input');
   const y = ctx.output();
-  const size = elementCount(y);
-  if (elementCount(x) !== size) ctx.fail(`input [${x.shape}] and output [${y.shape}] differ in size`);
+  const size = ctx.sameSize(x, y);
   const yq = activationQuant(ctx.model, y, 'output');
-  const base = { operator: ctx.op, inputs: [x.index], output: y.index, macs: 0 };
   if (x.type === 'float32') {
-    return { step: { ...base, kind: 'quantize', params: { size, scale: yq.scale, zeroPoint: yq.zeroPoint, min: 0, max: 255 } } };
+    return ctx.step([x], y, { kind: 'quantize', params: { size, scale: yq.scale, zeroPoint: yq.zeroPoint, min: 0, max: 255 } });
   }
   const xq = activationQuant(ctx.model, x, 'input');
-  return {
-    step: {
-      ...base,
-      kind: 'requantize',
-      params: {
-        size,
-        inputZeroPoint: xq.zeroPoint,
-        requant: requantization([xq.scale / yq.scale], yq.zeroPoint, { min: 0, max: 255 }),
-      },
-    },
-  };
+  const requant = requantization([xq.scale / yq.scale], yq.zeroPoint, { min: 0, max: 255 });
+  return ctx.step([x], y, { kind: 'requantize', params: { size, inputZeroPoint: xq.zeroPoint, requant } });
 }
 
 export function lowerDequantize(ctx: LoweringContext): Lowered {
@@ -115,17 +82,7 @@ export function lowerDequantize(ctx: LoweringContext): Lowered {
   const y = ctx.output();
   if (y.type !== 'float32') ctx.fail(`output ${describeTensor(y)} has type ${y.type}; expected float32`);
   if (x.data) ctx.fail(`dequantizing constant ${describeTensor(x)} is not supported`);
-  const size = elementCount(y);
-  if (elementCount(x) !== size) ctx.fail(`input [${x.shape}] and output [${y.shape}] differ in size`);
+  const size = ctx.sameSize(x, y);
   const xq = activationQuant(ctx.model, x, 'input');
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: 0,
-      kind: 'dequantize',
-      params: { size, scale: xq.scale, zeroPoint: xq.zeroPoint },
-    },
-  };
+  return ctx.step([x], y, { kind: 'dequantize', params: { size, scale: xq.scale, zeroPoint: xq.zeroPoint } });
 }

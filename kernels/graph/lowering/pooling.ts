@@ -1,6 +1,5 @@
 import type { Pool2DOptions, ReducerOptions } from '../../tflite/model-types.js';
-import { windowAlongAxis } from '../geometry.js';
-import { activationQuant, constantInt32s } from '../quantized-tensor.js';
+import { constantInt32s } from '../quantized-tensor.js';
 import { requantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
 import type { LoweringContext } from './context.js';
@@ -13,30 +12,21 @@ export function lowerAveragePool(ctx: LoweringContext): Lowered {
   if (!(o.strideH >= 1 && o.strideW >= 1 && o.filterHeight >= 1 && o.filterWidth >= 1)) {
     ctx.fail(`filter ${o.filterHeight}x${o.filterWidth} with stride ${o.strideH}x${o.strideW} is not valid`);
   }
-  const rows = windowAlongAxis(inH, o.filterHeight, o.strideH, o.padding);
-  const cols = windowAlongAxis(inW, o.filterWidth, o.strideW, o.padding);
-  if (rows.output < 1 || cols.output < 1) ctx.fail(`a ${o.filterHeight}x${o.filterWidth} window does not fit a ${inH}x${inW} input`);
+  const [rows, cols] = ctx.window(inH, inW, o.filterHeight, o.filterWidth, o.strideH, o.strideW, o.padding);
   ctx.expectShape(y, [1, rows.output, cols.output, channels]);
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
+  const [xq, yq] = ctx.quant(x, y);
   if (xq.scale !== yq.scale || xq.zeroPoint !== yq.zeroPoint) {
     ctx.fail('input and output quantization differ; TFLite average pooling requires them equal');
   }
   const range = ctx.clamp(o.activation, yq);
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: 0,
-      kind: 'averagePool',
-      params: {
-        inputH: inH, inputW: inW, channels, outputH: rows.output, outputW: cols.output,
-        filterH: o.filterHeight, filterW: o.filterWidth, strideH: o.strideH, strideW: o.strideW,
-        padTop: rows.padBefore, padLeft: cols.padBefore, zeroPoint: xq.zeroPoint, min: range.min, max: range.max,
-      },
+  return ctx.step([x], y, {
+    kind: 'averagePool',
+    params: {
+      inputH: inH, inputW: inW, channels, outputH: rows.output, outputW: cols.output,
+      filterH: o.filterHeight, filterW: o.filterWidth, strideH: o.strideH, strideW: o.strideW,
+      padTop: rows.padBefore, padLeft: cols.padBefore, zeroPoint: xq.zeroPoint, min: range.min, max: range.max,
     },
-  };
+  });
 }
 
 /** MEAN over the spatial axes (1 and 2) of an NHWC tensor: the global pooling of TF2 MobileNets. */
@@ -50,19 +40,12 @@ export function lowerMean(ctx: LoweringContext): Lowered {
     ctx.fail(`mean over axes [${axes}] is not supported (only the spatial axes [1, 2])`);
   }
   ctx.expectShape(y, o.keepDims ? [1, 1, 1, channels] : [1, channels]);
-  const xq = activationQuant(ctx.model, x, 'input');
-  const yq = activationQuant(ctx.model, y, 'output');
-  return {
-    step: {
-      operator: ctx.op,
-      inputs: [x.index],
-      output: y.index,
-      macs: 0,
-      kind: 'mean',
-      params: {
-        inputH: inH, inputW: inW, channels, inputZeroPoint: xq.zeroPoint,
-        requant: requantization([xq.scale / (yq.scale * inH * inW)], yq.zeroPoint, { min: 0, max: 255 }),
-      },
+  const [xq, yq] = ctx.quant(x, y);
+  return ctx.step([x], y, {
+    kind: 'mean',
+    params: {
+      inputH: inH, inputW: inW, channels, inputZeroPoint: xq.zeroPoint,
+      requant: requantization([xq.scale / (yq.scale * inH * inW)], yq.zeroPoint, { min: 0, max: 255 }),
     },
-  };
+  });
 }
