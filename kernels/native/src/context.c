@@ -1,6 +1,5 @@
 #define _POSIX_C_SOURCE 200112L
 /* Contexts, scratch memory, shared packing helpers and the generic operator entry points. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +44,9 @@ bool edge_u8_range(int32_t v) { return v >= 0 && v <= 255; }
 
 bool edge_scale_valid(const struct edge_scale_desc *r, size_t channels) {
   if (r->scale == NULL) return false;
+  /* XNNPACK's range (ARITHMETIC.md); it also keeps every product finite. */
   for (size_t c = 0; c < channels; c++) {
-    if (!isfinite(r->scale[c])) return false;
+    if (!(r->scale[c] > 0 && r->scale[c] < 256)) return false;
   }
   return edge_u8_range(r->zero_point) && edge_u8_range(r->min) && edge_u8_range(r->max) && r->min <= r->max;
 }

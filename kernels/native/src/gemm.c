@@ -14,7 +14,8 @@ struct gemm_core {
   const struct edge_gemm_ukernel *uk;
   const struct edge_gemm_ukernel *tail; /* same packing as uk, for partial row tiles */
   size_t k, n, kc, blocks, block_bytes;
-  bool rowsum;
+  bool rowsum;          /* some block needs the row sums of A */
+  bool *block_rowsum;   /* per block: a column with kzp != 0 */
   struct edge_output_params out;
   uint8_t *packed;
 };
@@ -34,22 +35,13 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
   g->out = edge_output_params_make(rq->zero_point, rq->min, rq->max);
   g->rowsum = false;
   g->packed = edge_aligned_alloc(g->blocks * g->block_bytes);
-  if (g->packed == NULL) return EDGE_ERR_NOMEM;
-  memset(g->packed, 0, g->blocks * g->block_bytes);
-
-  /* int8 (w - zw) is exact only when every difference fits; otherwise store w - 128. */
-  bool direct = true;
-  if (uk->weights == EDGE_W_S8) {
-    for (size_t c = 0; c < n && direct; c++) {
-      for (size_t i = 0; i < k; i++) {
-        int32_t d = weights[c * k + i] - zw[c];
-        if (d < -128 || d > 127) {
-          direct = false;
-          break;
-        }
-      }
-    }
+  g->block_rowsum = calloc(g->blocks, sizeof(bool));
+  if (g->packed == NULL || g->block_rowsum == NULL) {
+    edge_aligned_free(g->packed);
+    free(g->block_rowsum);
+    return EDGE_ERR_NOMEM;
   }
+  memset(g->packed, 0, g->blocks * g->block_bytes);
 
   for (size_t b = 0; b < g->blocks; b++) {
     uint8_t *block = g->packed + b * g->block_bytes;
@@ -64,11 +56,19 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
       for (size_t i = 0; i < k; i++) centred += row[i] - zw[c];
       /* The true sum is taken modulo 2^32, like the int32 accumulator it stands for. */
       head[j] = (int32_t)(uint32_t)((int64_t)bias[c] - (int64_t)zx * centred);
-      int32_t kzp = 0;
+      /* EDGE_W_S8 stores w - o for an offset o that makes every one fit int8: zw when it
+         can (int8 models, and all but a column or two of a uint8 one), else the value
+         nearest zw that can. kzp = o - zw times the row sum makes up the difference. */
+      int32_t offset = 0, kzp = 0;
       if (uk->weights == EDGE_W_U8) kzp = -zw[c];
-      if (uk->weights == EDGE_W_S8 && !direct) kzp = 128 - zw[c];
+      if (uk->weights == EDGE_W_S8) {
+        int32_t lo = 255, hi = 0;
+        for (size_t i = 0; i < k; i++) lo = EDGE_MIN(lo, row[i]), hi = EDGE_MAX(hi, row[i]);
+        offset = EDGE_MIN(EDGE_MAX(zw[c], hi - 127), lo + 128);
+        kzp = offset - zw[c];
+      }
       head[nr + j] = kzp;
-      if (kzp != 0) g->rowsum = true;
+      if (kzp != 0) g->rowsum = g->block_rowsum[b] = true;
       for (size_t i = 0; i < k; i++) {
         const size_t at = (i / kr) * nr * kr + j * kr + i % kr;
         switch (uk->weights) {
@@ -79,7 +79,7 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
             wk[at] = row[i];
             break;
           case EDGE_W_S8:
-            wk[at] = (uint8_t)(int8_t)(direct ? row[i] - zw[c] : row[i] - 128);
+            wk[at] = (uint8_t)(int8_t)(row[i] - offset);
             break;
         }
       }
@@ -189,13 +189,14 @@ static void gemm_item(const struct gemm_call *call, size_t thread, size_t tile, 
     const size_t nc = EDGE_MIN(nr, g->n - b * nr);
     const uint8_t *w = g->packed + b * g->block_bytes;
     uint8_t *c = call->c + m0 * g->n + b * nr;
+    const int32_t *sums = g->block_rowsum[b] ? rowsum : NULL;
     if (!use_tail) {
-      uk->fn(rows, nc, g->kc, a, a_stride, rowsum, w, c, g->n, &g->out);
+      uk->fn(rows, nc, g->kc, a, a_stride, sums, w, c, g->n, &g->out);
       continue;
     }
     for (size_t r = 0; r < rows; r += tail->mr) {
-      tail->fn(EDGE_MIN(tail->mr, rows - r), nc, g->kc, a + r * a_stride, a_stride,
-               rowsum != NULL ? rowsum + r : NULL, w, c + r * g->n, g->n, &g->out);
+      tail->fn(EDGE_MIN(tail->mr, rows - r), nc, g->kc, a + r * a_stride, a_stride, sums != NULL ? sums + r : NULL,
+               w, c + r * g->n, g->n, &g->out);
     }
   }
 }
@@ -259,9 +260,14 @@ static enum edge_status gemm_run(struct edge_context *ctx, const struct edge_op 
   return gemm_compute(ctx, g, NULL, op->rows, input, must_copy(g), output);
 }
 
+static void core_free(struct gemm_core *g) {
+  edge_aligned_free(g->packed);
+  free(g->block_rowsum);
+}
+
 static void gemm_destroy(struct edge_op *base) {
   struct gemm_op *op = (struct gemm_op *)base;
-  edge_aligned_free(op->core.packed);
+  core_free(&op->core);
   free(op);
 }
 
@@ -362,7 +368,7 @@ static enum edge_status conv_run(struct edge_context *ctx, const struct edge_op 
 
 static void conv_destroy(struct edge_op *base) {
   struct conv_op *op = (struct conv_op *)base;
-  edge_aligned_free(op->core.packed);
+  core_free(&op->core);
   free(op);
 }
 

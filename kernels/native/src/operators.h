@@ -25,7 +25,7 @@ struct edge_requant_desc {
   int32_t zero_point, min, max;
 };
 
-/* XNNPACK's fp32 requantization (conv, depthwise, GEMM): one finite float32 scale per output channel. */
+/* XNNPACK's fp32 requantization (conv, depthwise, GEMM): one float32 scale in (0, 256) per output channel. */
 struct edge_scale_desc {
   const float *scale;
   int32_t zero_point, min, max;
@@ -67,7 +67,7 @@ struct edge_add_desc {
   size_t size;
   int32_t zero_point_a, zero_point_b;
   int32_t multiplier_a, multiplier_b; /* 0..2^21 */
-  int32_t shift;                      /* 1..30 */
+  int32_t shift;                      /* 13..30 */
   int32_t zero_point, min, max;
 };
 

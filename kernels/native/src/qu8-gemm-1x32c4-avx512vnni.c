@@ -50,18 +50,36 @@ void qu8_gemm_1x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a,
   _mm256_mask_storeu_epi8(c, nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1), _mm512_castsi512_si256(out));
 }
 
-/* Row sums for the kzp correction: VPSADBW adds 8 bytes per 64-bit lane. */
-void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out) {
+/* VPSADBW adds 8 bytes per 64-bit lane: a row's sum in 8 partial sums. */
+static inline __m512i row_partials(const uint8_t *x, size_t k) {
   const __m512i zero = _mm512_setzero_si512();
-  for (size_t r = 0; r < rows; r++) {
-    const uint8_t *x = a + r * a_stride;
-    __m512i s = zero;
-    size_t i = 0;
-    for (; i + 64 <= k; i += 64) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_loadu_si512(x + i), zero));
-    if (i < k) {
-      const __mmask64 m = ((__mmask64)1 << (k - i)) - 1;
-      s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, x + i), zero));
-    }
-    out[r] = (int32_t)_mm512_reduce_add_epi64(s);
+  __m512i s = zero;
+  size_t i = 0;
+  for (; i + 64 <= k; i += 64) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_loadu_si512(x + i), zero));
+  if (i < k) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(((__mmask64)1 << (k - i)) - 1, x + i), zero));
+  return s;
+}
+
+/* Sums of a and b's pairs of 64-bit lanes, a's in the low half of each 128-bit lane. */
+static inline __m512i pair_sums(__m512i a, __m512i b) {
+  return _mm512_add_epi64(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+}
+
+/* Sums of 128-bit lanes 0 + 1 and 2 + 3 of a, then of b. */
+static inline __m512i lane_sums(__m512i a, __m512i b) {
+  return _mm512_add_epi64(_mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                          _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/* Row sums for the kzp correction, 8 rows at a time: their partial sums add up in a tree. */
+void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out) {
+  size_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    __m512i s[8];
+    for (size_t i = 0; i < 8; i++) s[i] = row_partials(a + (r + i) * a_stride, k);
+    const __m512i b0 = lane_sums(pair_sums(s[0], s[1]), pair_sums(s[2], s[3]));
+    const __m512i b1 = lane_sums(pair_sums(s[4], s[5]), pair_sums(s[6], s[7]));
+    _mm256_storeu_si256((__m256i *)(out + r), _mm512_cvtepi64_epi32(lane_sums(b0, b1)));
   }
+  for (; r < rows; r++) out[r] = (int32_t)_mm512_reduce_add_epi64(row_partials(a + r * a_stride, k));
 }

@@ -2,8 +2,9 @@
  * The AVX-512 VNNI GEMM micro-kernel body, instantiated per row count by the
  * qu8-gemm-*x32c4-avx512vnni.c files. Per 4 k: two 64-byte weight loads and MR dword
  * broadcasts of A feed 2 * MR VPDPBUSD (uint8 activations x int8 weights, 64 MACs each,
- * no intermediate saturation). Weights are w - zw when every one fits int8, else
- * w - 128 with (128 - zw) * rowsum(x) added once per tile (kzp); both are exact.
+ * no intermediate saturation). Weights are w - o for a per-column offset o that makes
+ * them fit int8 (o = zw when it can), with (o - zw) * rowsum(x) added once per tile (kzp)
+ * in the blocks that have such a column; both are exact.
  */
 #pragma once
 

@@ -30,7 +30,7 @@ bool edge_isa_available(enum edge_isa isa);
 enum edge_gemm_weights {
   EDGE_W_I16, /* int16 w - zw: A * W is the whole sum, kzp = 0 */
   EDGE_W_U8,  /* uint8 w (UDOT): kzp = -zw */
-  EDGE_W_S8,  /* int8 w - zw when every one fits (kzp = 0), else w - 128 and kzp = 128 - zw (VPDPBUSD) */
+  EDGE_W_S8,  /* int8 w - o, o = zw when every w - zw fits (kzp = 0), else kzp = o - zw (VPDPBUSD, AMX) */
 };
 
 /* rowsum is NULL when no column has kzp != 0. A rows hold kc elements (uint8, or int16 when a_i16). */

@@ -120,9 +120,9 @@ struct scales {
 };
 
 /* Scales an fp32 edge case picks from: ties at 0.5 and 0.25, f32(acc) rounding above 2^24
-   (2^-25), f32(1/6) whose float product rounds a tie away, huge, tiny, denormal, zero. */
+   (2^-25), f32(1/6) whose float product rounds a tie away, the largest, tiny, subnormal. */
 static float edge_scale(void) {
-  static const float picks[] = {0.5f, 0.25f, 1.0f, 0x1p-25f, 0x1.555556p-3f, 1e6f, 1e-6f, 0x1p-140f, 0.0f};
+  static const float picks[] = {0.5f, 0.25f, 1.0f, 0x1p-25f, 0x1.555556p-3f, 0x1.fffffep7f, 1e-6f, 0x1p-140f};
   return picks[rnd(0, sizeof picks / sizeof *picks - 1)];
 }
 
@@ -131,7 +131,7 @@ static void make_scales(struct scales *r, size_t channels, int bits) {
   const int mode = rnd(0, 9);
   for (size_t c = 0; c < channels; c++) {
     if (mode == 0) { /* anything finite */
-      r->scale[c] = coin(30) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-80, 10));
+      r->scale[c] = coin(30) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-80, -17));
     } else {
       /* Per-channel scales spanning a few decades around the typical one. */
       const int e = -23 - (bits - 7) + (mode < 4 ? 0 : rnd(-4, 4));
@@ -217,7 +217,7 @@ static void gemm_case(const struct contexts *cx, size_t rows, size_t k, size_t n
     for (size_t c = 0; c < n; c++) {
       for (size_t i = 0; i < k; i++) w[c * k + i] = (uint8_t)zw[c];
       bias[c] = coin(50) ? edges[rnd(0, sizeof edges / sizeof *edges - 1)] : (int32_t)next();
-      r.scale[c] = coin(50) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-60, 0));
+      r.scale[c] = coin(50) ? edge_scale() : ldexpf((float)rnd(1, 1 << 24), rnd(-84, -17));
     }
   }
   struct edge_gemm_desc d = {rows, k, n, zx, zw, bias, r.desc};
@@ -248,8 +248,8 @@ static const struct fp32_edge fp32_edges[] = {
     {(1 << 24) + 1, 0x1p-25f}, {-(1 << 24) - 1, 0x1p-25f}, /* f32(acc) rounds to 2^24: 0.5, a tie, to 0 */
     {(1 << 24) + 3, 0x1p-25f}, {-(1 << 24) - 3, 0x1p-25f}, /* rounds to 2^24 + 4 */
     {3, 0x1.555556p-3f}, {-3, 0x1.555556p-3f}, /* the float product is exactly 0.5 */
-    {INT32_MAX, 1e6f}, {INT32_MIN, 1e6f}, {INT32_MAX, 1.0f}, {INT32_MIN, 1.0f}, /* clamps */
-    {INT32_MAX, 0x1p-140f}, {INT32_MIN, 0x1p-140f}, {12345, 0.0f}, {INT32_MIN, 0x1p-31f}, {INT32_MAX, 0x1p-31f},
+    {INT32_MAX, 0x1.fffffep7f}, {INT32_MIN, 0x1.fffffep7f}, {INT32_MAX, 1.0f}, {INT32_MIN, 1.0f}, /* clamps */
+    {INT32_MAX, 0x1p-140f}, {INT32_MIN, 0x1p-140f}, {INT32_MIN, 0x1p-31f}, {INT32_MAX, 0x1p-31f},
     {127, 1.0f}, {-128, 1.0f}, {128, 1.0f}, {-129, 1.0f}, {100, 1.27f}, {-100, 1.28f},
 };
 
@@ -437,12 +437,12 @@ static void add_case(const struct contexts *cx, size_t size) {
     d.multiplier_a = (int32_t)lrintf(ldexpf(ra, d.shift));
     d.multiplier_b = (int32_t)lrintf(ldexpf(rb, d.shift));
   } else {
-    d.shift = rnd(1, 30);
+    d.shift = rnd(13, 30);
     d.multiplier_a = rnd(0, 1 << 21);
     d.multiplier_b = rnd(0, 1 << 21);
     if (coin(30)) {
       /* 2^(shift-1) per unit makes every odd difference a tie. */
-      d.shift = rnd(1, 22);
+      d.shift = rnd(13, 22);
       d.multiplier_a = 1 << (d.shift - 1);
       d.multiplier_b = coin(50) ? 0 : d.multiplier_a;
     }
@@ -482,23 +482,42 @@ static void mean_case(const struct contexts *cx, size_t h, size_t w, size_t c) {
   free(in), free(got), free(want);
 }
 
-static void avgpool_case(const struct contexts *cx) {
+/* global > 0: a MobileNet's final pool, one window over (global - 1) / 7 + 1 by
+   (global - 1) % 7 + 1 pixels (7 x 7 at 49: counts where a reciprocal would misround)
+   and many channels, so that every remainder of the sum occurs. */
+static void avgpool_case(const struct contexts *cx, int global) {
   struct edge_pool_desc d = {0};
   d.input_h = rnd(1, 9), d.input_w = rnd(1, 9), d.channels = rnd(1, 20);
   d.filter_h = rnd(1, 4), d.filter_w = rnd(1, 4), d.stride_h = rnd(1, 3), d.stride_w = rnd(1, 3);
-  const size_t ph = rnd(0, (int)d.filter_h - 1), pw = rnd(0, (int)d.filter_w - 1);
+  if (global) {
+    d.input_h = d.filter_h = (size_t)(global - 1) / 7 + 1, d.input_w = d.filter_w = (size_t)(global - 1) % 7 + 1;
+    d.channels = rnd(600, 1300);
+  }
+  const size_t ph = global ? 0 : rnd(0, (int)d.filter_h - 1), pw = global ? 0 : rnd(0, (int)d.filter_w - 1);
   d.pad_top = rnd(0, (int)ph), d.pad_left = rnd(0, (int)pw);
   d.output_h = out_size(d.input_h, d.filter_h, d.stride_h, ph);
   d.output_w = out_size(d.input_w, d.filter_w, d.stride_w, pw);
   if (d.output_h == 0 || d.output_w == 0) return;
   d.zero_point = rnd(0, 255), d.min = rnd(0, 100), d.max = rnd(d.min, 255);
+  if (global) d.zero_point = global % 2 ? 255 : 0, d.min = 0, d.max = 255; /* quotients down to -255, up to 255 */
   const size_t n_in = d.input_h * d.input_w * d.channels, n_out = d.output_h * d.output_w * d.channels;
   uint8_t *in = malloc(n_in), *got = malloc(n_out), *want = malloc(n_out);
   fill(in, n_in, 0, 255);
+  if (global) {
+    /* Channel c: a base near the far end from the zero point plus 1 on c % count pixels,
+       so that sums take every remainder mod count at quotients near +-255. */
+    const size_t count = d.input_h * d.input_w;
+    for (size_t p = 0; p < count; p++) {
+      for (size_t c = 0; c < d.channels; c++) {
+        const int base = (int)(c / count % 64);
+        in[p * d.channels + c] = (uint8_t)((d.zero_point ? base : 254 - base) + (p < c % count ? 1 : 0));
+      }
+    }
+  }
   struct edge_op *op = NULL;
   run_op(cx, edge_avgpool_create(pick(cx), &d, &op), &op, in, NULL, got, "avgpool");
   ref_avgpool(&d, in, want);
-  report("avgpool", edge_op_kernel_name(op), got, want, n_out, "random");
+  report("avgpool", edge_op_kernel_name(op), got, want, n_out, global ? "global" : "random");
   edge_op_destroy(op);
   free(in), free(got), free(want);
 }
@@ -632,7 +651,8 @@ static void test_path(const struct edge_path *path, bool quick) {
   const size_t mean_c[] = {1, 7, 16, 17, 40, 1280};
   for (size_t i = 0; i < sizeof mean_c / sizeof *mean_c; i++)
     for (int rep = 0; rep < (quick ? 2 : 6); rep++) mean_case(&cx, rnd(1, 14), rnd(1, 14), mean_c[i]);
-  for (int i = 0; i < (quick ? 20 : 60); i++) avgpool_case(&cx);
+  for (int i = 0; i < (quick ? 20 : 60); i++) avgpool_case(&cx, 0);
+  for (int i = 0; i < (quick ? 7 : 49); i++) avgpool_case(&cx, i + 1);
   for (int i = 0; i < (quick ? 10 : 40); i++) small_ops_case(&cx);
   edge_context_destroy(cx.one);
   edge_context_destroy(cx.two);
