@@ -1,8 +1,9 @@
 /*
- * 3x3 stride-1 depthwise over pairs of output rows, on the path's dw3s1 kernel when it
- * has one (ukernels.h describes the contract). Each thread walks a contiguous range of
- * row pairs and keeps the input rows it needs in a ring of four zx-padded copies: a pair
- * shares two rows with the previous one, so every input row is copied once per thread.
+ * 3x3 depthwise over whole rows, on the path's dw3s1 / dw3s2 kernel when it has one
+ * (ukernels.h describes the contract): stride 1 over pairs of output rows, stride 2 over
+ * single rows. Each thread walks a contiguous range of them and keeps the input rows it
+ * needs in a ring of four zx-padded copies: consecutive steps share two rows (stride 1)
+ * or one (stride 2), so every input row is copied once per thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,10 @@
 struct dw3_op {
   struct edge_op base;
   struct edge_conv_desc geo; /* sizes only */
-  const struct edge_dw3x3s1_ukernel *uk;
+  const struct edge_dw3x3s1_ukernel *uk1;
+  const struct edge_dw3x3s2_ukernel *uk2;
   struct edge_output_params out;
-  struct edge_dw3x3s1_pattern *patterns;
+  struct edge_dw3x3_pattern *patterns;
   size_t pattern_count;
   uint8_t *zero_row; /* row_bytes of zx, for rows above and below the input */
   size_t row_bytes;  /* a padded row: every byte the kernel reads */
@@ -25,41 +27,48 @@ struct dw3_call {
   const uint8_t *input;
   uint8_t *output;
   uint8_t *scratch; /* per thread: 4 padded rows */
-  size_t pairs_per_task;
+  size_t steps, steps_per_task; /* row pairs (stride 1) or rows (stride 2) */
 };
+
+/* The input row iy, padded, from the thread's ring (copied there unless it already is). */
+static const uint8_t *padded_row(const struct dw3_op *op, const uint8_t *input, uint8_t *ring, size_t *held,
+                                 size_t iy) {
+  const struct edge_conv_desc *d = &op->geo;
+  if (iy >= d->input_h) return op->zero_row;
+  const size_t C = d->input_c, left = d->pad_left * C, span = d->input_w * C;
+  uint8_t *row = ring + (iy % 4) * op->row_bytes;
+  if (held[iy % 4] != iy) {
+    memset(row, d->input_zero_point, left);
+    memcpy(row + left, input + iy * span, span);
+    memset(row + left + span, d->input_zero_point, op->row_bytes - left - span);
+    held[iy % 4] = iy;
+  }
+  return row;
+}
 
 static void dw3_task(void *arg, size_t thread, size_t task) {
   const struct dw3_call *call = arg;
   const struct dw3_op *op = call->op;
   const struct edge_conv_desc *d = &op->geo;
-  const size_t pairs = edge_div_up(d->output_h, 2);
-  const size_t q0 = task * call->pairs_per_task, q1 = EDGE_MIN(pairs, q0 + call->pairs_per_task);
+  const size_t q0 = task * call->steps_per_task, q1 = EDGE_MIN(call->steps, q0 + call->steps_per_task);
   uint8_t *ring = call->scratch + thread * 4 * op->row_bytes;
   size_t held[4] = {SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX}; /* the input row in each slot */
-  const size_t C = d->input_c, left = d->pad_left * C, span = d->input_w * C;
-  const size_t out_row = d->output_w * C;
+  const size_t C = d->input_c, out_row = d->output_w * C;
   for (size_t q = q0; q < q1; q++) {
-    const size_t oy = 2 * q;
+    const size_t oy = op->uk1 != NULL ? 2 * q : q;
     const uint8_t *rows[4];
+    /* Unsigned wrap-around puts rows above the input out of range too. */
     for (size_t r = 0; r < 4; r++) {
-      /* Unsigned wrap-around puts rows above the input out of range too. */
-      const size_t iy = oy + r - d->pad_top;
-      if (iy >= d->input_h) {
-        rows[r] = op->zero_row;
-        continue;
-      }
-      uint8_t *row = ring + (iy % 4) * op->row_bytes;
-      if (held[iy % 4] != iy) {
-        memset(row, d->input_zero_point, left);
-        memcpy(row + left, call->input + iy * span, span);
-        memset(row + left + span, d->input_zero_point, op->row_bytes - left - span);
-        held[iy % 4] = iy;
-      }
-      rows[r] = row;
+      const size_t iy = oy * d->stride_h + r - d->pad_top;
+      rows[r] = op->uk1 != NULL || r < 3 ? padded_row(op, call->input, ring, held, iy) : op->zero_row;
     }
     uint8_t *top = call->output + oy * out_row;
-    op->uk->fn(out_row, C, rows, op->patterns, op->pattern_count, top, oy + 1 < d->output_h ? top + out_row : NULL,
-               &op->out);
+    if (op->uk1 != NULL) {
+      op->uk1->fn(out_row, C, rows, op->patterns, op->pattern_count, top,
+                  oy + 1 < d->output_h ? top + out_row : NULL, &op->out);
+    } else {
+      op->uk2->fn(d->output_w, C, rows, op->patterns, top, &op->out);
+    }
   }
 }
 
@@ -70,9 +79,9 @@ static enum edge_status dw3_run(struct edge_context *ctx, const struct edge_op *
   const size_t threads = edge_context_threads(ctx);
   uint8_t *scratch = edge_workspace(ctx, threads * 4 * op->row_bytes);
   if (scratch == NULL) return EDGE_ERR_NOMEM;
-  const size_t pairs = edge_div_up(op->geo.output_h, 2);
-  struct dw3_call call = {op, input, output, scratch, edge_div_up(pairs, threads)};
-  edge_pool_run(ctx->pool, dw3_task, &call, edge_div_up(pairs, call.pairs_per_task));
+  const size_t steps = op->uk1 != NULL ? edge_div_up(op->geo.output_h, 2) : op->geo.output_h;
+  struct dw3_call call = {op, input, output, scratch, steps, edge_div_up(steps, threads)};
+  edge_pool_run(ctx->pool, dw3_task, &call, edge_div_up(steps, call.steps_per_task));
   return EDGE_OK;
 }
 
@@ -92,12 +101,12 @@ static size_t gcd(size_t a, size_t b) {
   return a;
 }
 
-bool edge_dw3x3s1_applies(const struct edge_path *path, const struct edge_conv_desc *d) {
-  return path->dw3s1 != NULL && d->kernel_h == 3 && d->kernel_w == 3 && d->stride_h == 1 && d->stride_w == 1 &&
-         d->depth_multiplier == 1;
+bool edge_dw3x3_applies(const struct edge_path *path, const struct edge_conv_desc *d) {
+  if (d->kernel_h != 3 || d->kernel_w != 3 || d->depth_multiplier != 1 || d->stride_h != d->stride_w) return false;
+  return (d->stride_h == 1 && path->dw3s1 != NULL) || (d->stride_h == 2 && path->dw3s2 != NULL);
 }
 
-enum edge_status edge_dw3x3s1_create(struct edge_context *ctx, const struct edge_conv_desc *d,
+enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
                                      const uint8_t *weights, struct edge_op **out) {
   const size_t C = d->input_c;
   /* Per channel: the offset o (zw when every w - zw fits int8) and bias' with zx folded in. */
@@ -128,11 +137,14 @@ enum edge_status edge_dw3x3s1_create(struct edge_context *ctx, const struct edge
   op->geo = *d;
   op->geo.weight_zero_point = op->geo.bias = NULL;
   op->geo.requant.scale = NULL;
-  op->uk = ctx->path->dw3s1;
+  const bool s1 = d->stride_h == 1;
+  op->uk1 = s1 ? ctx->path->dw3s1 : NULL;
+  op->uk2 = s1 ? NULL : ctx->path->dw3s2;
   op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
-  op->pattern_count = C / gcd(C, 64);
-  const size_t out_bytes = edge_round_up(d->output_w * C, 64);
-  op->row_bytes = edge_round_up(EDGE_MAX(out_bytes + 2 * C, (d->pad_left + d->input_w) * C), 64);
+  op->pattern_count = s1 ? C / gcd(C, 64) : edge_div_up(C, 64);
+  /* The furthest byte a kernel reads, past the last output's last tap. */
+  const size_t reads = s1 ? edge_round_up(d->output_w * C, 64) + 2 * C : 2 * d->output_w * C + edge_round_up(C, 64);
+  op->row_bytes = edge_round_up(EDGE_MAX(reads, (d->pad_left + d->input_w) * C), 64);
   op->patterns = edge_aligned_alloc(op->pattern_count * sizeof(*op->patterns));
   op->zero_row = edge_aligned_alloc(op->row_bytes);
   if (op->patterns == NULL || op->zero_row == NULL) {
@@ -143,11 +155,13 @@ enum edge_status edge_dw3x3s1_create(struct edge_context *ctx, const struct edge
   memset(op->zero_row, d->input_zero_point, op->row_bytes);
   memset(op->patterns, 0, op->pattern_count * sizeof(*op->patterns));
   for (size_t p = 0; p < op->pattern_count; p++) {
-    struct edge_dw3x3s1_pattern *pw = &op->patterns[p];
+    struct edge_dw3x3_pattern *pw = &op->patterns[p];
     for (size_t i = 0; i < 4; i++) {
       for (size_t lane = 0; lane < 16; lane++) {
-        /* The kernel's transpose puts byte 16 L + 4 i + j of a 64-byte group in lane 4 L + j of vector i. */
-        const size_t c = (p * 64 + 16 * (lane / 4) + 4 * i + lane % 4) % C;
+        /* The kernels' transpose puts byte 16 L + 4 i + j of a 64-byte group in lane 4 L + j of vector i. */
+        const size_t byte = p * 64 + 16 * (lane / 4) + 4 * i + lane % 4;
+        if (!s1 && byte >= C) continue; /* past the last channel: never stored */
+        const size_t c = byte % C;
         const int32_t kz = offset[c] - d->weight_zero_point[c];
         pw->bias[i][lane] = bias[c];
         pw->scale[i][lane] = d->requant.scale[c];
@@ -166,7 +180,7 @@ enum edge_status edge_dw3x3s1_create(struct edge_context *ctx, const struct edge
   }
   free(offset), free(bias);
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * C, .output = d->output_h * d->output_w * C},
-                              op->uk->name,
+                              s1 ? op->uk1->name : op->uk2->name,
                               sizeof(*op) + op->pattern_count * sizeof(*op->patterns) + op->row_bytes,
                               dw3_run,
                               dw3_destroy};

@@ -125,8 +125,8 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
   for (size_t c = 0; c < OC; c++) {
     if (!edge_u8_range(d->weight_zero_point[c])) return EDGE_ERR_INVALID;
   }
-  if (edge_dw3x3s1_applies(ctx->path, d)) {
-    const enum edge_status s = edge_dw3x3s1_create(ctx, d, weights, out);
+  if (edge_dw3x3_applies(ctx->path, d)) {
+    const enum edge_status s = edge_dw3x3_create(ctx, d, weights, out);
     if (s != EDGE_ERR_UNSUPPORTED) return s;
   }
   struct dw_op *op = calloc(1, sizeof(*op));

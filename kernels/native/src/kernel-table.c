@@ -19,6 +19,7 @@ enum { EDGE_GEMM_UKERNELS(EDGE_INDEX) gemm_count };
 /* idx_none: a path without a first-layer convolution kernel. */
 enum { idx_none = -1, EDGE_CONV_UKERNELS(EDGE_INDEX) conv_count };
 enum { EDGE_DW3S1_UKERNELS(EDGE_INDEX) dw3s1_count };
+enum { EDGE_DW3S2_UKERNELS(EDGE_INDEX) dw3s2_count };
 enum { EDGE_DW_UKERNELS(EDGE_INDEX) dw_count };
 enum { EDGE_ADD_UKERNELS(EDGE_INDEX) add_count };
 enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
@@ -36,17 +37,20 @@ const struct edge_conv_ukernel edge_conv_ukernels[] = {EDGE_CONV_UKERNELS(EDGE_C
 const size_t edge_conv_ukernel_count = conv_count;
 const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[] = {EDGE_DW3S1_UKERNELS(EDGE_SIMPLE_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL}};
 const size_t edge_dw3s1_ukernel_count = dw3s1_count;
+const struct edge_dw3x3s2_ukernel edge_dw3s2_ukernels[] = {EDGE_DW3S2_UKERNELS(EDGE_SIMPLE_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL}};
+const size_t edge_dw3s2_ukernel_count = dw3s2_count;
 const struct edge_dw_ukernel edge_dw_ukernels[] = {EDGE_DW_UKERNELS(EDGE_DW_DESCRIPTOR)};
 const size_t edge_dw_ukernel_count = dw_count;
 static const struct edge_add_ukernel add_ukernels[] = {EDGE_ADD_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 static const struct edge_mean_ukernel mean_ukernels[] = {EDGE_MEAN_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 
-#define EDGE_PATH_ENTRY(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw9, dwany, add, mean)    \
+#define EDGE_PATH_ENTRY(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw3s2, dw9, dwany, add, mean) \
   {name,                                 isa,                                                         \
    &edge_gemm_ukernels[idx_##gemm],      &edge_gemm_ukernels[idx_##gemm_small],                       \
    &edge_gemm_ukernels[idx_##gemm_tail],                                                              \
    idx_##conv < 0 ? NULL : &edge_conv_ukernels[idx_##conv],                                           \
    idx_##dw3s1 < 0 ? NULL : &edge_dw3s1_ukernels[idx_##dw3s1],                                        \
+   idx_##dw3s2 < 0 ? NULL : &edge_dw3s2_ukernels[idx_##dw3s2],                                        \
    &edge_dw_ukernels[idx_##dw9],         &edge_dw_ukernels[idx_##dwany],                              \
    &add_ukernels[idx_##add],             &mean_ukernels[idx_##mean]},
 const struct edge_path edge_paths[] = {EDGE_PATHS(EDGE_PATH_ENTRY)};

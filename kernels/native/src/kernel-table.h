@@ -12,26 +12,27 @@
 
 /* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) */
 /* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels, begin, end) */
-/* Depthwise 3x3 stride 1 over row pairs: X(fn, isa) */
+/* Depthwise 3x3 stride 1 over row pairs, and stride 2 over rows: X(fn, isa) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
 /* Add, mean: X(fn, isa) */
-/* Paths: X(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw9, dwany, add, mean).
+/* Paths: X(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw3s2, dw9, dwany, add, mean).
    gemm_small runs the GEMMs whose k is below gemm's min_k; gemm_tail reads either one's
    packing and takes the rows a partial tile leaves (the same kernel when there is none);
-   conv is the first-layer convolution and dw3s1 the row-pair 3x3 stride-1 depthwise, or
+   conv is the first-layer convolution and dw3s1, dw3s2 the whole-row 3x3 depthwise, or
    none (im2col and the GEMM; dw9). */
 
 #define EDGE_GEMM_COMMON(X) \
   X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
 #define EDGE_CONV_COMMON(X)
 #define EDGE_DW3S1_COMMON(X)
+#define EDGE_DW3S2_COMMON(X)
 #define EDGE_DW_COMMON(X)                                        \
   X(qu8_dwconv_9p1c__scalar, EDGE_ISA_SCALAR, 1, 9, EDGE_DW_I16) \
   X(qu8_dwconv_up1c__scalar, EDGE_ISA_SCALAR, 1, 0, EDGE_DW_I16)
 #define EDGE_ADD_COMMON(X) X(qu8_add__scalar, EDGE_ISA_SCALAR)
 #define EDGE_MEAN_COMMON(X) X(qu8_mean__scalar, EDGE_ISA_SCALAR)
 #define EDGE_PATHS_COMMON(X)                                                                                  \
-  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none, none,\
+  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none, none, none,\
     qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
 
 #if EDGE_ARCH_X86_64
@@ -46,6 +47,7 @@
 #define EDGE_CONV_ARCH(X) \
   X(qu8_conv_3x3s2c3_16x32__amx, EDGE_ISA_AMX, 16, qu8_conv_3x3s2c3_amx_begin, qu8_conv_3x3s2c3_amx_end)
 #define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI)
+#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x64__avx512vnni, EDGE_ISA_AVX512VNNI)
 #define EDGE_DW_ARCH(X)                                                    \
   X(qu8_dwconv_9p16c__avx2, EDGE_ISA_AVX2, 16, 9, EDGE_DW_I32)             \
   X(qu8_dwconv_up16c__avx2, EDGE_ISA_AVX2, 16, 0, EDGE_DW_I32)             \
@@ -54,13 +56,13 @@
 #define EDGE_ADD_ARCH(X) X(qu8_add__avx2, EDGE_ISA_AVX2)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__avx2, EDGE_ISA_AVX2)
 #define EDGE_PATHS_ARCH(X)                                                                                        \
-  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none, none,     \
+  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none, none, none,     \
     qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                                \
   X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_14x32c4__avx512vnni,              \
-    qu8_gemm_1x32c4__avx512vnni, none, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, \
+    qu8_gemm_1x32c4__avx512vnni, none, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, \
     qu8_mean__avx2)                                                                                               \
   X("amx", EDGE_ISA_AMX, qu8_gemm_32x32c4__amx, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,       \
-    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2,       \
+    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2,       \
     qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
@@ -69,6 +71,7 @@
   X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
 #define EDGE_CONV_ARCH(X)
 #define EDGE_DW3S1_ARCH(X)
+#define EDGE_DW3S2_ARCH(X)
 #define EDGE_NEON_DW(X)                                      \
   X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16) \
   X(qu8_dwconv_up8c__neon, EDGE_ISA_NEON, 8, 0, EDGE_DW_I16)
@@ -81,22 +84,23 @@
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                     \
-  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, none,\
+  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, none, none,\
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
-    none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+    none, none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
 #define EDGE_GEMM_ARCH(X) EDGE_NEON_GEMM(X)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                         \
   X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, \
-    none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+    none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #endif
 
 #else
 #define EDGE_GEMM_ARCH(X)
 #define EDGE_CONV_ARCH(X)
 #define EDGE_DW3S1_ARCH(X)
+#define EDGE_DW3S2_ARCH(X)
 #define EDGE_DW_ARCH(X)
 #define EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_ARCH(X)
@@ -106,6 +110,7 @@
 #define EDGE_GEMM_UKERNELS(X) EDGE_GEMM_COMMON(X) EDGE_GEMM_ARCH(X)
 #define EDGE_CONV_UKERNELS(X) EDGE_CONV_COMMON(X) EDGE_CONV_ARCH(X)
 #define EDGE_DW3S1_UKERNELS(X) EDGE_DW3S1_COMMON(X) EDGE_DW3S1_ARCH(X)
+#define EDGE_DW3S2_UKERNELS(X) EDGE_DW3S2_COMMON(X) EDGE_DW3S2_ARCH(X)
 #define EDGE_DW_UKERNELS(X) EDGE_DW_COMMON(X) EDGE_DW_ARCH(X)
 #define EDGE_ADD_UKERNELS(X) EDGE_ADD_COMMON(X) EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_UKERNELS(X) EDGE_MEAN_COMMON(X) EDGE_MEAN_ARCH(X)
@@ -120,6 +125,9 @@
 #define EDGE_DECLARE_DW3S1(fn, ...)                                                                   \
   void fn(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w, size_t patterns, \
           uint8_t *top, uint8_t *bottom, const struct edge_output_params *o);
+#define EDGE_DECLARE_DW3S2(fn, ...)                                                                      \
+  void fn(size_t width, size_t channels, const uint8_t *const *rows, const void *w, uint8_t *output, \
+          const struct edge_output_params *o);
 #define EDGE_DECLARE_DW(fn, ...)                                                                     \
   void fn(size_t channels, size_t width, const uint8_t *const *input, size_t step, size_t taps, const void *w, \
           uint8_t *output, const struct edge_output_params *o);
@@ -141,6 +149,7 @@ void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_strid
 #endif
 EDGE_CONV_UKERNELS(EDGE_DECLARE_CONV)
 EDGE_DW3S1_UKERNELS(EDGE_DECLARE_DW3S1)
+EDGE_DW3S2_UKERNELS(EDGE_DECLARE_DW3S2)
 EDGE_DW_UKERNELS(EDGE_DECLARE_DW)
 EDGE_ADD_UKERNELS(EDGE_DECLARE_ADD)
 EDGE_MEAN_UKERNELS(EDGE_DECLARE_MEAN)
@@ -154,6 +163,7 @@ struct edge_path {
   const struct edge_gemm_ukernel *gemm_tail;
   const struct edge_conv_ukernel *conv;    /* NULL: im2col and the GEMM */
   const struct edge_dw3x3s1_ukernel *dw3s1; /* NULL: dw9 */
+  const struct edge_dw3x3s2_ukernel *dw3s2; /* NULL: dw9 */
   const struct edge_dw_ukernel *dw9;
   const struct edge_dw_ukernel *dwany;
   const struct edge_add_ukernel *add;
@@ -169,6 +179,8 @@ extern const struct edge_conv_ukernel edge_conv_ukernels[];
 extern const size_t edge_conv_ukernel_count;
 extern const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[];
 extern const size_t edge_dw3s1_ukernel_count;
+extern const struct edge_dw3x3s2_ukernel edge_dw3s2_ukernels[];
+extern const size_t edge_dw3s2_ukernel_count;
 extern const struct edge_dw_ukernel edge_dw_ukernels[];
 extern const size_t edge_dw_ukernel_count;
 

@@ -36,7 +36,7 @@ bool edge_conv3x3s2c3_applies(const struct edge_path *path, const struct edge_co
 enum edge_status edge_conv3x3s2c3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
                                          const uint8_t *weights, struct edge_op **out);
 
-/* The same for the row-pair 3x3 stride-1 depthwise (dwconv-rows.c); the description is valid. */
-bool edge_dw3x3s1_applies(const struct edge_path *path, const struct edge_conv_desc *d);
-enum edge_status edge_dw3x3s1_create(struct edge_context *ctx, const struct edge_conv_desc *d,
-                                     const uint8_t *weights, struct edge_op **out);
+/* The same for the whole-row 3x3 depthwise (dwconv-rows.c); the description is valid. */
+bool edge_dw3x3_applies(const struct edge_path *path, const struct edge_conv_desc *d);
+enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
+                                   const uint8_t *weights, struct edge_op **out);

@@ -95,17 +95,24 @@ struct edge_conv_ukernel {
 };
 
 /*
- * Depthwise 3x3, stride 1, multiplier 1, two output rows at a time over flattened rows
- * (qu8-dwconv-3x3s1-*): rows holds the 4 input rows of the pair, each a copy padded
- * with zx so that byte j of an output row takes taps at rows[ky][j + kx * C]; bottom is
- * NULL for a last row without a pair. Weights come in patterns of 64 output bytes: byte
- * j uses pattern (j / 64) mod patterns, patterns = C / gcd(C, 64), and within a pattern
- * the lanes follow the kernel's transpose order. Weights are w - o for a per-channel o
- * that makes them fit int8; o - zw, mostly 0, corrects the rest.
+ * Depthwise 3x3, multiplier 1, over whole rows (qu8-dwconv-3x3s*): rows points at input
+ * rows copied with zx padding on both sides (dwconv-rows.c), so that every tap reads the
+ * same way and within the copy.
+ *
+ * Stride 1, two output rows at a time over flattened rows: rows holds the 4 input rows of
+ * the pair, byte j of an output row takes taps at rows[ky][j + kx * C]; bottom is NULL for
+ * a last row without a pair. Byte j uses pattern (j / 64) mod patterns, patterns =
+ * C / gcd(C, 64).
+ * Stride 2, one output row: rows holds its 3 input rows and one more that is read with
+ * zero weights; pixel x, channel c takes taps at rows[ky][(2 x + kx) * C + c]. Pattern q
+ * covers channels 64 q .. 64 q + 63.
+ *
+ * Within a pattern, lanes follow the kernels' transpose order. Weights are w - o for a
+ * per-channel o that makes them fit int8; o - zw, mostly 0, corrects the rest.
  */
-struct edge_dw3x3s1_pattern {
-  _Alignas(64) int8_t up[3][4][64]; /* [kx][vector][lane * 4 + input row]: rows 0-2 of the upper output row */
-  int8_t down[3][4][64];            /* rows 1-3 for the lower one */
+struct edge_dw3x3_pattern {
+  _Alignas(64) int8_t up[3][4][64]; /* [kx][vector][lane * 4 + input row]: rows 0-2 of the (upper) output row */
+  int8_t down[3][4][64];            /* rows 1-3 for the lower one (stride 1) */
   int8_t kz_up[4][64];              /* o - zw on rows 0-2 */
   int8_t kz_down[4][64];            /* and 1-3 */
   int32_t bias[4][16];
@@ -115,11 +122,19 @@ struct edge_dw3x3s1_pattern {
 
 typedef void (*edge_dw3x3s1_fn)(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
                                 size_t patterns, uint8_t *top, uint8_t *bottom, const struct edge_output_params *o);
+typedef void (*edge_dw3x3s2_fn)(size_t width, size_t channels, const uint8_t *const *rows, const void *w,
+                                uint8_t *output, const struct edge_output_params *o);
 
 struct edge_dw3x3s1_ukernel {
   const char *name;
   enum edge_isa isa;
   edge_dw3x3s1_fn fn;
+};
+
+struct edge_dw3x3s2_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_dw3x3s2_fn fn;
 };
 
 /*

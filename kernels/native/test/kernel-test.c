@@ -637,12 +637,13 @@ static void test_path(const struct edge_path *path, bool quick) {
       conv_like_case(&cx, true, rnd(1, 14), rnd(1, 14), chans[i], 0, kh, kw, s, s, coin(80) ? 1 : rnd(2, 3));
     }
   }
-  /* 3x3 stride 1, the bulk of a MobileNet's depthwise layers: the channel counts of the
-     models (one 64-byte weight pattern or several), heights odd and even. */
+  /* 3x3 stride 1 and 2, a MobileNet's depthwise layers: the channel counts of the models
+     (one 64-byte weight pattern or several, whole and partial), heights odd and even. */
   const size_t mobilenet_c[] = {8, 16, 32, 64, 96, 144, 192, 24};
   for (size_t i = 0; i < sizeof mobilenet_c / sizeof *mobilenet_c; i++) {
     for (int rep = 0; rep < (quick ? 2 : 8); rep++) {
-      conv_like_case(&cx, true, rnd(1, 20), rnd(1, 20), mobilenet_c[i], 0, 3, 3, 1, 1, 1);
+      const size_t s = rep % 2 + 1;
+      conv_like_case(&cx, true, rnd(1, 20), rnd(1, 20), mobilenet_c[i], 0, 3, 3, s, s, 1);
     }
   }
   const size_t sizes[] = {1, 7, 15, 16, 17, 100, 1000, 40000};

@@ -1,0 +1,56 @@
+/*
+ * 3x3 stride-2 depthwise for AVX-512 VNNI: one output row, 64 channels of one pixel per
+ * step. As in the stride-1 kernel, the input rows are transposed so that an int32 lane
+ * holds one channel's bytes of rows 0-2 (and a fourth, zero-weighted row) and VPDPBUSD
+ * does a window column per instruction. A pixel's third column is the next pixel's first,
+ * so each pixel transposes two new columns: 16 byte shuffles and 12 VPDPBUSD per 64
+ * outputs, against 36 zero-extensions and 36 VPDPWSSD.
+ */
+#include "qu8-dwconv-3x3-avx512vnni.h"
+
+static inline __attribute__((always_inline)) void column(const bool CORRECTED, __m512i acc[4], const __m512i u[4],
+                                                         const struct edge_dw3x3_pattern *pw, size_t kx) {
+#pragma GCC unroll 4
+  for (size_t i = 0; i < 4; i++) {
+    acc[i] = _mm512_dpbusd_epi32(acc[i], u[i], _mm512_load_si512(pw->up[kx][i]));
+    if (CORRECTED) acc[i] = _mm512_dpbusd_epi32(acc[i], u[i], _mm512_load_si512(pw->kz_up[i]));
+  }
+}
+
+/* Channels c0 .. c0 + 63 of every pixel of the row. */
+static inline __attribute__((always_inline)) void chunk(const bool CORRECTED, size_t width, size_t channels,
+                                                        size_t c0, const uint8_t *const *rows,
+                                                        const struct edge_dw3x3_pattern *pw, uint8_t *output,
+                                                        __mmask64 mask, __m512 hi, __m512i zo, __m512i vmin,
+                                                        __m512i vmax) {
+  __m512i next[4];
+  transpose4(rows, c0, next);
+  for (size_t x = 0; x < width; x++) {
+    __m512i acc[4], u[4];
+#pragma GCC unroll 4
+    for (size_t i = 0; i < 4; i++) acc[i] = _mm512_load_si512(pw->bias[i]);
+    column(CORRECTED, acc, next, pw, 0);
+    transpose4(rows, (2 * x + 1) * channels + c0, u);
+    column(CORRECTED, acc, u, pw, 1);
+    transpose4(rows, (2 * x + 2) * channels + c0, next);
+    column(CORRECTED, acc, next, pw, 2);
+    __m512i y[4];
+#pragma GCC unroll 4
+    for (size_t i = 0; i < 4; i++) y[i] = edge_fp32_avx512(acc[i], pw->scale[i], hi);
+    _mm512_mask_storeu_epi8(output + x * channels + c0, mask, edge_output_transposed_avx512(y, zo, vmin, vmax));
+  }
+}
+
+void qu8_dwconv_3x3s2_1x64__avx512vnni(size_t width, size_t channels, const uint8_t *const *rows, const void *w,
+                                       uint8_t *output, const struct edge_output_params *o) {
+  const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
+  const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
+  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
+  const struct edge_dw3x3_pattern *pw = w;
+  for (size_t c0 = 0; c0 < channels; c0 += 64, pw++) {
+    const __mmask64 mask = channels - c0 >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (channels - c0)) - 1);
+    /* Only a chunk holding a channel whose w - zw does not fit int8 pays for the correction. */
+    if (pw->corrected != 0) chunk(true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    else chunk(false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+  }
+}
