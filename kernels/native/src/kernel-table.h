@@ -66,9 +66,7 @@
     qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
-/* The NEON files use only intrinsics that exist on both armv7 and aarch64, so both build them. */
-#define EDGE_NEON_GEMM(X) \
-  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
+/* The shared NEON files (depthwise, add, mean) use only intrinsics that exist on both armv7 and aarch64. */
 #define EDGE_CONV_ARCH(X)
 #define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)
@@ -79,17 +77,20 @@
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
 
 #if EDGE_ARCH_AARCH64
-#define EDGE_GEMM_ARCH(X) \
-  EDGE_NEON_GEMM(X)       \
+#define EDGE_GEMM_ARCH(X)                                                                                    \
+  X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                     \
-  X("neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, none, none,\
+  X("neon", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,                \
+    qu8_gemm_4x16__aarch64_neon_mlal, none, none, none,                                                        \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
     none, none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
-#define EDGE_GEMM_ARCH(X) EDGE_NEON_GEMM(X)
+/* armv7's 16 vector registers fit a 4x8 tile. */
+#define EDGE_GEMM_ARCH(X) \
+  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                         \
   X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, \

@@ -1,7 +1,7 @@
 /*
- * GEMM micro-kernel for NEON without dot product (Cortex-A53/A72, armv7 too): 4 rows x 8
- * columns, int16 (w - zw) weights, widening multiply-accumulate by lane. Per column
- * group of 8 and k: one 16-byte weight load feeds 8 vmlal across the 4 rows.
+ * GEMM micro-kernel for armv7 NEON (32-bit Raspberry Pi OS): 4 rows x 8 columns, int16
+ * (w - zw) weights, widening multiply-accumulate by lane. Per column group of 8 and k:
+ * one 16-byte weight load feeds 8 vmlal across the 4 rows. aarch64 runs the 4x16 tile.
  */
 #include <arm_neon.h>
 #include <string.h>
