@@ -67,12 +67,22 @@ struct edge_output_params {
   uint8_t max;
   float min_less_zero_point;
   float max_less_zero_point;
+  /* The fp32 stage of this operator may produce values the conversion cannot hold; when
+     it provably cannot (edge_fp32_bounded), x86 kernels skip the float clamp. */
+  bool clamp_in_float;
 };
 
 static inline struct edge_output_params edge_output_params_make(int32_t zero_point, int32_t min, int32_t max) {
   return (struct edge_output_params){zero_point, (uint8_t)min, (uint8_t)max, (float)(min - zero_point),
-                                     (float)(max - zero_point)};
+                                     (float)(max - zero_point), true};
 }
+
+/*
+ * Whether every f32(f32(acc) * scale) stays below 2^31 in magnitude for accumulators of
+ * `products` terms (x - zx)(w - zw), each at most 255 * 255, plus the bias: then the
+ * conversion to int32 is exact and the integer clamp after it is all the output needs.
+ */
+bool edge_fp32_bounded(const int32_t *bias, const float *scale, size_t channels, size_t products);
 
 void *edge_aligned_alloc(size_t bytes);
 void edge_aligned_free(void *p);

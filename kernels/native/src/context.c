@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200112L
 /* Contexts, scratch memory, shared packing helpers and the generic operator entry points. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,15 @@ void edge_mbqm_params_init(struct edge_mbqm_params *p, int32_t multiplier, int32
 }
 
 bool edge_u8_range(int32_t v) { return v >= 0 && v <= 255; }
+
+bool edge_fp32_bounded(const int32_t *bias, const float *scale, size_t channels, size_t products) {
+  for (size_t c = 0; c < channels; c++) {
+    const double acc = fabs((double)bias[c]) + (double)products * 255 * 255;
+    /* The margin covers the two float32 roundings. */
+    if (acc >= 2147483647.0 || acc * scale[c] * (1 + 0x1p-20) >= 2147483647.0) return false;
+  }
+  return true;
+}
 
 bool edge_scale_valid(const struct edge_scale_desc *r, size_t channels) {
   if (r->scale == NULL) return false;

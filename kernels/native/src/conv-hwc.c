@@ -130,6 +130,7 @@ enum edge_status edge_conv3x3s2c3_create(struct edge_context *ctx, const struct 
   op->geo.requant.scale = NULL;
   op->uk = ctx->path->conv;
   op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
+  op->out.clamp_in_float = !edge_fp32_bounded(d->bias, d->requant.scale, d->output_c, 27);
   const size_t reads = 6 * edge_round_up(d->output_w, op->uk->pixels) + 6;
   op->row_bytes = edge_round_up(EDGE_MAX(reads, (d->pad_left + d->input_w) * 3), 64);
   const size_t blocks = edge_div_up(d->output_c, 32);

@@ -141,6 +141,7 @@ enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_c
   op->uk1 = s1 ? ctx->path->dw3s1 : NULL;
   op->uk2 = s1 ? NULL : ctx->path->dw3s2;
   op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
+  op->out.clamp_in_float = !edge_fp32_bounded(d->bias, d->requant.scale, C, 9);
   op->pattern_count = s1 ? C / gcd(C, 64) : edge_div_up(C, 64);
   /* The furthest byte a kernel reads, past the last output's last tap. */
   const size_t reads = s1 ? edge_round_up(d->output_w * C, 64) + 2 * C : 2 * d->output_w * C + edge_round_up(C, 64);

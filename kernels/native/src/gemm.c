@@ -33,6 +33,7 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
   g->blocks = edge_div_up(n, nr);
   g->block_bytes = edge_gemm_block_bytes(nr, g->kc, uk->weights);
   g->out = edge_output_params_make(rq->zero_point, rq->min, rq->max);
+  g->out.clamp_in_float = !edge_fp32_bounded(bias, rq->scale, n, k);
   g->rowsum = false;
   g->packed = edge_aligned_alloc(g->blocks * g->block_bytes);
   g->block_rowsum = calloc(g->blocks, sizeof(bool));

@@ -36,6 +36,24 @@ void qu8_conv_3x3s2c3_amx_begin(void) {
 
 void qu8_conv_3x3s2c3_amx_end(void) { _tile_release(); }
 
+static inline __attribute__((always_inline)) void output_pixels(const bool CLAMP, int32_t acc[16][32], size_t pixels,
+                                                                __m512i b0, __m512i b1, const float *scale,
+                                                                uint8_t *output, size_t channels, __mmask32 store,
+                                                                __m512 hi, __m512i zo, __m512i vmin, __m512i vmax) {
+  for (size_t p = 0; p < pixels; p += 2) {
+    /* An odd last pixel is computed twice and stored once. */
+    const size_t q = p + 1 < pixels ? p + 1 : p;
+    const __m512i out = edge_output4_avx512(
+        edge_fp32_avx512(CLAMP, _mm512_add_epi32(_mm512_load_si512(&acc[p][0]), b0), scale, hi),
+        edge_fp32_avx512(CLAMP, _mm512_add_epi32(_mm512_load_si512(&acc[p][16]), b1), scale + 16, hi),
+        edge_fp32_avx512(CLAMP, _mm512_add_epi32(_mm512_load_si512(&acc[q][0]), b0), scale, hi),
+        edge_fp32_avx512(CLAMP, _mm512_add_epi32(_mm512_load_si512(&acc[q][16]), b1), scale + 16, hi), zo, vmin,
+        vmax);
+    _mm256_mask_storeu_epi8(output + q * channels, store, _mm512_extracti64x4_epi64(out, 1));
+    _mm256_mask_storeu_epi8(output + p * channels, store, _mm512_castsi512_si256(out));
+  }
+}
+
 void qu8_conv_3x3s2c3_16x32__amx(size_t width, const uint8_t *const *rows, const void *w, size_t channels,
                                  uint8_t *output, const struct edge_output_params *o) {
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
@@ -73,17 +91,9 @@ void qu8_conv_3x3s2c3_16x32__amx(size_t width, const uint8_t *const *rows, const
       _tile_stored(0, &acc[0][0], 128);
       _tile_stored(1, &acc[0][16], 128);
       const size_t pixels = EDGE_MIN(16, width - p0);
-      for (size_t p = 0; p < pixels; p += 2) {
-        /* An odd last pixel is computed twice and stored once. */
-        const size_t q = p + 1 < pixels ? p + 1 : p;
-        const __m512i out = edge_output4_avx512(
-            edge_fp32_avx512(_mm512_add_epi32(_mm512_load_si512(&acc[p][0]), b0), scale, hi),
-            edge_fp32_avx512(_mm512_add_epi32(_mm512_load_si512(&acc[p][16]), b1), scale + 16, hi),
-            edge_fp32_avx512(_mm512_add_epi32(_mm512_load_si512(&acc[q][0]), b0), scale, hi),
-            edge_fp32_avx512(_mm512_add_epi32(_mm512_load_si512(&acc[q][16]), b1), scale + 16, hi), zo, vmin, vmax);
-        _mm256_mask_storeu_epi8(output + (p0 + q) * channels + c0, store, _mm512_extracti64x4_epi64(out, 1));
-        _mm256_mask_storeu_epi8(output + (p0 + p) * channels + c0, store, _mm512_castsi512_si256(out));
-      }
+      uint8_t *out = output + p0 * channels + c0;
+      if (o->clamp_in_float) output_pixels(true, acc, pixels, b0, b1, scale, out, channels, store, hi, zo, vmin, vmax);
+      else output_pixels(false, acc, pixels, b0, b1, scale, out, channels, store, hi, zo, vmin, vmax);
     }
   }
 }

@@ -46,6 +46,7 @@ static inline __attribute__((always_inline)) void tile_32c(const size_t TAPS, co
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
   const __m512i zero = _mm512_setzero_si512();
+  /* This kernel runs the rare shapes: it always clamps in float, which is never wrong. */
   const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
   {
     const __mmask32 mask = n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
@@ -77,10 +78,10 @@ static inline __attribute__((always_inline)) void tile_32c(const size_t TAPS, co
         tap(&p1, TAPS == 9 ? t : 0, in1[t] + s1, FULL, mask, wlo, whi);
       }
       const __m512i out = edge_output4_avx512(
-          edge_fp32_avx512(_mm512_add_epi32(p0.lo_a, p0.lo_b), scale, hi),
-          edge_fp32_avx512(_mm512_add_epi32(p0.hi_a, p0.hi_b), scale + 16, hi),
-          edge_fp32_avx512(_mm512_add_epi32(p1.lo_a, p1.lo_b), scale, hi),
-          edge_fp32_avx512(_mm512_add_epi32(p1.hi_a, p1.hi_b), scale + 16, hi), zo, vmin, vmax);
+          edge_fp32_avx512(true, _mm512_add_epi32(p0.lo_a, p0.lo_b), scale, hi),
+          edge_fp32_avx512(true, _mm512_add_epi32(p0.hi_a, p0.hi_b), scale + 16, hi),
+          edge_fp32_avx512(true, _mm512_add_epi32(p1.lo_a, p1.lo_b), scale, hi),
+          edge_fp32_avx512(true, _mm512_add_epi32(p1.hi_a, p1.hi_b), scale + 16, hi), zo, vmin, vmax);
       _mm256_mask_storeu_epi8(output + q * C + c, mask, _mm512_extracti64x4_epi64(out, 1));
       _mm256_mask_storeu_epi8(output + px * C + c, mask, _mm512_castsi512_si256(out));
     }

@@ -12,12 +12,12 @@
  */
 #include "qu8-dwconv-3x3-avx512vnni.h"
 
-static inline __attribute__((always_inline)) void store(uint8_t *out, const __m512i acc[4],
+static inline __attribute__((always_inline)) void store(const bool CLAMP, uint8_t *out, const __m512i acc[4],
                                                         const struct edge_dw3x3_pattern *w, __mmask64 mask,
                                                         __m512 hi, __m512i zo, __m512i vmin, __m512i vmax) {
   __m512i y[4];
 #pragma GCC unroll 4
-  for (size_t i = 0; i < 4; i++) y[i] = edge_fp32_avx512(acc[i], w->scale[i], hi);
+  for (size_t i = 0; i < 4; i++) y[i] = edge_fp32_avx512(CLAMP, acc[i], w->scale[i], hi);
   _mm512_mask_storeu_epi8(out, mask, edge_output_transposed_avx512(y, zo, vmin, vmax));
 }
 
@@ -44,9 +44,10 @@ static inline __attribute__((always_inline)) void group(const bool CORRECTED, si
   }
 }
 
-void qu8_dwconv_3x3s1_2x64__avx512vnni(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
-                                       size_t patterns, uint8_t *top, uint8_t *bottom,
-                                       const struct edge_output_params *o) {
+static inline __attribute__((always_inline)) void rows_3x3s1(const bool CLAMP, size_t bytes, size_t channels,
+                                                             const uint8_t *const *rows, const void *w,
+                                                             size_t patterns, uint8_t *top, uint8_t *bottom,
+                                                             const struct edge_output_params *o) {
   const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
   const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
@@ -60,7 +61,14 @@ void qu8_dwconv_3x3s1_2x64__avx512vnni(size_t bytes, size_t channels, const uint
     if (pw->corrected != 0) group(true, j, channels, rows, pw, up, down);
     else group(false, j, channels, rows, pw, up, down);
     const __mmask64 mask = bytes - j >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (bytes - j)) - 1);
-    store(top + j, up, pw, mask, hi, zo, vmin, vmax);
-    if (bottom != NULL) store(bottom + j, down, pw, mask, hi, zo, vmin, vmax);
+    store(CLAMP, top + j, up, pw, mask, hi, zo, vmin, vmax);
+    if (bottom != NULL) store(CLAMP, bottom + j, down, pw, mask, hi, zo, vmin, vmax);
   }
+}
+
+void qu8_dwconv_3x3s1_2x64__avx512vnni(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
+                                       size_t patterns, uint8_t *top, uint8_t *bottom,
+                                       const struct edge_output_params *o) {
+  if (o->clamp_in_float) rows_3x3s1(true, bytes, channels, rows, w, patterns, top, bottom, o);
+  else rows_3x3s1(false, bytes, channels, rows, w, patterns, top, bottom, o);
 }

@@ -18,7 +18,8 @@ static inline __attribute__((always_inline)) void column(const bool CORRECTED, _
 }
 
 /* Channels c0 .. c0 + 63 of every pixel of the row. */
-static inline __attribute__((always_inline)) void chunk(const bool CORRECTED, size_t width, size_t channels,
+static inline __attribute__((always_inline)) void chunk(const bool CLAMP, const bool CORRECTED, size_t width,
+                                                        size_t channels,
                                                         size_t c0, const uint8_t *const *rows,
                                                         const struct edge_dw3x3_pattern *pw, uint8_t *output,
                                                         __mmask64 mask, __m512 hi, __m512i zo, __m512i vmin,
@@ -36,7 +37,7 @@ static inline __attribute__((always_inline)) void chunk(const bool CORRECTED, si
     column(CORRECTED, acc, next, pw, 2);
     __m512i y[4];
 #pragma GCC unroll 4
-    for (size_t i = 0; i < 4; i++) y[i] = edge_fp32_avx512(acc[i], pw->scale[i], hi);
+    for (size_t i = 0; i < 4; i++) y[i] = edge_fp32_avx512(CLAMP, acc[i], pw->scale[i], hi);
     _mm512_mask_storeu_epi8(output + x * channels + c0, mask, edge_output_transposed_avx512(y, zo, vmin, vmax));
   }
 }
@@ -50,7 +51,10 @@ void qu8_dwconv_3x3s2_1x64__avx512vnni(size_t width, size_t channels, const uint
   for (size_t c0 = 0; c0 < channels; c0 += 64, pw++) {
     const __mmask64 mask = channels - c0 >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (channels - c0)) - 1);
     /* Only a chunk holding a channel whose w - zw does not fit int8 pays for the correction. */
-    if (pw->corrected != 0) chunk(true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
-    else chunk(false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    const bool corrected = pw->corrected != 0;
+    if (o->clamp_in_float && corrected) chunk(true, true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    else if (o->clamp_in_float) chunk(true, false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    else if (corrected) chunk(false, true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    else chunk(false, false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
   }
 }

@@ -44,7 +44,8 @@ void qu8_gemm_1x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const void *a,
     s1 = _mm512_add_epi32(s1, _mm512_mullo_epi32(s, _mm512_loadu_si512(kzp + 16)));
   }
   const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
-  const __m512i y0 = edge_fp32_avx512(s0, scale, hi), y1 = edge_fp32_avx512(s1, scale + 16, hi);
+  const bool clamp = o->clamp_in_float; /* one row: a branch per vector costs nothing here */
+  const __m512i y0 = edge_fp32_avx512(clamp, s0, scale, hi), y1 = edge_fp32_avx512(clamp, s1, scale + 16, hi);
   const __m512i out = edge_output4_avx512(y0, y1, y0, y1, _mm512_set1_epi16((int16_t)o->zero_point),
                                           _mm512_set1_epi8((char)o->min), _mm512_set1_epi8((char)o->max));
   _mm256_mask_storeu_epi8(c, nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1), _mm512_castsi512_si256(out));

@@ -39,12 +39,44 @@ void qu8_gemm_amx_begin(void) {
 /* Releasing the tiles lets the OS skip their 8 KB on context switches again. */
 void qu8_gemm_amx_end(void) { _tile_release(); }
 
-void qu8_gemm_32x32c4__amx(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
-                           const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o) {
+/* The output stage of the block: acc + bias (+ kzp * rowsum), fp32, 32 columns per row. */
+static inline __attribute__((always_inline)) void output(const bool CLAMP, int32_t acc[32][32], size_t mr, size_t nc,
+                                                         const int32_t *rowsum, const void *w, uint8_t *c,
+                                                         size_t c_stride, const struct edge_output_params *o) {
   const int32_t *bias = w;
   const int32_t *kzp = bias + 32;
   const float *scale = (const float *)(bias + 2 * 32);
-  const uint8_t *wk = (const uint8_t *)(scale + 32);
+  const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
+  const __m512i z0 = _mm512_loadu_si512(kzp), z1 = _mm512_loadu_si512(kzp + 16);
+  const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
+  const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
+  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
+  const __mmask32 store = nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1);
+  for (size_t r = 0; r < mr; r += 2) {
+    /* An odd last row is computed twice and stored once. */
+    const size_t r1 = r + 1 < mr ? r + 1 : r;
+    __m512i v[4] = {_mm512_add_epi32(_mm512_load_si512(&acc[r][0]), b0),
+                    _mm512_add_epi32(_mm512_load_si512(&acc[r][16]), b1),
+                    _mm512_add_epi32(_mm512_load_si512(&acc[r1][0]), b0),
+                    _mm512_add_epi32(_mm512_load_si512(&acc[r1][16]), b1)};
+    if (rowsum != NULL) {
+      const __m512i s0 = _mm512_set1_epi32(rowsum[r]), s1 = _mm512_set1_epi32(rowsum[r1]);
+      v[0] = _mm512_add_epi32(v[0], _mm512_mullo_epi32(s0, z0));
+      v[1] = _mm512_add_epi32(v[1], _mm512_mullo_epi32(s0, z1));
+      v[2] = _mm512_add_epi32(v[2], _mm512_mullo_epi32(s1, z0));
+      v[3] = _mm512_add_epi32(v[3], _mm512_mullo_epi32(s1, z1));
+    }
+    const __m512i out = edge_output4_avx512(
+        edge_fp32_avx512(CLAMP, v[0], scale, hi), edge_fp32_avx512(CLAMP, v[1], scale + 16, hi),
+        edge_fp32_avx512(CLAMP, v[2], scale, hi), edge_fp32_avx512(CLAMP, v[3], scale + 16, hi), zo, vmin, vmax);
+    _mm256_mask_storeu_epi8(c + r1 * c_stride, store, _mm512_extracti64x4_epi64(out, 1));
+    _mm256_mask_storeu_epi8(c + r * c_stride, store, _mm512_castsi512_si256(out));
+  }
+}
+
+void qu8_gemm_32x32c4__amx(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
+                           const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o) {
+  const uint8_t *wk = (const uint8_t *)w + 3 * 32 * sizeof(int32_t);
   const uint8_t *a0 = a, *a1 = a0 + 16 * a_stride;
 
   _tile_zero(0);
@@ -68,30 +100,6 @@ void qu8_gemm_32x32c4__amx(size_t mr, size_t nc, size_t kc, const void *a, size_
   _tile_stored(2, &acc[16][0], 128);
   _tile_stored(3, &acc[16][16], 128);
 
-  const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
-  const __m512i z0 = _mm512_loadu_si512(kzp), z1 = _mm512_loadu_si512(kzp + 16);
-  const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
-  const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
-  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
-  const __mmask32 store = nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1);
-  for (size_t r = 0; r < mr; r += 2) {
-    /* An odd last row is computed twice and stored once. */
-    const size_t r1 = r + 1 < mr ? r + 1 : r;
-    __m512i v[4] = {_mm512_add_epi32(_mm512_load_si512(&acc[r][0]), b0),
-                    _mm512_add_epi32(_mm512_load_si512(&acc[r][16]), b1),
-                    _mm512_add_epi32(_mm512_load_si512(&acc[r1][0]), b0),
-                    _mm512_add_epi32(_mm512_load_si512(&acc[r1][16]), b1)};
-    if (rowsum != NULL) {
-      const __m512i s0 = _mm512_set1_epi32(rowsum[r]), s1 = _mm512_set1_epi32(rowsum[r1]);
-      v[0] = _mm512_add_epi32(v[0], _mm512_mullo_epi32(s0, z0));
-      v[1] = _mm512_add_epi32(v[1], _mm512_mullo_epi32(s0, z1));
-      v[2] = _mm512_add_epi32(v[2], _mm512_mullo_epi32(s1, z0));
-      v[3] = _mm512_add_epi32(v[3], _mm512_mullo_epi32(s1, z1));
-    }
-    const __m512i out = edge_output4_avx512(edge_fp32_avx512(v[0], scale, hi), edge_fp32_avx512(v[1], scale + 16, hi),
-                                            edge_fp32_avx512(v[2], scale, hi),
-                                            edge_fp32_avx512(v[3], scale + 16, hi), zo, vmin, vmax);
-    _mm256_mask_storeu_epi8(c + r1 * c_stride, store, _mm512_extracti64x4_epi64(out, 1));
-    _mm256_mask_storeu_epi8(c + r * c_stride, store, _mm512_castsi512_si256(out));
-  }
+  if (o->clamp_in_float) output(true, acc, mr, nc, rowsum, w, c, c_stride, o);
+  else output(false, acc, mr, nc, rowsum, w, c, c_stride, o);
 }

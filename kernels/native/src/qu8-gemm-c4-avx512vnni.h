@@ -20,6 +20,22 @@ static inline __m512i edge_broadcast4(const uint8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
+static inline __attribute__((always_inline)) void output_rows(const bool CLAMP, const size_t MR, __m512i acc[16][2],
+                                                              const float *scale, uint8_t *const *cr, __mmask32 store,
+                                                              __m512 hi, __m512i zo, __m512i vmin, __m512i vmax) {
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; r += 2) {
+    const size_t r1 = r + 1 < MR ? r + 1 : r;
+    __m512i out = edge_output4_avx512(
+        edge_fp32_avx512(CLAMP, acc[r][0], scale, hi), edge_fp32_avx512(CLAMP, acc[r][1], scale + 16, hi),
+        edge_fp32_avx512(CLAMP, acc[r1][0], scale, hi), edge_fp32_avx512(CLAMP, acc[r1][1], scale + 16, hi), zo,
+        vmin, vmax);
+    /* Row r1 first: when it repeats row r, both write the same bytes. */
+    _mm256_mask_storeu_epi8(cr[r1], store, _mm512_extracti64x4_epi64(out, 1));
+    _mm256_mask_storeu_epi8(cr[r], store, _mm512_castsi512_si256(out));
+  }
+}
+
 static inline __attribute__((always_inline)) void edge_gemm_x32c4_avx512vnni(
     const size_t MR, size_t mr, size_t nc, size_t kc, const uint8_t *a, size_t a_stride, const int32_t *rowsum,
     const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o) {
@@ -70,14 +86,6 @@ static inline __attribute__((always_inline)) void edge_gemm_x32c4_avx512vnni(
   const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
   const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
   const __mmask32 store = nc >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nc) - 1);
-#pragma GCC unroll 16
-  for (size_t r = 0; r < MR; r += 2) {
-    const size_t r1 = r + 1 < MR ? r + 1 : r;
-    __m512i out = edge_output4_avx512(edge_fp32_avx512(acc[r][0], scale, hi), edge_fp32_avx512(acc[r][1], scale + 16, hi),
-                                      edge_fp32_avx512(acc[r1][0], scale, hi),
-                                      edge_fp32_avx512(acc[r1][1], scale + 16, hi), zo, vmin, vmax);
-    /* Row r1 first: when it repeats row r, both write the same bytes. */
-    _mm256_mask_storeu_epi8(cr[r1], store, _mm512_extracti64x4_epi64(out, 1));
-    _mm256_mask_storeu_epi8(cr[r], store, _mm512_castsi512_si256(out));
-  }
+  if (o->clamp_in_float) output_rows(true, MR, acc, scale, cr, store, hi, zo, vmin, vmax);
+  else output_rows(false, MR, acc, scale, cr, store, hi, zo, vmin, vmax);
 }

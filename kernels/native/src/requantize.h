@@ -136,9 +136,16 @@ static inline __m128i edge_output_avx2(__m256i a, __m256i b, __m256i zo, __m128i
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #include <immintrin.h>
 
-/* fp32 stage without the zero point; the upper clamp keeps the conversion in range, the lower one follows in bytes. */
-static inline __m512i edge_fp32_avx512(__m512i acc, const float *scale, __m512 hi) {
-  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale)), hi));
+/*
+ * fp32 stage without the zero point; the upper clamp keeps the conversion in range, the
+ * lower one follows in bytes. CLAMP is a compile-time constant: kernels instantiate both
+ * forms and pick by the operator's clamp_in_float.
+ */
+static inline __attribute__((always_inline)) __m512i edge_fp32_avx512(const bool CLAMP, __m512i acc, const float *scale,
+                                                                     __m512 hi) {
+  __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(scale));
+  if (CLAMP) v = _mm512_min_ps(v, hi);
+  return _mm512_cvtps_epi32(v);
 }
 
 /* 4 x 16 int32 to 64 clamped bytes in order a, b, c, d. */
