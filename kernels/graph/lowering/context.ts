@@ -56,6 +56,8 @@ export class LoweringContext {
 
   /** Output rows and columns of a kh x kw window sliding over an h x w input. */
   window(h: number, w: number, kh: number, kw: number, strideH: number, strideW: number, padding: Padding): [Window, Window] {
+    // Weights with an empty dimension would reach the kernels, which refuse them with a RangeError.
+    if (!(kh >= 1 && kw >= 1)) this.fail(`a ${kh}x${kw} window is not valid`);
     const rows = windowAlongAxis(h, kh, strideH, padding);
     const cols = windowAlongAxis(w, kw, strideW, padding);
     if (rows.output < 1 || cols.output < 1) this.fail(`a ${kh}x${kw} window does not fit a ${h}x${w} input`);
