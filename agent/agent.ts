@@ -11,12 +11,14 @@ import { registerAgentCommands } from './control/agent-commands.js';
 import { Controller } from './controller.js';
 import type { Extension } from './extension.js';
 import { GpioExtension } from './gpio/gpio-extension.js';
+import { REDACTED_LOG_PATHS } from './log-redaction.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { MqttExtension } from './mqtt/mqtt-extension.js';
 import { modelName, Pipeline, type LoadedModel } from './pipeline/pipeline.js';
 import type { ResultPayload } from './result.js';
 import { MetricsServer, registerAgentMetrics } from './telemetry/metrics-server.js';
 import { Telemetry } from './telemetry/telemetry.js';
+import { WebExtension } from './web/web-extension.js';
 
 export interface AgentOptions {
   /** Simulated camera and GPIO; with no broker configured, an embedded one. */
@@ -48,7 +50,7 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
 
 /** Builds the agent's parts on one context and starts them in order. */
 export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
-  const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id } });
+  const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
   await mkdir(ctx.dataDir, { recursive: true });
 
@@ -90,13 +92,27 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   };
   ctx.events.on('result', printResult);
 
+  const gpio = new GpioExtension(ctx, { simulate: options.simulate });
+  const web = config.web.enabled
+    ? new WebExtension(ctx, {
+        brokerConnected: () => (sink instanceof MqttExtension ? sink.isConnected : null),
+        led: () => {
+          const led = gpio.parts?.led;
+          return led ? { pattern: led.pattern, simulated: options.simulate } : null;
+        },
+        engine: () => pipeline.engine,
+        model: () => pipeline.modelName,
+      })
+    : null;
+  // The web page last: it starts once there is something to show and stops first.
   const parts: Extension[] = [
-    new GpioExtension(ctx, { simulate: options.simulate }),
+    gpio,
     ...(config.metrics.enabled ? [new MetricsServer(ctx)] : []),
     sink,
     new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName }),
     camera,
     pipeline,
+    ...(web ? [web] : []),
   ];
   const controller = new Controller(parts, log);
   try {

@@ -3,6 +3,7 @@ export const ExitCode = {
   usage: 64,
   dataError: 65,
   noInput: 66,
+  unavailable: 69,
   software: 70,
   config: 78,
 } as const;

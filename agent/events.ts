@@ -1,10 +1,17 @@
 import { EventEmitter } from 'node:events';
+import type { Frame } from './camera/camera.js';
 import type { ResultPayload } from './result.js';
 
 /** What the agent's parts tell each other. Listeners must not throw. */
 export interface AgentEventMap {
   /** A result was recorded (and will be delivered). */
   result: [ResultPayload];
+  /**
+   * The same result with the frame it came from, as the camera gave it, for live views.
+   * Only a reference to the frame is passed and nothing is kept: with no listener (no
+   * browser connected), emitting it does no work.
+   */
+  frame: [{ frame: Frame; result: ResultPayload }];
   /** A telemetry snapshot is ready to publish. */
   telemetry: [Record<string, unknown>];
   /** The broker connection came up or went down. */

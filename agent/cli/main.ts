@@ -3,6 +3,7 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
 import { doctorCommand } from './doctor.js';
+import { fleetCommand } from './fleet.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 
@@ -12,7 +13,7 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of [runCommand, classifyCommand, benchCommand, inspectCommand, doctorCommand]) {
+  for (const command of [runCommand, classifyCommand, benchCommand, inspectCommand, doctorCommand, fleetCommand]) {
     program.addCommand(command.exitOverride());
   }
   return program;

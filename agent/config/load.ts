@@ -54,7 +54,7 @@ async function readYaml(file: string): Promise<Json> {
 }
 
 /** Variables named EDGE_AGENT_* that are not configuration keys. */
-const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH']);
+const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH', 'EDGE_AGENT_FLEET_TOKEN']);
 
 /**
  * Maps EDGE_AGENT_<SECTION>_<KEY> to a key path by walking the schema: the words after

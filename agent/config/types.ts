@@ -51,5 +51,6 @@ export interface AgentConfig {
   outbox: { maxRecords: number; maxAgeHours: number; flushMilliseconds: number };
   dataDir: string;
   metrics: { enabled: boolean; host: string; port: number };
+  web: { enabled: boolean; host: string; port: number; token: string | null; maxFrameRate: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
 }

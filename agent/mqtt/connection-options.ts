@@ -17,6 +17,28 @@ async function readTlsFile(key: 'ca' | 'cert' | 'key', file: string | null): Pro
 }
 
 /**
+ * The user name, password and TLS files of the mqtt section, checked and read: what any
+ * client of the configured broker needs (the agent, the fleet view).
+ */
+export async function brokerCredentials(mqtt: MqttConfig, url: string): Promise<IClientOptions> {
+  const { tls } = mqtt;
+  const secure = /^(mqtts|wss):/i.test(url);
+  const problems: string[] = [];
+  if (!secure && (tls.ca || tls.cert || tls.key)) {
+    problems.push(`mqtt.tls: certificate files are set but the broker URL ${url} is not mqtts:// or wss://`);
+  }
+  if ((tls.cert === null) !== (tls.key === null)) problems.push('mqtt.tls: cert and key go together: set both or neither');
+  if (mqtt.password !== null && mqtt.username === null) problems.push('mqtt.password: set mqtt.username too (MQTT sends no password without a user name)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const [ca, cert, key] = await Promise.all([readTlsFile('ca', tls.ca), readTlsFile('cert', tls.cert), readTlsFile('key', tls.key)]);
+  return {
+    ...(mqtt.username !== null ? { username: mqtt.username } : {}),
+    ...(mqtt.password !== null ? { password: mqtt.password } : {}),
+    ...(secure ? { ca, cert, key, rejectUnauthorized: tls.rejectUnauthorized } : {}),
+  };
+}
+
+/**
  * mqtt.js options for the agent's connection.
  *
  * - clean: false, so the broker keeps our command subscription and queues QoS 1 commands
@@ -29,16 +51,6 @@ async function readTlsFile(key: 'ca' | 'cert' | 'key', file: string | null): Pro
  * - The Last Will marks the device offline (retained) when the connection dies.
  */
 export async function connectionOptions(mqtt: MqttConfig, deviceId: string, url: string, statusTopic: string): Promise<IClientOptions> {
-  const { tls } = mqtt;
-  const secure = /^(mqtts|wss):/i.test(url);
-  const problems: string[] = [];
-  if (!secure && (tls.ca || tls.cert || tls.key)) {
-    problems.push(`mqtt.tls: certificate files are set but the broker URL ${url} is not mqtts:// or wss://`);
-  }
-  if ((tls.cert === null) !== (tls.key === null)) problems.push('mqtt.tls: cert and key go together: set both or neither');
-  if (mqtt.password !== null && mqtt.username === null) problems.push('mqtt.password: set mqtt.username too (MQTT sends no password without a user name)');
-  if (problems.length > 0) throw new ConfigError(problems);
-  const [ca, cert, key] = await Promise.all([readTlsFile('ca', tls.ca), readTlsFile('cert', tls.cert), readTlsFile('key', tls.key)]);
   return {
     clientId: mqtt.clientId ?? `edge-agent-${deviceId}`,
     protocolVersion: 4,
@@ -49,8 +61,6 @@ export async function connectionOptions(mqtt: MqttConfig, deviceId: string, url:
     queueQoSZero: false,
     resubscribe: false,
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
-    ...(mqtt.username !== null ? { username: mqtt.username } : {}),
-    ...(mqtt.password !== null ? { password: mqtt.password } : {}),
-    ...(secure ? { ca, cert, key, rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    ...(await brokerCredentials(mqtt, url)),
   };
 }

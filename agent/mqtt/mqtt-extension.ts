@@ -86,6 +86,11 @@ export class MqttExtension implements Extension {
     this.log = ctx.log.child({ part: 'mqtt' });
   }
 
+  /** Whether the broker connection is up now (status pages). */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
   async start(): Promise<void> {
     const { ctx } = this;
     const config = ctx.config.mqtt;
@@ -169,6 +174,9 @@ export class MqttExtension implements Extension {
 
   private onConnect(connack: IConnackPacket): void {
     const topics = this.topics!;
+    // Commands, responses and results are small packets answered by small packets: with
+    // Nagle's algorithm each waits for the broker's delayed ACK (~40 ms per round trip).
+    (this.client?.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.connected = true;
     this.backoff!.reset();
     this.reportedFailure = null;

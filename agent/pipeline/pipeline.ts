@@ -199,6 +199,7 @@ export class Pipeline implements Extension {
     ctx.stats.inferenceMs.add(inferred - preprocessed);
     ctx.stats.totalMs.add(result.latencyMs.total);
     ctx.events.emit('result', result);
+    ctx.events.emit('frame', { frame, result });
     this.produced++;
     if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) {
       this.running = false;

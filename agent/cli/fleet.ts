@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { CliError, ExitCode } from '../cli-error.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { AgentConfig } from '../config/types.js';
+import { isLoopback } from '../web/access.js';
+import { FleetServer } from '../web/fleet/fleet-server.js';
+import { FleetState } from '../web/fleet/fleet-state.js';
+import { FleetWatch } from '../web/fleet/fleet-watch.js';
+import { pageUrl } from '../web/http.js';
+
+interface FleetOptions {
+  mqttUrl?: string;
+  config?: string;
+  host: string;
+  port: number;
+  json?: boolean;
+  wait: number;
+}
+
+/** The fleet page's token when it listens beyond loopback. */
+const TOKEN_VARIABLE = 'EDGE_AGENT_FLEET_TOKEN';
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new InvalidArgumentError(`--port must be 1-65535, got '${value}'`);
+  return Number(value);
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError(`--wait must be a number of seconds in (0, 3600], got '${value}'`);
+  return n;
+}
+
+async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { url: string }> {
+  let config: AgentConfig;
+  try {
+    ({ config } = await loadConfig({ file: o.config, overrides: o.mqttUrl ? { mqtt: { url: o.mqttUrl } } : {} }));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.join('\n  ')}`, ExitCode.config);
+    throw err;
+  }
+  const { url } = config.mqtt;
+  if (!url) throw new CliError('fleet: no broker: pass --mqtt-url URL, or --config FILE with mqtt.url', ExitCode.usage);
+  return { ...config.mqtt, url };
+}
+
+/** Collects for `wait` seconds once connected, then prints every device seen as JSON. */
+async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: number): Promise<void> {
+  const state = new FleetState(mqtt.prefix);
+  let settle!: (error: string | null) => void;
+  const connected = new Promise<string | null>((resolve) => (settle = resolve));
+  const watch = await FleetWatch.open(state, {
+    url: mqtt.url,
+    mqtt,
+    onDevice: () => {},
+    onBroker: (b) => settle(b.connected ? null : b.error),
+  });
+  try {
+    const timeout = setTimeout(() => settle('no answer within 10 s'), 10_000);
+    const error = await connected;
+    clearTimeout(timeout);
+    if (error !== null) throw new CliError(`fleet: cannot reach the MQTT broker at ${mqtt.url}: ${error}`, ExitCode.unavailable);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  } finally {
+    await watch.close();
+  }
+  process.stdout.write(`${JSON.stringify(state.rows(), null, 2)}\n`);
+}
+
+/** Serves the fleet page until SIGINT or SIGTERM. */
+async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOptions): Promise<void> {
+  const given = process.env[TOKEN_VARIABLE] ?? null;
+  const token = given ?? (isLoopback(o.host) ? null : randomBytes(24).toString('base64url'));
+  const state = new FleetState(mqtt.prefix);
+  let said = '';
+  const server = new FleetServer(state, { host: o.host, port: o.port, token, broker: () => watch.broker });
+  const watch = await FleetWatch.open(state, {
+    url: mqtt.url,
+    mqtt,
+    onDevice: (row) => server.deviceChanged(row),
+    onBroker: (b) => {
+      server.brokerChanged(b);
+      const line = b.connected ? `connected to ${b.url}` : `cannot reach the MQTT broker at ${b.url}: ${b.error}; retrying`;
+      if (line !== said) process.stderr.write(`edge-agent fleet: ${line}\n`);
+      said = line;
+    },
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    await watch.close();
+    throw new CliError((err as Error).message, ExitCode.unavailable);
+  }
+  const url = pageUrl(o.host, o.port);
+  // Printed once, to the terminal that started it: the fleet view is run by hand, not as a logged service.
+  const login = token !== null && given === null ? ` (log in once at ${url}?token=${token})` : token !== null ? ` (token: $${TOKEN_VARIABLE})` : '';
+  process.stderr.write(`edge-agent fleet: the fleet page is at ${url}${login}; Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+  });
+  await server.stop();
+  await watch.close();
+}
+
+export const fleetCommand = new Command('fleet')
+  .description('every device on the broker: a live page, or one JSON table with --json')
+  .option('--mqtt-url <url>', 'the broker the devices publish to (default: mqtt.url of --config)')
+  .option('--config <file>', 'configuration to take the topic prefix, user name, password and TLS files from')
+  .option('--host <address>', 'listen address of the page; beyond loopback a token is required', '127.0.0.1')
+  .option('--port <n>', 'listen port of the page', port, 8090)
+  .option('--json', 'print the devices heard within --wait seconds as JSON, and exit')
+  .option('--wait <seconds>', 'with --json: how long to listen (telemetry comes every mqtt.telemetrySeconds)', seconds, 5)
+  .action(async (o: FleetOptions) => {
+    const mqtt = await brokerConfig(o);
+    if (o.json) await printOnce(mqtt, o.wait);
+    else await serve(mqtt, o);
+  });

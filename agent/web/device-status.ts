@@ -1,0 +1,48 @@
+import type { AgentContext } from '../context.js';
+import type { LedPattern } from '../gpio/gpio.js';
+import { cpuTemperature, type Throttling } from '../telemetry/host.js';
+
+/** What the device page shows that lives in other parts, read when a status is sent. */
+export interface DeviceProbes {
+  /** null: results go to the console, there is no broker. */
+  brokerConnected(): boolean | null;
+  /** null: no status LED. */
+  led(): { pattern: LedPattern; simulated: boolean } | null;
+  /** The kernel path, e.g. native:neondot. */
+  engine(): string;
+  model(): string;
+}
+
+export interface DeviceStatus {
+  /** Epoch seconds. */
+  t: number;
+  fps: number;
+  cpuTempC: number | null;
+  broker: boolean | null;
+  outboxDepth: number;
+  paused: boolean;
+  mode: string;
+  degraded: Record<string, string>;
+  led: { pattern: LedPattern; simulated: boolean } | null;
+  engine: string;
+  model: string;
+  /** null off a Raspberry Pi (no vcgencmd). */
+  throttled: Throttling | null;
+}
+
+export async function deviceStatus(ctx: AgentContext, probes: DeviceProbes, throttled: Throttling | null): Promise<DeviceStatus> {
+  return {
+    t: Date.now() / 1000,
+    fps: ctx.stats.fps(),
+    cpuTempC: await cpuTemperature(),
+    broker: probes.brokerConnected(),
+    outboxDepth: ctx.results?.depth() ?? 0,
+    paused: ctx.settings.paused,
+    mode: ctx.config.trigger.mode,
+    degraded: Object.fromEntries(ctx.degraded),
+    led: probes.led(),
+    engine: probes.engine(),
+    model: probes.model(),
+    throttled,
+  };
+}

@@ -1,0 +1,99 @@
+'use strict';
+// The fleet view. /events sends 'broker' (the view's own MQTT connection) and 'devices'
+// (rows that changed; all of them on connect). Nothing here polls.
+
+const $ = (id) => document.getElementById(id);
+const fixed = (digits) => (v) => (v === null ? '–' : v.toFixed(digits));
+const STATUS_ORDER = { true: 0, null: 1, false: 2 };
+
+// key: what a click sorts by (null sorts last); text: what the cell shows.
+const columns = [
+  { key: 'id', label: 'Device', sort: (r) => r.id, text: (r) => r.id },
+  { key: 'online', label: 'Status', sort: (r) => STATUS_ORDER[r.online], text: (r) => (r.online === null ? 'unknown' : r.online ? 'online' : 'offline') },
+  { key: 'label', label: 'Last result', sort: (r) => r.result?.label ?? null, text: (r) => (r.result ? `${r.result.label ?? '(none)'} ${r.result.score === null ? '' : r.result.score.toFixed(2)}` : '–') },
+  { key: 'resultTs', label: 'Result at', sort: (r) => r.result?.ts ?? null, text: (r) => (r.result?.ts ? new Date(r.result.ts).toLocaleTimeString() : '–') },
+  { key: 'fps', label: 'fps', numeric: true, sort: (r) => r.fps, text: (r) => fixed(2)(r.fps) },
+  { key: 'latencyMs', label: 'Latency p50 ms', numeric: true, sort: (r) => r.latencyMs, text: (r) => fixed(1)(r.latencyMs) },
+  { key: 'inferenceMs', label: 'Inference p50 ms', numeric: true, sort: (r) => r.inferenceMs, text: (r) => fixed(1)(r.inferenceMs) },
+  { key: 'cpuTempC', label: 'CPU °C', numeric: true, sort: (r) => r.cpuTempC, text: (r) => fixed(1)(r.cpuTempC) },
+  { key: 'throttled', label: 'Throttling', sort: (r) => r.throttled?.length ?? null, text: (r) => (r.throttled === null ? 'n/a' : r.throttled.join(', ') || 'none') },
+  { key: 'outboxDepth', label: 'Outbox', numeric: true, sort: (r) => r.outboxDepth, text: (r) => (r.outboxDepth === null ? '–' : String(r.outboxDepth)) },
+  { key: 'health', label: 'Health', sort: (r) => r.health, text: (r) => health(r) },
+];
+
+function health(r) {
+  const parts = Object.entries(r.degraded).map(([part, why]) => `${part}: ${why}`);
+  const text = [r.health ?? '–', ...parts].join('; ');
+  return r.problem ? `${text} (${r.problem})` : text;
+}
+
+const devices = new Map();
+let sortKey = 'id';
+let direction = 1;
+
+function compare(a, b) {
+  const { sort } = columns.find((c) => c.key === sortKey);
+  const x = sort(a);
+  const y = sort(b);
+  if (x === y) return a.id.localeCompare(b.id);
+  if (x === null || x === undefined) return 1;
+  if (y === null || y === undefined) return -1;
+  return (typeof x === 'string' ? x.localeCompare(y) : x - y) * direction;
+}
+
+function renderHead() {
+  $('columns').replaceChildren(...columns.map((c) => {
+    const th = document.createElement('th');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = c.label;
+    button.addEventListener('click', () => {
+      direction = sortKey === c.key ? -direction : 1;
+      sortKey = c.key;
+      render();
+    });
+    th.append(button);
+    th.dataset.key = c.key;
+    th.setAttribute('aria-sort', c.key === sortKey ? (direction === 1 ? 'ascending' : 'descending') : 'none');
+    if (c.numeric) th.className = 'numeric';
+    return th;
+  }));
+}
+
+function render() {
+  renderHead();
+  const rows = [...devices.values()].sort(compare);
+  if (rows.length === 0) return;
+  $('devices').replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    tr.dataset.device = r.id;
+    tr.dataset.online = r.online === null ? 'unknown' : String(r.online);
+    tr.title = [r.model, r.engine, r.lastSeen && `last heard ${new Date(r.lastSeen).toLocaleTimeString()}`].filter(Boolean).join(' · ');
+    for (const c of columns) {
+      const td = document.createElement('td');
+      td.dataset.key = c.key;
+      td.textContent = c.text(r);
+      if (c.numeric) td.className = 'numeric';
+      tr.append(td);
+    }
+    return tr;
+  }));
+  const online = rows.filter((r) => r.online).length;
+  $('summary').textContent = `${rows.length} device${rows.length === 1 ? '' : 's'}, ${online} online`;
+}
+
+const events = new EventSource('events');
+events.addEventListener('error', () => {
+  $('broker').textContent = 'page disconnected, reconnecting…';
+  $('broker').dataset.state = 'bad';
+});
+events.addEventListener('broker', (e) => {
+  const b = JSON.parse(e.data);
+  $('broker').textContent = b.connected ? `broker ${b.url}` : `broker ${b.url} unreachable${b.error ? `: ${b.error}` : ''}`;
+  $('broker').dataset.state = b.connected ? 'ok' : 'bad';
+});
+events.addEventListener('devices', (e) => {
+  for (const row of JSON.parse(e.data)) devices.set(row.id, row);
+  render();
+});
+renderHead();

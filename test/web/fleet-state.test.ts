@@ -1,0 +1,54 @@
+// The fleet view's table, from the topics of DESIGN.md's MQTT contract.
+import { describe, expect, it } from 'vitest';
+import { FleetState } from '../../agent/web/fleet/fleet-state.js';
+
+const msg = (value: unknown): Buffer => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+const at = new Date('2026-11-28T06:40:00.000Z');
+
+const telemetry = {
+  status: 'degraded', degraded: { camera: 'capture timed out after 10 s' }, cpuTempC: 61.2,
+  throttled: { raw: '0x50005', flags: ['under-voltage now', 'throttled now'] }, fps: 1.9,
+  latencyMs: { p50: 12.5, p95: 20 }, inferenceMs: { p50: 4.1, p95: 5 }, outboxDepth: 7,
+  engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant',
+};
+
+describe('FleetState', () => {
+  it('subscribes to status, telemetry and result of every device under its prefix', () => {
+    expect(new FleetState('site/edge').filters).toEqual(['site/edge/+/status', 'site/edge/+/telemetry', 'site/edge/+/result']);
+  });
+
+  it('builds one row per device from its status, telemetry and last result', () => {
+    const fleet = new FleetState('edge');
+    fleet.apply('edge/pi-b/status', msg('online'), at);
+    fleet.apply('edge/pi-a/status', msg('offline'), at);
+    fleet.apply('edge/pi-b/telemetry', msg(telemetry), at);
+    fleet.apply('edge/pi-b/result', msg({ seq: 41, ts: '2026-11-28T06:39:59.900Z', source: 'cam', top: [{ index: 286, label: 'Egyptian cat', score: 0.76 }] }), at);
+    const row = fleet.apply('edge/pi-b/result', msg({ seq: 42, ts: '2026-11-28T06:40:00.000Z', source: 'cam', top: [] }), at);
+
+    expect(fleet.rows().map((r) => [r.id, r.online])).toEqual([['pi-a', false], ['pi-b', true]]);
+    expect(row).toEqual({
+      id: 'pi-b', online: true, lastSeen: at.toISOString(),
+      result: { seq: 42, ts: '2026-11-28T06:40:00.000Z', source: 'cam', label: null, score: null },
+      fps: 1.9, latencyMs: 12.5, inferenceMs: 4.1, cpuTempC: 61.2, throttled: ['under-voltage now', 'throttled now'],
+      outboxDepth: 7, health: 'degraded', degraded: { camera: 'capture timed out after 10 s' },
+      engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', problem: null,
+    });
+  });
+
+  it('ignores topics that are not a device topic, and notes unreadable messages on the row', () => {
+    const fleet = new FleetState('edge');
+    expect(fleet.apply('edge/pi-a/cmd/status', msg('{}'))).toBeNull();
+    expect(fleet.apply('edge/pi-a/cmd/status/response', msg('{}'))).toBeNull();
+    expect(fleet.apply('other/pi-a/status', msg('online'))).toBeNull();
+    expect(fleet.apply('edge//status', msg('online'))).toBeNull();
+    expect(fleet.rows()).toEqual([]);
+
+    fleet.apply('edge/pi-a/status', msg('online'), at);
+    const bad = fleet.apply('edge/pi-a/telemetry', msg('{"fps": 2'), at)!;
+    expect(bad.problem).toBe(`telemetry at ${at.toISOString()} is not a JSON object`);
+    expect(bad.online).toBe(true);
+    expect(fleet.apply('edge/pi-a/status', msg('rebooting'), at)!).toMatchObject({ online: null, problem: "status 'rebooting' is neither online nor offline" });
+    // Telemetry with wrong types shows as unknown, not as garbage.
+    expect(fleet.apply('edge/pi-a/telemetry', msg({ fps: 'fast', throttled: null, latencyMs: 3 }), at)!).toMatchObject({ fps: null, throttled: null, latencyMs: null });
+  });
+});
