@@ -136,6 +136,13 @@ export class Pipeline implements Extension {
       waiter?.reject(new Error('the camera is not delivering frames (see telemetry "degraded")'));
       return;
     }
+    // stop() does not wait for a capture in flight: a frame that arrives after it must not
+    // become a result, which would be recorded after the MQTT part had already drained
+    // and said offline (and run on a model that is being closed).
+    if (!this.running) {
+      waiter?.reject(new Error('the pipeline is stopping'));
+      return;
+    }
     this.ctx.stats.framesCaptured++;
     if (this.slot.put(frame, waiter)) this.ctx.stats.framesDropped++;
     this.processing ??= this.drain().finally(() => (this.processing = null));
