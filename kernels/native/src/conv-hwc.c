@@ -66,8 +66,8 @@ static enum edge_status conv3_run(struct edge_context *ctx, const struct edge_op
   const size_t threads = edge_context_threads(ctx);
   uint8_t *scratch = edge_workspace(ctx, threads * 3 * op->row_bytes);
   if (scratch == NULL) return EDGE_ERR_NOMEM;
-  /* One task per thread: a kernel's per-thread setup (AMX tiles) then happens once. */
-  struct conv3_call call = {op, input, output, scratch, edge_div_up(op->geo.output_h, threads)};
+  /* Ranges of rows: a kernel's per-thread setup (AMX tiles) happens once per range. */
+  struct conv3_call call = {op, input, output, scratch, edge_div_up(op->geo.output_h, edge_ranges(threads))};
   edge_pool_run(ctx->pool, conv3_task, &call, edge_div_up(op->geo.output_h, call.rows_per_task));
   return EDGE_OK;
 }

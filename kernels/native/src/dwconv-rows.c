@@ -80,7 +80,7 @@ static enum edge_status dw3_run(struct edge_context *ctx, const struct edge_op *
   uint8_t *scratch = edge_workspace(ctx, threads * 4 * op->row_bytes);
   if (scratch == NULL) return EDGE_ERR_NOMEM;
   const size_t steps = op->uk1 != NULL ? edge_div_up(op->geo.output_h, 2) : op->geo.output_h;
-  struct dw3_call call = {op, input, output, scratch, steps, edge_div_up(steps, threads)};
+  struct dw3_call call = {op, input, output, scratch, steps, edge_div_up(steps, edge_ranges(threads))};
   edge_pool_run(ctx->pool, dw3_task, &call, edge_div_up(steps, call.steps_per_task));
   return EDGE_OK;
 }

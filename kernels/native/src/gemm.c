@@ -240,7 +240,7 @@ static enum edge_status gemm_compute(struct edge_context *ctx, const struct gemm
     edge_pool_run(ctx->pool, gemm_task, &call, items);
     return EDGE_OK;
   }
-  call.items_per_task = edge_div_up(items, threads);
+  call.items_per_task = edge_div_up(items, edge_ranges(threads));
   edge_pool_run(ctx->pool, gemm_range_task, &call, edge_div_up(items, call.items_per_task));
   return EDGE_OK;
 }

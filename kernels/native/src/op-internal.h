@@ -11,6 +11,14 @@ struct edge_context {
   size_t workspace_bytes;
 };
 
+/*
+ * How many contiguous ranges to split a run into for operators whose work comes in
+ * ranges (per-thread setup, reused rows): one alone; with several threads four per
+ * thread, so that when the OS parks a thread the others take its ranges instead of
+ * waiting for it.
+ */
+static inline size_t edge_ranges(size_t threads) { return threads == 1 ? 1 : 4 * threads; }
+
 /* Grows the context's scratch to at least `bytes` (64-byte aligned); NULL when out of memory. */
 void *edge_workspace(struct edge_context *ctx, size_t bytes);
 

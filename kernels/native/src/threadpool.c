@@ -4,6 +4,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+/*
+ * A run is a generation: the caller publishes it under the lock (function, argument,
+ * task count) and tags the claim counter with it, generation in the high 32 bits and
+ * the next task in the low 32. Threads claim tasks by compare-and-swap on the tagged
+ * counter, so a worker that wakes late, with another run's snapshot, can neither claim
+ * nor disturb the current run's tasks. The caller waits for its tasks to finish, not for
+ * the workers to show up: when the OS parks a worker, the others take its share.
+ */
 struct edge_pool {
   size_t threads;
   pthread_t *workers;
@@ -11,14 +19,21 @@ struct edge_pool {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_cond_t done;
-  /* Bumped per run; a worker runs once per generation it has not seen. */
-  atomic_uint_fast64_t generation;
-  atomic_size_t busy;
   bool stop;
+  /* The current run, read under the lock. */
+  uint32_t generation;
   edge_task_fn fn;
   void *arg;
   size_t tasks;
-  atomic_size_t next;
+  atomic_uint_fast64_t claims; /* generation << 32 | next task */
+  atomic_size_t finished;      /* tasks of the current run that are done */
+};
+
+struct run {
+  uint32_t generation;
+  edge_task_fn fn;
+  void *arg;
+  size_t tasks;
 };
 
 struct worker_start {
@@ -26,11 +41,17 @@ struct worker_start {
   size_t index;
 };
 
-static void drain(struct edge_pool *pool, size_t thread) {
+static void drain(struct edge_pool *pool, const struct run *run, size_t thread) {
+  uint_fast64_t seen = atomic_load_explicit(&pool->claims, memory_order_acquire);
   for (;;) {
-    size_t t = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed);
-    if (t >= pool->tasks) return;
-    pool->fn(pool->arg, thread, t);
+    if ((uint32_t)(seen >> 32) != run->generation || (seen & 0xFFFFFFFFu) >= run->tasks) return;
+    if (!atomic_compare_exchange_weak_explicit(&pool->claims, &seen, seen + 1, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+      continue;
+    }
+    run->fn(run->arg, thread, (size_t)(seen & 0xFFFFFFFFu));
+    atomic_fetch_add_explicit(&pool->finished, 1, memory_order_release);
+    seen++;
   }
 }
 
@@ -48,28 +69,29 @@ static inline void relax(void) {
 #endif
 }
 
+static uint32_t current_generation(const struct edge_pool *pool) {
+  return (uint32_t)(atomic_load_explicit(&pool->claims, memory_order_acquire) >> 32);
+}
+
 static void *worker_main(void *p) {
   struct worker_start *start = p;
   struct edge_pool *pool = start->pool;
   size_t index = start->index;
   free(start);
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    for (int i = 0; i < SPINS && atomic_load_explicit(&pool->generation, memory_order_acquire) == seen; i++) relax();
+    for (int i = 0; i < SPINS && current_generation(pool) == seen; i++) relax();
     pthread_mutex_lock(&pool->lock);
-    while (!pool->stop && atomic_load_explicit(&pool->generation, memory_order_acquire) == seen) {
-      pthread_cond_wait(&pool->wake, &pool->lock);
-    }
+    while (!pool->stop && pool->generation == seen) pthread_cond_wait(&pool->wake, &pool->lock);
     const bool stop = pool->stop;
-    seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    const struct run run = {pool->generation, pool->fn, pool->arg, pool->tasks};
+    seen = pool->generation;
     pthread_mutex_unlock(&pool->lock);
     if (stop) return NULL;
-    drain(pool, index);
-    if (atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&pool->lock);
-      pthread_cond_signal(&pool->done);
-      pthread_mutex_unlock(&pool->lock);
-    }
+    drain(pool, &run, index);
+    pthread_mutex_lock(&pool->lock);
+    pthread_cond_signal(&pool->done);
+    pthread_mutex_unlock(&pool->lock);
   }
 }
 
@@ -129,17 +151,20 @@ void edge_pool_run(struct edge_pool *pool, edge_task_fn fn, void *arg, size_t ta
     return;
   }
   pthread_mutex_lock(&pool->lock);
+  const struct run run = {pool->generation + 1, fn, arg, tasks};
+  pool->generation = run.generation;
   pool->fn = fn;
   pool->arg = arg;
   pool->tasks = tasks;
-  atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
-  atomic_store_explicit(&pool->busy, pool->started, memory_order_relaxed);
-  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  atomic_store_explicit(&pool->finished, 0, memory_order_relaxed);
+  atomic_store_explicit(&pool->claims, (uint_fast64_t)run.generation << 32, memory_order_release);
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->lock);
-  drain(pool, 0);
-  for (int i = 0; i < SPINS && atomic_load_explicit(&pool->busy, memory_order_acquire) != 0; i++) relax();
+  drain(pool, &run, 0);
+  for (int i = 0; i < SPINS && atomic_load_explicit(&pool->finished, memory_order_acquire) != tasks; i++) relax();
   pthread_mutex_lock(&pool->lock);
-  while (atomic_load_explicit(&pool->busy, memory_order_acquire) != 0) pthread_cond_wait(&pool->done, &pool->lock);
+  while (atomic_load_explicit(&pool->finished, memory_order_acquire) != tasks) {
+    pthread_cond_wait(&pool->done, &pool->lock);
+  }
   pthread_mutex_unlock(&pool->lock);
 }
