@@ -16,8 +16,8 @@ struct dw3_op {
   const struct edge_dw3x3s1_ukernel *uk1;
   const struct edge_dw3x3s2_ukernel *uk2;
   struct edge_output_params out;
-  struct edge_dw3x3_pattern *patterns;
-  size_t pattern_count;
+  void *packed;         /* patterns or tiles, as the kernel's weights format says */
+  size_t pattern_count; /* how many */
   uint8_t *zero_row; /* row_bytes of zx, for rows above and below the input */
   size_t row_bytes;  /* a padded row: every byte the kernel reads */
 };
@@ -64,10 +64,10 @@ static void dw3_task(void *arg, size_t thread, size_t task) {
     }
     uint8_t *top = call->output + oy * out_row;
     if (op->uk1 != NULL) {
-      op->uk1->fn(out_row, C, rows, op->patterns, op->pattern_count, top,
+      op->uk1->fn(out_row, C, rows, op->packed, op->pattern_count, top,
                   oy + 1 < d->output_h ? top + out_row : NULL, &op->out);
     } else {
-      op->uk2->fn(d->output_w, C, rows, op->patterns, top, &op->out);
+      op->uk2->fn(d->output_w, C, rows, op->packed, top, &op->out);
     }
   }
 }
@@ -87,7 +87,7 @@ static enum edge_status dw3_run(struct edge_context *ctx, const struct edge_op *
 
 static void dw3_destroy(struct edge_op *base) {
   struct dw3_op *op = (struct dw3_op *)base;
-  edge_aligned_free(op->patterns);
+  edge_aligned_free(op->packed);
   edge_aligned_free(op->zero_row);
   free(op);
 }
@@ -106,57 +106,24 @@ bool edge_dw3x3_applies(const struct edge_path *path, const struct edge_conv_des
   return (d->stride_h == 1 && path->dw3s1 != NULL) || (d->stride_h == 2 && path->dw3s2 != NULL);
 }
 
-enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
-                                     const uint8_t *weights, struct edge_op **out) {
+/* Transposed patterns (ukernels.h): int8 w - o for a per-channel offset o. False when some o - zw does not fit int8. */
+static bool pack_transposed(const struct edge_conv_desc *d, const uint8_t *weights, const int32_t *bias,
+                            size_t patterns, bool s1, struct edge_dw3x3_pattern *out) {
   const size_t C = d->input_c;
-  /* Per channel: the offset o (zw when every w - zw fits int8) and bias' with zx folded in. */
-  int32_t *offset = malloc(C * sizeof(int32_t)), *bias = malloc(C * sizeof(int32_t));
-  struct dw3_op *op = calloc(1, sizeof(*op));
-  if (offset == NULL || bias == NULL || op == NULL) {
-    free(offset), free(bias), free(op);
-    return EDGE_ERR_NOMEM;
-  }
+  int32_t *offset = malloc(C * sizeof(int32_t));
+  if (offset == NULL) return false;
   for (size_t c = 0; c < C; c++) {
-    const int32_t zw = d->weight_zero_point[c];
     int32_t lo = 255, hi = 0;
-    int64_t centred = 0;
-    for (size_t t = 0; t < 9; t++) {
-      const int32_t w = weights[t * C + c];
-      lo = EDGE_MIN(lo, w);
-      hi = EDGE_MAX(hi, w);
-      centred += w - zw;
-    }
+    for (size_t t = 0; t < 9; t++) lo = EDGE_MIN(lo, weights[t * C + c]), hi = EDGE_MAX(hi, weights[t * C + c]);
+    const int32_t zw = d->weight_zero_point[c];
     offset[c] = EDGE_MIN(EDGE_MAX(zw, hi - 127), lo + 128);
     if (offset[c] - zw < -128 || offset[c] - zw > 127) {
-      free(offset), free(bias), free(op);
-      return EDGE_ERR_UNSUPPORTED;
+      free(offset);
+      return false;
     }
-    /* The true sum is taken modulo 2^32, like the int32 accumulator it stands for. */
-    bias[c] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
   }
-  op->geo = *d;
-  op->geo.weight_zero_point = op->geo.bias = NULL;
-  op->geo.requant.scale = NULL;
-  const bool s1 = d->stride_h == 1;
-  op->uk1 = s1 ? ctx->path->dw3s1 : NULL;
-  op->uk2 = s1 ? NULL : ctx->path->dw3s2;
-  op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
-  op->out.clamp_in_float = !edge_fp32_bounded(d->bias, d->requant.scale, C, 9);
-  op->pattern_count = s1 ? C / gcd(C, 64) : edge_div_up(C, 64);
-  /* The furthest byte a kernel reads, past the last output's last tap. */
-  const size_t reads = s1 ? edge_round_up(d->output_w * C, 64) + 2 * C : 2 * d->output_w * C + edge_round_up(C, 64);
-  op->row_bytes = edge_round_up(EDGE_MAX(reads, (d->pad_left + d->input_w) * C), 64);
-  op->patterns = edge_aligned_alloc(op->pattern_count * sizeof(*op->patterns));
-  op->zero_row = edge_aligned_alloc(op->row_bytes);
-  if (op->patterns == NULL || op->zero_row == NULL) {
-    free(offset), free(bias);
-    dw3_destroy(&op->base);
-    return EDGE_ERR_NOMEM;
-  }
-  memset(op->zero_row, d->input_zero_point, op->row_bytes);
-  memset(op->patterns, 0, op->pattern_count * sizeof(*op->patterns));
-  for (size_t p = 0; p < op->pattern_count; p++) {
-    struct edge_dw3x3_pattern *pw = &op->patterns[p];
+  for (size_t p = 0; p < patterns; p++) {
+    struct edge_dw3x3_pattern *pw = &out[p];
     for (size_t i = 0; i < 4; i++) {
       for (size_t lane = 0; lane < 16; lane++) {
         /* The kernels' transpose puts byte 16 L + 4 i + j of a 64-byte group in lane 4 L + j of vector i. */
@@ -179,10 +146,83 @@ enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_c
       }
     }
   }
-  free(offset), free(bias);
+  free(offset);
+  return true;
+}
+
+/* Tiles of 8 channels as EDGE_DW_I16: int32 bias'[8], float scale[8], int16 (w - zw)[9][8]. */
+static void pack_i16(const struct edge_conv_desc *d, const uint8_t *weights, const int32_t *bias, size_t tiles,
+                     uint8_t *out) {
+  const size_t C = d->input_c, block = edge_dw_block_bytes(8, 9, EDGE_DW_I16);
+  for (size_t t = 0; t < tiles; t++) {
+    int32_t *head = (int32_t *)(out + t * block);
+    float *scale = (float *)(head + 8);
+    int16_t *wt = (int16_t *)(head + 16);
+    for (size_t j = 0; j < 8 && t * 8 + j < C; j++) {
+      const size_t c = t * 8 + j;
+      head[j] = bias[c];
+      scale[j] = d->requant.scale[c];
+      for (size_t tap = 0; tap < 9; tap++) wt[tap * 8 + j] = (int16_t)(weights[tap * C + c] - d->weight_zero_point[c]);
+    }
+  }
+}
+
+enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_conv_desc *d,
+                                   const uint8_t *weights, struct edge_op **out) {
+  const size_t C = d->input_c;
+  const bool s1 = d->stride_h == 1;
+  const enum edge_dw3_weights format = s1 ? ctx->path->dw3s1->weights : ctx->path->dw3s2->weights;
+  /* bias' = bias - zx * sum(w - zw): the input zero point folded in, the true sum taken
+     modulo 2^32 like the int32 accumulator it stands for. */
+  int32_t *bias = malloc(C * sizeof(int32_t));
+  struct dw3_op *op = calloc(1, sizeof(*op));
+  if (bias == NULL || op == NULL) {
+    free(bias), free(op);
+    return EDGE_ERR_NOMEM;
+  }
+  for (size_t c = 0; c < C; c++) {
+    int64_t centred = 0;
+    for (size_t t = 0; t < 9; t++) centred += weights[t * C + c] - d->weight_zero_point[c];
+    bias[c] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
+  }
+  op->geo = *d;
+  op->geo.weight_zero_point = op->geo.bias = NULL;
+  op->geo.requant.scale = NULL;
+  op->uk1 = s1 ? ctx->path->dw3s1 : NULL;
+  op->uk2 = s1 ? NULL : ctx->path->dw3s2;
+  op->out = edge_output_params_make(d->requant.zero_point, d->requant.min, d->requant.max);
+  op->out.clamp_in_float = !edge_fp32_bounded(d->bias, d->requant.scale, C, 9);
+  size_t bytes;
+  if (format == EDGE_DW3_I16) {
+    op->pattern_count = edge_div_up(C, 8);
+    bytes = op->pattern_count * edge_dw_block_bytes(8, 9, EDGE_DW_I16);
+  } else {
+    op->pattern_count = s1 ? C / gcd(C, 64) : edge_div_up(C, 64);
+    bytes = op->pattern_count * sizeof(struct edge_dw3x3_pattern);
+  }
+  /* The furthest byte a kernel reads, past the last output's last tap, with a vector's slack. */
+  const size_t reads = (s1 ? d->output_w + 2 : 2 * d->output_w + 1) * C + 64;
+  op->row_bytes = edge_round_up(EDGE_MAX(reads, (d->pad_left + d->input_w) * C), 64);
+  op->packed = edge_aligned_alloc(bytes);
+  op->zero_row = edge_aligned_alloc(op->row_bytes);
+  if (op->packed == NULL || op->zero_row == NULL) {
+    free(bias);
+    dw3_destroy(&op->base);
+    return EDGE_ERR_NOMEM;
+  }
+  memset(op->zero_row, d->input_zero_point, op->row_bytes);
+  memset(op->packed, 0, bytes);
+  if (format == EDGE_DW3_I16) {
+    pack_i16(d, weights, bias, op->pattern_count, op->packed);
+  } else if (!pack_transposed(d, weights, bias, op->pattern_count, s1, op->packed)) {
+    free(bias);
+    dw3_destroy(&op->base);
+    return EDGE_ERR_UNSUPPORTED;
+  }
+  free(bias);
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * C, .output = d->output_h * d->output_w * C},
                               s1 ? op->uk1->name : op->uk2->name,
-                              sizeof(*op) + op->pattern_count * sizeof(*op->patterns) + op->row_bytes,
+                              sizeof(*op) + bytes + op->row_bytes,
                               dw3_run,
                               dw3_destroy};
   *out = &op->base;

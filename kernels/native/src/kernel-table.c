@@ -35,9 +35,12 @@ const size_t edge_gemm_ukernel_count = gemm_count;
 /* A terminator keeps the array non-empty on targets without such kernels. */
 const struct edge_conv_ukernel edge_conv_ukernels[] = {EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0, NULL, NULL}};
 const size_t edge_conv_ukernel_count = conv_count;
-const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[] = {EDGE_DW3S1_UKERNELS(EDGE_SIMPLE_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL}};
+#define EDGE_DW3_DESCRIPTOR(fn, isa, weights) {#fn, isa, fn, weights},
+const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[] = {
+    EDGE_DW3S1_UKERNELS(EDGE_DW3_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, EDGE_DW3_TRANSPOSED}};
 const size_t edge_dw3s1_ukernel_count = dw3s1_count;
-const struct edge_dw3x3s2_ukernel edge_dw3s2_ukernels[] = {EDGE_DW3S2_UKERNELS(EDGE_SIMPLE_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL}};
+const struct edge_dw3x3s2_ukernel edge_dw3s2_ukernels[] = {
+    EDGE_DW3S2_UKERNELS(EDGE_DW3_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, EDGE_DW3_TRANSPOSED}};
 const size_t edge_dw3s2_ukernel_count = dw3s2_count;
 const struct edge_dw_ukernel edge_dw_ukernels[] = {EDGE_DW_UKERNELS(EDGE_DW_DESCRIPTOR)};
 const size_t edge_dw_ukernel_count = dw_count;

@@ -12,7 +12,7 @@
 
 /* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) */
 /* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels, begin, end) */
-/* Depthwise 3x3 stride 1 over row pairs, and stride 2 over rows: X(fn, isa) */
+/* Depthwise 3x3 stride 1 over row pairs, and stride 2 over rows: X(fn, isa, weights) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
 /* Add, mean: X(fn, isa) */
 /* Paths: X(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw3s2, dw9, dwany, add, mean).
@@ -46,8 +46,8 @@
     qu8_gemm_amx_begin, qu8_gemm_amx_end)
 #define EDGE_CONV_ARCH(X) \
   X(qu8_conv_3x3s2c3_16x32__amx, EDGE_ISA_AMX, 16, qu8_conv_3x3s2c3_amx_begin, qu8_conv_3x3s2c3_amx_end)
-#define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI)
-#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x64__avx512vnni, EDGE_ISA_AVX512VNNI)
+#define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
+#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
 #define EDGE_DW_ARCH(X)                                                    \
   X(qu8_dwconv_9p16c__avx2, EDGE_ISA_AVX2, 16, 9, EDGE_DW_I32)             \
   X(qu8_dwconv_up16c__avx2, EDGE_ISA_AVX2, 16, 0, EDGE_DW_I32)             \
@@ -68,7 +68,6 @@
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 /* The shared NEON files (depthwise, add, mean) use only intrinsics that exist on both armv7 and aarch64. */
 #define EDGE_CONV_ARCH(X)
-#define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)
 #define EDGE_NEON_DW(X)                                      \
   X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16) \
@@ -77,17 +76,19 @@
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
 
 #if EDGE_ARCH_AARCH64
+#define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
 #define EDGE_GEMM_ARCH(X)                                                                                    \
   X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,                \
-    qu8_gemm_4x16__aarch64_neon_mlal, none, none, none,                                                        \
+    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon, none,                          \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
-    none, none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+    none, qu8_dwconv_3x3s1_2x8__aarch64_neon, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
+#define EDGE_DW3S1_ARCH(X)
 /* armv7's 16 vector registers fit a 4x8 tile. */
 #define EDGE_GEMM_ARCH(X) \
   X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)

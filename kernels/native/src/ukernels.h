@@ -120,6 +120,12 @@ struct edge_dw3x3_pattern {
   uint32_t corrected; /* bit i: vector i has a channel whose o != zw */
 };
 
+/* How a whole-row kernel's weights are packed. */
+enum edge_dw3_weights {
+  EDGE_DW3_TRANSPOSED, /* edge_dw3x3_pattern, as above */
+  EDGE_DW3_I16,        /* tiles of 8 channels as EDGE_DW_I16 (below), patterns = tiles */
+};
+
 typedef void (*edge_dw3x3s1_fn)(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
                                 size_t patterns, uint8_t *top, uint8_t *bottom, const struct edge_output_params *o);
 typedef void (*edge_dw3x3s2_fn)(size_t width, size_t channels, const uint8_t *const *rows, const void *w,
@@ -129,12 +135,14 @@ struct edge_dw3x3s1_ukernel {
   const char *name;
   enum edge_isa isa;
   edge_dw3x3s1_fn fn;
+  enum edge_dw3_weights weights;
 };
 
 struct edge_dw3x3s2_ukernel {
   const char *name;
   enum edge_isa isa;
   edge_dw3x3s2_fn fn;
+  enum edge_dw3_weights weights;
 };
 
 /*
