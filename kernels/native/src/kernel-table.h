@@ -68,7 +68,6 @@
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 /* The shared NEON files (depthwise, add, mean) use only intrinsics that exist on both armv7 and aarch64. */
 #define EDGE_CONV_ARCH(X)
-#define EDGE_DW3S2_ARCH(X)
 #define EDGE_NEON_DW(X)                                      \
   X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16) \
   X(qu8_dwconv_up8c__neon, EDGE_ISA_NEON, 8, 0, EDGE_DW_I16)
@@ -77,18 +76,21 @@
 
 #if EDGE_ARCH_AARCH64
 #define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
+#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
 #define EDGE_GEMM_ARCH(X)                                                                                    \
   X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,                \
-    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon, none,                          \
+    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                                \
+    qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
-    none, qu8_dwconv_3x3s1_2x8__aarch64_neon, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+    none, qu8_dwconv_3x3s1_2x8__aarch64_neon, qu8_dwconv_3x3s2_1x8__aarch64_neon, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
 #define EDGE_DW3S1_ARCH(X)
+#define EDGE_DW3S2_ARCH(X)
 /* armv7's 16 vector registers fit a 4x8 tile. */
 #define EDGE_GEMM_ARCH(X) \
   X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)

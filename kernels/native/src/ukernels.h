@@ -123,7 +123,7 @@ struct edge_dw3x3_pattern {
 /* How a whole-row kernel's weights are packed. */
 enum edge_dw3_weights {
   EDGE_DW3_TRANSPOSED, /* edge_dw3x3_pattern, as above */
-  EDGE_DW3_I16,        /* tiles of 8 channels as EDGE_DW_I16 (below), patterns = tiles */
+  EDGE_DW3_I16,        /* tiles of 8 channels as EDGE_DW_I16 (below), patterns = ceil(C / 8) */
 };
 
 typedef void (*edge_dw3x3s1_fn)(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
