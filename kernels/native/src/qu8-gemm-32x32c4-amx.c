@@ -74,11 +74,63 @@ static inline __attribute__((always_inline)) void output(const bool CLAMP, int32
   }
 }
 
+/*
+ * Columns 0-15 only, for a block of at most 16 columns (a 16-channel layer has nothing
+ * else): half the tiles, and 4 rows per output vector.
+ */
+static inline __attribute__((always_inline)) void output16(const bool CLAMP, int32_t acc[32][32], size_t mr, size_t nc,
+                                                           const int32_t *rowsum, const void *w, uint8_t *c,
+                                                           size_t c_stride, const struct edge_output_params *o) {
+  const int32_t *bias = w;
+  const int32_t *kzp = bias + 32;
+  const float *scale = (const float *)(bias + 2 * 32);
+  const __m512i b0 = _mm512_loadu_si512(bias), z0 = _mm512_loadu_si512(kzp);
+  const __m512i zo = _mm512_set1_epi16((int16_t)o->zero_point);
+  const __m512i vmin = _mm512_set1_epi8((char)o->min), vmax = _mm512_set1_epi8((char)o->max);
+  const __m512 hi = _mm512_set1_ps(o->max_less_zero_point);
+  const __mmask16 store = (__mmask16)(((uint32_t)1 << nc) - 1);
+  for (size_t r = 0; r < mr; r += 4) {
+    /* Missing rows repeat the last one and are stored first, so the real one wins. */
+    size_t rows[4];
+    for (size_t i = 0; i < 4; i++) rows[i] = r + i < mr ? r + i : mr - 1;
+    __m512i v[4];
+    for (size_t i = 0; i < 4; i++) {
+      v[i] = _mm512_add_epi32(_mm512_load_si512(&acc[rows[i]][0]), b0);
+      if (rowsum != NULL) v[i] = _mm512_add_epi32(v[i], _mm512_mullo_epi32(_mm512_set1_epi32(rowsum[rows[i]]), z0));
+    }
+    const __m512i out =
+        edge_output4_avx512(edge_fp32_avx512(CLAMP, v[0], scale, hi), edge_fp32_avx512(CLAMP, v[1], scale, hi),
+                            edge_fp32_avx512(CLAMP, v[2], scale, hi), edge_fp32_avx512(CLAMP, v[3], scale, hi), zo,
+                            vmin, vmax);
+    _mm_mask_storeu_epi8(c + rows[3] * c_stride, store, _mm512_extracti32x4_epi32(out, 3));
+    _mm_mask_storeu_epi8(c + rows[2] * c_stride, store, _mm512_extracti32x4_epi32(out, 2));
+    _mm_mask_storeu_epi8(c + rows[1] * c_stride, store, _mm512_extracti32x4_epi32(out, 1));
+    _mm_mask_storeu_epi8(c + rows[0] * c_stride, store, _mm512_castsi512_si128(out));
+  }
+}
+
 void qu8_gemm_32x32c4__amx(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const int32_t *rowsum,
                            const void *w, uint8_t *c, size_t c_stride, const struct edge_output_params *o) {
   const uint8_t *wk = (const uint8_t *)w + 3 * 32 * sizeof(int32_t);
   const uint8_t *a0 = a, *a1 = a0 + 16 * a_stride;
 
+  int32_t acc[32][32] __attribute__((aligned(64)));
+  if (nc <= 16) {
+    _tile_zero(0);
+    _tile_zero(2);
+    for (size_t k = 0; k < kc; k += 64) {
+      _tile_loadd(4, a0 + k, a_stride);
+      _tile_loadd(5, a1 + k, a_stride);
+      _tile_loadd(6, wk + k * 32, 128);
+      _tile_dpbusd(0, 4, 6);
+      _tile_dpbusd(2, 5, 6);
+    }
+    _tile_stored(0, &acc[0][0], 128);
+    _tile_stored(2, &acc[16][0], 128);
+    if (o->clamp_in_float) output16(true, acc, mr, nc, rowsum, w, c, c_stride, o);
+    else output16(false, acc, mr, nc, rowsum, w, c, c_stride, o);
+    return;
+  }
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
@@ -94,7 +146,6 @@ void qu8_gemm_32x32c4__amx(size_t mr, size_t nc, size_t kc, const void *a, size_
     _tile_dpbusd(2, 5, 6);
     _tile_dpbusd(3, 5, 7);
   }
-  int32_t acc[32][32] __attribute__((aligned(64)));
   _tile_stored(0, &acc[0][0], 128);
   _tile_stored(1, &acc[0][16], 128);
   _tile_stored(2, &acc[16][0], 128);
