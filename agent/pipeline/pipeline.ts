@@ -27,6 +27,11 @@ export interface PipelineOptions {
   maxFrames?: number;
 }
 
+/** A result handed to the sink; `recorded` resolves once the sink has it (on disk, for the outbox). */
+interface Submitted {
+  recorded: Promise<ResultPayload>;
+}
+
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export function modelName(file: string): string {
@@ -48,6 +53,8 @@ export class Pipeline implements Extension {
   private running = false;
   private produced = 0;
   private framesDegraded = false;
+  /** Results submitted to the sink and not yet recorded. */
+  private readonly recording = new Set<Promise<void>>();
   private finished!: () => void;
   /** Resolves when --max-frames results have been produced. */
   readonly done = new Promise<void>((resolve) => (this.finished = resolve));
@@ -86,6 +93,7 @@ export class Pipeline implements Extension {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.processing;
+    await Promise.all(this.recording);
     this.slot.abandon(new Error('the agent is stopping'));
   }
 
@@ -150,17 +158,40 @@ export class Pipeline implements Extension {
 
   private async drain(): Promise<void> {
     for (let next = this.slot.take(); next; next = this.slot.take()) {
+      const { waiters } = next;
+      let submitted: Submitted | null;
       try {
-        const result = await this.process(next.frame, next.waiters.length > 0);
-        for (const w of next.waiters) result ? w.resolve(result) : w.reject(new Error('the frame was skipped'));
+        submitted = await this.process(next.frame, waiters.length > 0);
       } catch (err) {
-        for (const w of next.waiters) w.reject(err as Error);
+        for (const w of waiters) w.reject(err as Error);
+        continue;
       }
+      if (!submitted) {
+        for (const w of waiters) w.reject(new Error('the frame was skipped'));
+        continue;
+      }
+      // The next frame goes on while this result is written: the sink records results in
+      // batches (outbox.flushMilliseconds), and waiting for each batch here would cap the
+      // frame rate at one result per batch.
+      const settled = submitted.recorded.then(
+        (result) => {
+          for (const w of waiters) w.resolve(result);
+        },
+        (err: Error) => {
+          this.ctx.log.error({ err }, 'a result could not be recorded');
+          for (const w of waiters) w.reject(err);
+        },
+      );
+      this.recording.add(settled);
+      void settled.then(() => this.recording.delete(settled));
     }
   }
 
-  /** One frame through the model; null when the motion gate skips it or it cannot be decoded. */
-  private async process(frame: Frame, requested: boolean): Promise<ResultPayload | null> {
+  /**
+   * One frame through the model, submitted to the result sink; null when the motion gate
+   * skips it or it cannot be decoded.
+   */
+  private async process(frame: Frame, requested: boolean): Promise<Submitted | null> {
     const { ctx, model } = this;
     if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) return null;
     const started = performance.now();
@@ -187,7 +218,15 @@ export class Pipeline implements Extension {
     const top = topK(values, ctx.settings.topK, model.labels).filter((p) => p.score >= ctx.settings.scoreThreshold);
     const sink = ctx.results;
     if (!sink) throw new Error('no result sink is attached');
-    const result = await sink.submit({
+    // Counted when submitted, so that --max-frames never submits one too many.
+    this.produced++;
+    const last = this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames;
+    if (last) {
+      this.running = false;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+    }
+    const recorded = sink.submit({
       ts: new Date(frame.capturedAt).toISOString(),
       device: ctx.deviceId,
       model: model.name,
@@ -201,20 +240,16 @@ export class Pipeline implements Extension {
         total: round(frame.captureMs + Date.now() - frame.capturedAt),
       },
       engine: model.session.engine,
+    }).then((result) => {
+      ctx.stats.recordResult();
+      ctx.stats.inferenceMs.add(inferred - preprocessed);
+      ctx.stats.totalMs.add(result.latencyMs.total);
+      ctx.events.emit('result', result);
+      ctx.events.emit('frame', { frame, result });
+      return result;
     });
-    ctx.stats.recordResult();
-    ctx.stats.inferenceMs.add(inferred - preprocessed);
-    ctx.stats.totalMs.add(result.latencyMs.total);
-    ctx.events.emit('result', result);
-    ctx.events.emit('frame', { frame, result });
-    this.produced++;
-    if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) {
-      this.running = false;
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
-      this.finished();
-    }
-    return result;
+    if (last) void recorded.then(this.finished, this.finished);
+    return { recorded };
   }
 
   private setFramesHealth(reason: string | null): void {
