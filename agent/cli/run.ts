@@ -69,13 +69,18 @@ export const runCommand = new Command('run')
       if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.join('\n  ')}`, ExitCode.config);
       throw err;
     }
+    // Problems found while starting name a key ("mqtt.tls.ca: cannot read ..."); say where it was set.
+    const blame = (problem: string): string => {
+      const key = /^([A-Za-z]+(?:\.[A-Za-z]+)*): /.exec(problem)?.[1];
+      return key ? `${loaded.sourceOf(key)}${problem}` : problem;
+    };
     let agent;
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames });
     } catch (err) {
       if (err instanceof ModelError) throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
-      if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.join('\n  ')}`, ExitCode.config);
-      if (err instanceof Error && err.name === 'CameraError') throw new CliError(err.message, ExitCode.config);
+      if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.map(blame).join('\n  ')}`, ExitCode.config);
+      if (err instanceof Error && err.name === 'CameraError') throw new CliError(blame(err.message), ExitCode.config);
       throw err;
     }
     for (const warning of loaded.warnings) agent.ctx.log.warn(warning);

@@ -35,22 +35,55 @@ function merge(base: Json, over: Json): Json {
   return out;
 }
 
-async function readYaml(file: string): Promise<Json> {
-  let text: string;
+/**
+ * A configuration file's mapping. The user's file must hold settings: an empty one is
+ * more likely a failed copy than a wish for the defaults (those need no --config).
+ */
+async function readYaml(file: string, { user = false } = {}): Promise<Json> {
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError([`${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`]);
+    const cause = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a configuration file' : (err as Error).message;
+    throw new ConfigError([`${file}: ${cause}`]);
+  }
+  let text: string;
+  try {
+    if (bytes.includes(0)) throw new Error('NUL byte');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError([`${file}: not a text file (a configuration is YAML text)`]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.slice(0, 3).map((e) => `${file}: ${e.message.split('\n')[0]}`));
+    // The first error only: the ones after it are mostly its consequences.
+    throw new ConfigError([`${file}: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}`]);
   }
   const value = doc.toJSON() as Json;
-  if (value === null || value === undefined) return {};
+  if (value === null || value === undefined) {
+    if (user) throw new ConfigError([`${file}: holds no settings (empty, or only comments); leave --config out to run on the defaults`]);
+    return {};
+  }
   if (!isObject(value)) throw new ConfigError([`${file}: the top level must be a mapping of sections`]);
   return value;
+}
+
+/** Problems the schema cannot express, by key path. */
+function semanticProblems(config: AgentConfig): [string, string][] {
+  const problems: [string, string][] = [];
+  const url = config.mqtt.url;
+  if (url !== null) {
+    // mqtt.js would take 'mqtt://exa mple' as host 'exa' and 'mqtts://' as localhost, and retry forever.
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      problems.push(['mqtt.url', `${JSON.stringify(url)} is not a valid URL`]);
+    }
+    if (parsed && parsed.hostname === '') problems.push(['mqtt.url', `${JSON.stringify(url)} names no host`]);
+  }
+  return problems;
 }
 
 /** Variables named EDGE_AGENT_* that are not configuration keys. */
@@ -118,6 +151,11 @@ function describe(error: ErrorObject, source: (path: string) => string): string 
 
 export interface LoadedConfig {
   config: AgentConfig;
+  /**
+   * Where a key was set, as problems are prefixed: '<file>: ', 'environment ' or 'flag '.
+   * For problems found after loading (a TLS file that cannot be read, a camera option).
+   */
+  sourceOf(keyPath: string): string;
   /** Problems that did not stop loading, e.g. an EDGE_AGENT_ variable that names no key. */
   warnings: string[];
   /** The files that were read, defaults first. */
@@ -143,7 +181,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   let merged = await readYaml(defaultsFile);
   let user: Json = {};
   if (options.file) {
-    user = await readYaml(options.file);
+    user = await readYaml(options.file, { user: true });
     files.push(options.file);
     merged = merge(merged, user);
   }
@@ -153,20 +191,23 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
 
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(schema);
+  const has = (root: Json, path: string): boolean =>
+    path.split('/').slice(1).reduce<Json | undefined>((n, k) => (isObject(n) ? n[k] : undefined), root) !== undefined;
+  const source = (path: string): string => {
+    if (has(options.overrides ?? {}, path)) return 'flag ';
+    if (has(env, path)) return 'environment ';
+    if (has(user, path)) return `${options.file}: `;
+    return `${defaultsFile}: `;
+  };
   if (!validate(merged)) {
-    const has = (root: Json, path: string): boolean =>
-      path.split('/').slice(1).reduce<Json | undefined>((n, k) => (isObject(n) ? n[k] : undefined), root) !== undefined;
-    const source = (path: string): string => {
-      if (has(options.overrides ?? {}, path)) return 'flag ';
-      if (has(env, path)) return 'environment ';
-      if (has(user, path)) return `${options.file}: `;
-      return `${defaultsFile}: `;
-    };
     throw new ConfigError((validate.errors ?? []).map((e) => describe(e, source)));
   }
   const config = merged as unknown as AgentConfig;
+  const sourceOf = (keyPath: string): string => source(`/${keyPath.replaceAll('.', '/')}`);
+  const problems = semanticProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems.map(([key, problem]) => `${sourceOf(key)}${key}: ${problem}`));
   config.device.id ??= hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'edge-agent';
-  return { config, warnings, files };
+  return { config, warnings, files, sourceOf };
 }
 
 /** A path from the configuration: absolute as given, else relative to the install directory. */
