@@ -79,7 +79,8 @@ struct tile_config {
 
 /* TDPBUSD throughput on four independent 16 x 16 accumulators (16 x 16 x 64 MACs each). */
 __attribute__((target("amx-tile,amx-int8"))) static double tdpbusd_per_second(void) {
-  static const struct tile_config config = {.palette = 1, .colsb = {64, 64, 64, 64, 64, 64}, .rows = {16, 16, 16, 16, 16, 16}};
+  static const struct tile_config config = {
+      .palette = 1, .colsb = {64, 64, 64, 64, 64, 64}, .rows = {16, 16, 16, 16, 16, 16}};
   static const uint8_t data[16 * 64] __attribute__((aligned(64)));
   _tile_loadconfig(&config);
   _tile_zero(0);
@@ -301,7 +302,8 @@ int main(int argc, char **argv) {
 #if EDGE_ARCH_X86_64
   if (edge_context_path(ctx)->isa >= EDGE_ISA_AVX512VNNI) {
     const double vnni = vpdpbusd_per_second() * 64 * 1e-9;
-    printf("int8 peak of AVX-512 VNNI, measured: %.2f G VPDPBUSD/s x 64 MACs = %.0f GMAC/s per core\n", vnni / 64, vnni);
+    printf("int8 peak of AVX-512 VNNI, measured: %.2f G VPDPBUSD/s x 64 MACs = %.0f GMAC/s per core\n", vnni / 64,
+           vnni);
     peak = vnni;
   }
   if (edge_context_path(ctx)->isa == EDGE_ISA_AMX) {

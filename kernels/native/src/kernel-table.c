@@ -33,7 +33,8 @@ enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 const struct edge_gemm_ukernel edge_gemm_ukernels[] = {EDGE_GEMM_UKERNELS(EDGE_GEMM_DESCRIPTOR)};
 const size_t edge_gemm_ukernel_count = gemm_count;
 /* A terminator keeps the array non-empty on targets without such kernels. */
-const struct edge_conv_ukernel edge_conv_ukernels[] = {EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0, NULL, NULL}};
+const struct edge_conv_ukernel edge_conv_ukernels[] = {
+    EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0, NULL, NULL}};
 const size_t edge_conv_ukernel_count = conv_count;
 #define EDGE_DW3_DESCRIPTOR(fn, isa, weights) {#fn, isa, fn, weights},
 const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[] = {

@@ -32,8 +32,8 @@
 #define EDGE_ADD_COMMON(X) X(qu8_add__scalar, EDGE_ISA_SCALAR)
 #define EDGE_MEAN_COMMON(X) X(qu8_mean__scalar, EDGE_ISA_SCALAR)
 #define EDGE_PATHS_COMMON(X)                                                                                  \
-  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none, none, none,\
-    qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
+  X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none, none,  \
+    none, qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
 
 #if EDGE_ARCH_X86_64
 #define EDGE_GEMM_ARCH(X)                                                                                          \
@@ -44,7 +44,8 @@
     NULL, NULL)                                                                                                    \
   X(qu8_gemm_32x32c4__amx, EDGE_ISA_AMX, 32, 32, 4, 64, 24, EDGE_W_S8, false, true, qu8_rowsum__avx512,            \
     qu8_gemm_amx_begin, qu8_gemm_amx_end)
-#define EDGE_CONV_ARCH(X) \
+#define EDGE_CONV_ARCH(X)                                                                                  \
+  X(qu8_conv_3x3s2c3_2x32__avx512vnni, EDGE_ISA_AVX512VNNI, 2, NULL, NULL)                                 \
   X(qu8_conv_3x3s2c3_16x32__amx, EDGE_ISA_AMX, 16, qu8_conv_3x3s2c3_amx_begin, qu8_conv_3x3s2c3_amx_end)
 #define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
 #define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
@@ -55,15 +56,16 @@
   X(qu8_dwconv_up32c__avx512vnni, EDGE_ISA_AVX512VNNI, 32, 0, EDGE_DW_I32)
 #define EDGE_ADD_ARCH(X) X(qu8_add__avx2, EDGE_ISA_AVX2)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__avx2, EDGE_ISA_AVX2)
-#define EDGE_PATHS_ARCH(X)                                                                                        \
-  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none, none, none,     \
-    qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                                \
-  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_14x32c4__avx512vnni,              \
-    qu8_gemm_1x32c4__avx512vnni, none, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, \
-    qu8_mean__avx2)                                                                                               \
-  X("amx", EDGE_ISA_AMX, qu8_gemm_32x32c4__amx, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,       \
-    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2,       \
-    qu8_mean__avx2)
+#define EDGE_PATHS_ARCH(X)                                                                                    \
+  X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none, none, none, \
+    qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                            \
+  X("avx512vnni", EDGE_ISA_AVX512VNNI, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_14x32c4__avx512vnni,          \
+    qu8_gemm_1x32c4__avx512vnni, qu8_conv_3x3s2c3_2x32__avx512vnni, qu8_dwconv_3x3s1_2x64__avx512vnni,       \
+    qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni,           \
+    qu8_add__avx2, qu8_mean__avx2)                                                                            \
+  X("amx", EDGE_ISA_AMX, qu8_gemm_32x32c4__amx, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,   \
+    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni,       \
+    qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
 /* The shared NEON files (depthwise, add, mean) use only intrinsics that exist on both armv7 and aarch64. */
@@ -79,7 +81,8 @@
 #define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
 #define EDGE_GEMM_ARCH(X)                                                                                    \
   X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
-  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot, NULL, NULL)
+  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot,   \
+    NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,                \
@@ -87,7 +90,8 @@
     qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
-    none, qu8_dwconv_3x3s1_2x8__aarch64_neon, qu8_dwconv_3x3s2_1x8__aarch64_neon, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+    none, qu8_dwconv_3x3s1_2x8__aarch64_neon, qu8_dwconv_3x3s2_1x8__aarch64_neon, qu8_dwconv_9p8c__neon,       \
+    qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
 #define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)

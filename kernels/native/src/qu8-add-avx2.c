@@ -18,7 +18,8 @@ void qu8_add__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out, c
     for (size_t h = 0; h < 2; h++) {
       const __m256i va = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(a + i + 8 * h)));
       const __m256i vb = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b + i + 8 * h)));
-      const __m256i acc = _mm256_add_epi32(_mm256_add_epi32(bias, _mm256_mullo_epi32(va, ma)), _mm256_mullo_epi32(vb, mb));
+      const __m256i acc =
+          _mm256_add_epi32(_mm256_add_epi32(bias, _mm256_mullo_epi32(va, ma)), _mm256_mullo_epi32(vb, mb));
       y[h] = _mm256_sra_epi32(acc, shift);
     }
     _mm_storeu_si128((__m128i *)(out + i), edge_output_avx2(y[0], y[1], zo, vmin, vmax));

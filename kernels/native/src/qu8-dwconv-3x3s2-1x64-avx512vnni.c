@@ -51,9 +51,9 @@ void qu8_dwconv_3x3s2_1x64__avx512vnni(size_t width, size_t channels, const uint
   for (size_t c0 = 0; c0 < channels; c0 += 64, pw++) {
     const __mmask64 mask = channels - c0 >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (channels - c0)) - 1);
     /* Only a chunk holding a channel whose w - zw does not fit int8 pays for the correction. */
-    const bool corrected = pw->corrected != 0;
-    if (o->clamp_in_float && corrected) chunk(true, true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
-    else if (o->clamp_in_float) chunk(true, false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    const bool clamp = o->clamp_in_float, corrected = pw->corrected != 0;
+    if (clamp && corrected) chunk(true, true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
+    else if (clamp) chunk(true, false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
     else if (corrected) chunk(false, true, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
     else chunk(false, false, width, channels, c0, rows, pw, output, mask, hi, zo, vmin, vmax);
   }

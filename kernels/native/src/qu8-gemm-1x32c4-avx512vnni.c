@@ -57,7 +57,10 @@ static inline __m512i row_partials(const uint8_t *x, size_t k) {
   __m512i s = zero;
   size_t i = 0;
   for (; i + 64 <= k; i += 64) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_loadu_si512(x + i), zero));
-  if (i < k) s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(((__mmask64)1 << (k - i)) - 1, x + i), zero));
+  if (i < k) {
+    const __mmask64 tail = ((__mmask64)1 << (k - i)) - 1;
+    s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(tail, x + i), zero));
+  }
   return s;
 }
 

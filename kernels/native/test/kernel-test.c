@@ -359,7 +359,10 @@ static void mbqm_edge_case(const struct contexts *cx, const struct mbqm_edge *e)
 static void output_edge_cases(const struct contexts *cx, size_t mr) {
   const size_t rows[] = {1, 2, mr, mr + 1};
   /* k 4 and 64: below and above every gemm kernel's min_k. */
-  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) fp32_edge_case(cx, rows[r], 4), fp32_edge_case(cx, rows[r], 64);
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+    fp32_edge_case(cx, rows[r], 4);
+    fp32_edge_case(cx, rows[r], 64);
+  }
   for (size_t i = 0; i < sizeof mbqm_edges / sizeof *mbqm_edges; i++) mbqm_edge_case(cx, &mbqm_edges[i]);
 }
 
