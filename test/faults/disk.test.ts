@@ -100,13 +100,13 @@ async function diskDrill(agent: AgentProcess, watch: Recorder, device: string, p
     // Live results keep flowing while the disk is unusable and the broker is up.
     const flowingFrom = Date.now();
     await watch.until((r) => r.results(`edge/${device}/result`).filter((x) => Date.parse(x.ts) >= flowingFrom).length >= 2 * FPS, `${phase.name}: results while degraded`);
-    const resultsWhileDegraded = watch.results(`edge/${device}/result`).filter((x) => Date.parse(x.ts) >= degradedAt).length;
     expect(agent.child.exitCode, agent.stderr).toBeNull();
     const telemetryNow = telemetry(watch, device, flowingFrom).at(-1)!;
     expect(telemetryNow.outbox.degraded, phase.name).toBe(true);
     expect(telemetryNow.outbox.lastError, phase.name).toMatch(phase.reason);
 
     const clearedAt = Date.now();
+    const resultsWhileDegraded = watch.results(`edge/${device}/result`).filter((x) => Date.parse(x.ts) >= injectedAt).length;
     phase.clear();
     await waitForLog(agent, (l) => (l.time as number) >= clearedAt && l.msg === 'outbox: writing works again; results held in memory are recorded', `${phase.name}: writing again`);
     let okAt = 0;
@@ -141,7 +141,7 @@ const figuresOf = (outcomes: PhaseOutcome[], end: { seqs: number; duplicates: nu
   ...Object.fromEntries(outcomes.map((o) => [
     o.name,
     `"${o.reason.replace(work, '<scratch>').slice(0, 100)}..." (${o.errorLines} error line); degraded in telemetry after ${seconds(o.detectMs)} s; ` +
-      `${o.resultsWhileDegraded} results delivered while degraded; ok ${seconds(o.okMs)} s after the clear`,
+      `${o.resultsWhileDegraded} results delivered between the fault and its clear; ok ${seconds(o.okMs)} s after the clear`,
   ])),
   'results delivered, all seqs, none missing': end.seqs,
   'duplicates received': end.duplicates,
