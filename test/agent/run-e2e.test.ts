@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await broker?.stop();
+  await broker?.cleanup();
   rmSync(work, { recursive: true, force: true });
 });
 
