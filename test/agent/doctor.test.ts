@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeThrottled } from '../../agent/doctor/system-checks.js';
+import { decodeThrottled } from '../../agent/telemetry/host.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('edge-agent doctor', () => {

@@ -81,10 +81,12 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
 
     expect(readlinkSync(current())).toMatch(/^releases\/\d{8}T\d{6}Z$/);
     for (const file of ['bin/edge-agent', 'dist/agent/cli/main.js', 'ecosystem.config.cjs', 'config/default.yaml',
-      'models/mobilenet_v2_1.0_224_quant.tflite', 'samples/cat.png', 'kernels/native/src/binding.c', 'package-lock.json']) {
+      'models/mobilenet_v2_1.0_224_quant.tflite', 'samples/cat.png', 'kernels/native/src/binding.c', 'package-lock.json',
+      'agent/web/public/device.html']) {
       expect(existsSync(join(current(), file)), file).toBe(true);
     }
-    for (const file of ['test', 'agent', 'bench', '.git', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/pm2']) {
+    // The TypeScript sources stay home; only the device page's static files travel with dist/.
+    for (const file of ['test', 'agent/agent.ts', 'agent/cli', 'bench', '.git', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/pm2']) {
       expect(existsSync(join(current(), file)), file).toBe(false);
     }
     expect(existsSync(join(current(), 'node_modules/mqtt/package.json'))).toBe(true);
