@@ -52,11 +52,8 @@ static void conv3_row(const struct conv3_call *call, size_t thread, size_t oy) {
 
 static void conv3_task(void *arg, size_t thread, size_t task) {
   const struct conv3_call *call = arg;
-  const struct edge_conv_ukernel *uk = call->op->uk;
   const size_t y0 = task * call->rows_per_task, y1 = EDGE_MIN(call->op->geo.output_h, y0 + call->rows_per_task);
-  if (uk->begin != NULL) uk->begin();
   for (size_t oy = y0; oy < y1; oy++) conv3_row(call, thread, oy);
-  if (uk->end != NULL) uk->end();
 }
 
 static enum edge_status conv3_run(struct edge_context *ctx, const struct edge_op *base, const void *input,
@@ -66,7 +63,7 @@ static enum edge_status conv3_run(struct edge_context *ctx, const struct edge_op
   const size_t threads = edge_context_threads(ctx);
   uint8_t *scratch = edge_workspace(ctx, threads * 3 * op->row_bytes);
   if (scratch == NULL) return EDGE_ERR_NOMEM;
-  /* Ranges of rows: a kernel's per-thread setup (AMX tiles) happens once per range. */
+  /* Ranges of rows, for the row copies' sake as much as the threads'. */
   struct conv3_call call = {op, input, output, scratch, edge_div_up(op->geo.output_h, edge_ranges(threads))};
   edge_pool_run(ctx->pool, conv3_task, &call, edge_div_up(op->geo.output_h, call.rows_per_task));
   return EDGE_OK;

@@ -26,7 +26,7 @@ enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 
 #define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) \
   {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end},
-#define EDGE_CONV_DESCRIPTOR(fn, isa, pixels, begin, end) {#fn, isa, fn, pixels, begin, end},
+#define EDGE_CONV_DESCRIPTOR(fn, isa, pixels) {#fn, isa, fn, pixels},
 #define EDGE_DW_DESCRIPTOR(fn, isa, ct, taps, weights) {#fn, isa, fn, ct, taps, weights},
 #define EDGE_SIMPLE_DESCRIPTOR(fn, isa) {#fn, isa, fn},
 
@@ -34,7 +34,7 @@ const struct edge_gemm_ukernel edge_gemm_ukernels[] = {EDGE_GEMM_UKERNELS(EDGE_G
 const size_t edge_gemm_ukernel_count = gemm_count;
 /* A terminator keeps the array non-empty on targets without such kernels. */
 const struct edge_conv_ukernel edge_conv_ukernels[] = {
-    EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0, NULL, NULL}};
+    EDGE_CONV_UKERNELS(EDGE_CONV_DESCRIPTOR){NULL, EDGE_ISA_SCALAR, NULL, 0}};
 const size_t edge_conv_ukernel_count = conv_count;
 #define EDGE_DW3_DESCRIPTOR(fn, isa, weights) {#fn, isa, fn, weights},
 const struct edge_dw3x3s1_ukernel edge_dw3s1_ukernels[] = {

@@ -11,7 +11,7 @@
 #include "ukernels.h"
 
 /* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) */
-/* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels, begin, end) */
+/* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels) */
 /* Depthwise 3x3 stride 1 over row pairs, and stride 2 over rows: X(fn, isa, weights) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
 /* Add, mean: X(fn, isa) */
@@ -44,9 +44,7 @@
     NULL, NULL)                                                                                                    \
   X(qu8_gemm_32x32c4__amx, EDGE_ISA_AMX, 32, 32, 4, 64, 24, EDGE_W_S8, false, true, qu8_rowsum__avx512,            \
     qu8_gemm_amx_begin, qu8_gemm_amx_end)
-#define EDGE_CONV_ARCH(X)                                                                                  \
-  X(qu8_conv_3x3s2c3_2x32__avx512vnni, EDGE_ISA_AVX512VNNI, 2, NULL, NULL)                                 \
-  X(qu8_conv_3x3s2c3_16x32__amx, EDGE_ISA_AMX, 16, qu8_conv_3x3s2c3_amx_begin, qu8_conv_3x3s2c3_amx_end)
+#define EDGE_CONV_ARCH(X) X(qu8_conv_3x3s2c3_2x32__avx512vnni, EDGE_ISA_AVX512VNNI, 2)
 #define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
 #define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
 #define EDGE_DW_ARCH(X)                                                    \
@@ -64,7 +62,7 @@
     qu8_dwconv_3x3s2_1x64__avx512vnni, qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni,           \
     qu8_add__avx2, qu8_mean__avx2)                                                                            \
   X("amx", EDGE_ISA_AMX, qu8_gemm_32x32c4__amx, qu8_gemm_14x32c4__avx512vnni, qu8_gemm_1x32c4__avx512vnni,   \
-    qu8_conv_3x3s2c3_16x32__amx, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni,       \
+    qu8_conv_3x3s2c3_2x32__avx512vnni, qu8_dwconv_3x3s1_2x64__avx512vnni, qu8_dwconv_3x3s2_1x64__avx512vnni,       \
     qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
@@ -150,8 +148,6 @@ EDGE_GEMM_UKERNELS(EDGE_DECLARE_GEMM)
 void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 void qu8_gemm_amx_begin(void);
 void qu8_gemm_amx_end(void);
-void qu8_conv_3x3s2c3_amx_begin(void);
-void qu8_conv_3x3s2c3_amx_end(void);
 #elif EDGE_ARCH_AARCH64
 void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 #endif

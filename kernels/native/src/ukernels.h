@@ -91,7 +91,6 @@ struct edge_conv_ukernel {
   enum edge_isa isa;
   edge_conv3x3s2c3_fn fn;
   uint8_t pixels; /* pixels per step: rows are read up to 6 * round_up(width, pixels) + 6 bytes */
-  edge_gemm_hook begin, end;
 };
 
 /*
