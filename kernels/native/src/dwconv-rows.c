@@ -128,7 +128,7 @@ static bool pack_transposed(const struct edge_conv_desc *d, const uint8_t *weigh
       for (size_t lane = 0; lane < 16; lane++) {
         /* The kernels' transpose puts byte 16 L + 4 i + j of a 64-byte group in lane 4 L + j of vector i. */
         const size_t byte = p * 64 + 16 * (lane / 4) + 4 * i + lane % 4;
-        if (!s1 && byte >= C) continue; /* past the last channel: never stored */
+        if (!s1 && !EDGE_DW3S2_PACKED(C) && byte >= C) continue; /* past the last channel: never stored */
         const size_t c = byte % C;
         const int32_t kz = offset[c] - d->weight_zero_point[c];
         pw->bias[i][lane] = bias[c];
@@ -197,11 +197,11 @@ enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_c
     op->pattern_count = edge_div_up(C, 8);
     bytes = op->pattern_count * edge_dw_block_bytes(8, 9, EDGE_DW_I16);
   } else {
-    op->pattern_count = s1 ? C / gcd(C, 64) : edge_div_up(C, 64);
+    op->pattern_count = s1 ? C / gcd(C, 64) : EDGE_DW3S2_PACKED(C) ? 1 : edge_div_up(C, 64);
     bytes = op->pattern_count * sizeof(struct edge_dw3x3_pattern);
   }
   /* The furthest byte a kernel reads, past the last output's last tap, with a vector's slack. */
-  const size_t reads = (s1 ? d->output_w + 2 : 2 * d->output_w + 1) * C + 64;
+  const size_t reads = (s1 ? d->output_w + 2 : 2 * d->output_w + 1) * C + 128;
   op->row_bytes = edge_round_up(EDGE_MAX(reads, (d->pad_left + d->input_w) * C), 64);
   op->packed = edge_aligned_alloc(bytes);
   op->zero_row = edge_aligned_alloc(op->row_bytes);

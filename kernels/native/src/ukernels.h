@@ -104,11 +104,14 @@ struct edge_conv_ukernel {
  * C / gcd(C, 64).
  * Stride 2, one output row: rows holds its 3 input rows and one more that is read with
  * zero weights; pixel x, channel c takes taps at rows[ky][(2 x + kx) * C + c]. Pattern q
- * covers channels 64 q .. 64 q + 63.
+ * covers channels 64 q .. 64 q + 63, except for 8, 16 or 32 channels (EDGE_DW3S2_PACKED):
+ * then one pattern covers 64 / C pixels, byte b channel b mod C.
  *
  * Within a pattern, lanes follow the kernels' transpose order. Weights are w - o for a
  * per-channel o that makes them fit int8; o - zw, mostly 0, corrects the rest.
  */
+#define EDGE_DW3S2_PACKED(channels) ((channels) == 8 || (channels) == 16 || (channels) == 32)
+
 struct edge_dw3x3_pattern {
   _Alignas(64) int8_t up[3][4][64]; /* [kx][vector][lane * 4 + input row]: rows 0-2 of the (upper) output row */
   int8_t down[3][4][64];            /* rows 1-3 for the lower one (stride 1) */
