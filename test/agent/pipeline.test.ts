@@ -2,40 +2,25 @@
 // the motion gate, capture requests, limits and frame health.
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/camera/camera.js';
 import { loadConfig } from '../../agent/config/load.js';
-import type { AgentContext } from '../../agent/context.js';
-import { CommandRegistry } from '../../agent/control/registry.js';
-import { AgentEvents } from '../../agent/events.js';
+import { createAgentContext } from '../../agent/context.js';
 import { Pipeline, type FrameSource, type LoadedModel } from '../../agent/pipeline/pipeline.js';
 import type { ResultPayload } from '../../agent/result.js';
-import { RunStats } from '../../agent/run-stats.js';
 import { imagePath } from '../support/paths.js';
 
 async function context(overrides: Record<string, unknown> = {}) {
   const { config } = await loadConfig({ env: {}, overrides: overrides as never });
   const submitted: ResultPayload[] = [];
-  const ctx: AgentContext = {
-    config,
-    deviceId: 'test-device',
-    dataDir: '/tmp',
-    log: pino({ level: 'silent' }),
-    events: new AgentEvents(),
-    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
-    stats: new RunStats(),
-    commands: new CommandRegistry(),
-    metrics: new Registry(),
-    degraded: new Map(),
-    results: {
-      submit: async (r) => {
-        const full = { ...r, seq: submitted.length };
-        submitted.push(full);
-        return full;
-      },
-      depth: () => 0,
+  const ctx = createAgentContext({ ...config, device: { id: 'test-device' } }, pino({ level: 'silent' }), '/tmp');
+  ctx.results = {
+    submit: async (r: Omit<ResultPayload, 'seq'>) => {
+      const full = { ...r, seq: submitted.length };
+      submitted.push(full);
+      return full;
     },
+    depth: () => 0,
   };
   return { ctx, submitted };
 }

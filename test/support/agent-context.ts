@@ -7,12 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../../agent/config/load.js';
-import type { AgentContext } from '../../agent/context.js';
-import { CommandRegistry } from '../../agent/control/registry.js';
-import { AgentEvents } from '../../agent/events.js';
-import { RunStats } from '../../agent/run-stats.js';
+import { createAgentContext, type AgentContext } from '../../agent/context.js';
 
 export interface LogRecord {
   level: number;
@@ -62,19 +58,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       },
     },
   );
-  const ctx: AgentContext = {
-    config,
-    deviceId,
-    dataDir,
-    log,
-    events: new AgentEvents(),
-    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
-    stats: new RunStats(),
-    commands: new CommandRegistry(),
-    metrics: new Registry(),
-    results: null,
-    degraded: new Map(),
-  };
+  const ctx = createAgentContext({ ...config, device: { id: deviceId } }, log, dataDir);
   return {
     ctx,
     logs,

@@ -1,10 +1,6 @@
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../../../agent/config/load.js';
-import type { AgentContext } from '../../../agent/context.js';
-import { CommandRegistry } from '../../../agent/control/registry.js';
-import { AgentEvents } from '../../../agent/events.js';
-import { RunStats } from '../../../agent/run-stats.js';
+import { createAgentContext, type AgentContext } from '../../../agent/context.js';
 
 export interface LogLine {
   level: number;
@@ -16,18 +12,6 @@ export interface LogLine {
 export async function testContext(overrides: Record<string, unknown> = {}): Promise<{ ctx: AgentContext; logs: LogLine[] }> {
   const { config } = await loadConfig({ env: {}, overrides: overrides as never });
   const logs: LogLine[] = [];
-  const ctx: AgentContext = {
-    config,
-    deviceId: 'test-device',
-    dataDir: '/tmp',
-    log: pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) }),
-    events: new AgentEvents(),
-    settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
-    stats: new RunStats(),
-    commands: new CommandRegistry(),
-    metrics: new Registry(),
-    results: null,
-    degraded: new Map(),
-  };
+  const ctx = createAgentContext({ ...config, device: { id: 'test-device' } }, pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) }), '/tmp');
   return { ctx, logs };
 }
