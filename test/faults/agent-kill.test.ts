@@ -57,7 +57,8 @@ function outboxOnDisk(dataDir: string): { recorded: number[]; pending: number[] 
 
 const receivedSeqs = (): number[] => sub.results().map((r) => r.seq);
 
-describe('item 2: agent killed mid-stream', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 2: agent killed mid-stream', { timeout: 180_000 }, () => {
   it('delivers everything it had recorded after a restart, seq carrying on without a gap', async () => {
     const images = imageFolder(work);
     const config = writeConfig(work);

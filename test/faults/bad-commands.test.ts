@@ -214,11 +214,13 @@ class Responses {
 
 async function command(client: MqttClient, name: string, id: string): Promise<Record<string, unknown>> {
   const topic = `edge/${DEVICE}/cmd/${name}`;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no response to ${name} ${id} within 10 s`)), 10_000);
     const onMessage = (t: string, payload: Buffer): void => {
       if (t !== `${topic}/response`) return;
       const response = JSON.parse(payload.toString('utf8'));
       if (response.id !== id) return;
+      clearTimeout(timer);
       client.off('message', onMessage);
       resolve(response);
     };
@@ -230,7 +232,8 @@ async function command(client: MqttClient, name: string, id: string): Promise<Re
 /** What commands could change, from a status response (counters and uptime move on their own). */
 const stateOf = ({ uptimeSeconds: _u, results: _r, outboxDepth: _o, id: _i, ...state }: Record<string, unknown>) => state;
 
-describe('item 6: bad commands at scale', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 6: bad commands at scale', { timeout: 180_000 }, () => {
   it(`answers each of ${CASES} invalid command payloads with one error response and changes nothing`, async () => {
     const images = imageFolder(work);
     const config = writeConfig(work);
@@ -255,9 +258,14 @@ describe('item 6: bad commands at scale', () => {
         if (flooding) peakRss = Math.max(peakRss, lastRss);
       } else if (flooding) responses.add(topic, payload.toString('utf8'));
     });
-    await new Promise<void>((resolve) => {
+    // RSS before the flood comes from the agent's own telemetry.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no telemetry from the agent within 10 s')), 10_000);
       const first = (topic: string): void => {
-        if (topic.endsWith('/telemetry')) resolve(void client.off('message', first));
+        if (!topic.endsWith('/telemetry')) return;
+        clearTimeout(timer);
+        client.off('message', first);
+        resolve();
       };
       client.on('message', first);
     });

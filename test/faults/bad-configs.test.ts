@@ -93,7 +93,8 @@ const cases: ConfigCase[] = [
   { group: 'binary', name: 'random bytes with NULs', content: (file) => writeFileSync(file, Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 97 + 13) & 0xff))), says: ['not a text file'] },
 ];
 
-describe('item 6: bad configurations', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 6: bad configurations', { timeout: 180_000 }, () => {
   it(`exits 78 with a short message naming the file and the key for each of ${cases.length} bad configurations`, async () => {
     const results: { c: ConfigCase; file: string; r: CliResult; ms: number }[] = [];
     const run = async (c: ConfigCase, i: number): Promise<void> => {

@@ -34,7 +34,8 @@ afterAll(async () => {
   await cleanup();
 });
 
-describe('item 4: simulated camera faults', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 4: simulated camera faults', { timeout: 180_000 }, () => {
   it('reports each fault as degraded in telemetry, stays up, and recovers by itself', async () => {
     const images = imageFolder(work);
     const faults = `${images}/.faults`;

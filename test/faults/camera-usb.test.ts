@@ -28,7 +28,8 @@ afterAll(async () => {
   await cleanup();
 });
 
-describe('item 4: USB camera faults (fake fswebcam on PATH)', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 4: USB camera faults (fake fswebcam on PATH)', { timeout: 180_000 }, () => {
   it('reports each fault as degraded in telemetry, stays up, kills hung captures, and recovers by itself', async () => {
     const modeFile = `${work}/mode`;
     const frame = `${work}/frame.jpg`;

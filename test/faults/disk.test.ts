@@ -148,7 +148,8 @@ const figuresOf = (outcomes: PhaseOutcome[], end: { seqs: number; duplicates: nu
   'agent exits': 0,
 });
 
-describe('item 5: disk full or read-only data dir', () => {
+// Bounded well above a run under a full `npm test` on two cores; the waits inside have their own, shorter bounds.
+describe('item 5: disk full or read-only data dir', { timeout: 180_000 }, () => {
   it('ENOSPC (the log and its compaction file on /dev/full): an error, degraded, results still flowing, recovery', async () => {
     const device = 'fault-5-full';
     const watch = await watchDevice(broker.url, device);
