@@ -1,12 +1,12 @@
 // `npm run bench:lag`: how responsive the event loop stays while a model infers
 // continuously on its worker thread. A timer-driven probe measures event-loop delay
 // (perf_hooks) for the whole run, for each engine, with the thread counts given.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession } from '../kernels/session.js';
 import { benchInput } from '../agent/cli/bench.js';
 import { installDir } from '../agent/install-dir.js';
+import { EventLoopLag } from '../agent/telemetry/event-loop-lag.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,7 +18,6 @@ const { values } = parseArgs({
   },
 });
 
-const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
 const rows: Record<string, unknown>[] = [];
 for (const engine of values.engines!.split(',') as ('native' | 'js')[]) {
   for (const threads of values.threads!.split(',').map(Number)) {
@@ -26,10 +25,9 @@ for (const engine of values.engines!.split(',') as ('native' | 'js')[]) {
     const session = await InferenceSession.open(values.model!, { engine, threads });
     const input = benchInput(session.info);
     await session.run(input);
-    const lag = monitorEventLoopDelay({ resolution: 1 });
     // Work on the loop that a real agent would have: a 1 ms timer.
     const ticker = setInterval(() => {}, 1);
-    lag.enable();
+    const lag = new EventLoopLag(1);
     const end = Date.now() + Number(values.seconds) * 1000;
     let inferences = 0;
     const start = performance.now();
@@ -38,7 +36,8 @@ for (const engine of values.engines!.split(',') as ('native' | 'js')[]) {
       inferences++;
     }
     const elapsed = performance.now() - start;
-    lag.disable();
+    const lagMs = lag.figures();
+    lag.stop();
     clearInterval(ticker);
     await session.close();
     rows.push({
@@ -46,7 +45,7 @@ for (const engine of values.engines!.split(',') as ('native' | 'js')[]) {
       threads,
       inferences,
       inferenceMs: Math.round((elapsed / inferences) * 100) / 100,
-      lagMs: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
+      lagMs,
     });
   }
 }

@@ -1,10 +1,9 @@
 import { freemem, loadavg, totalmem } from 'node:os';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
+import { EventLoopLag } from './event-loop-lag.js';
 import { cpuTemperature, throttling } from './host.js';
 
-const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
 const round2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
 
 /** What the pipeline runs, read at each snapshot (the model can be swapped). */
@@ -22,14 +21,13 @@ export interface EngineInfo {
 export class Telemetry implements Extension {
   readonly name = 'telemetry';
   private timer: NodeJS.Timeout | null = null;
-  private lag: IntervalHistogram | null = null;
+  private lag: EventLoopLag | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private readonly ctx: AgentContext, private readonly engine: EngineInfo) {}
 
   async start(): Promise<void> {
-    this.lag = monitorEventLoopDelay({ resolution: 10 });
-    this.lag.enable();
+    this.lag = new EventLoopLag(5);
     this.timer = setInterval(() => {
       this.snapshot()
         .then((t) => this.ctx.events.emit('telemetry', t))
@@ -39,7 +37,7 @@ export class Telemetry implements Extension {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.lag?.disable();
+    this.lag?.stop();
     this.timer = null;
   }
 
@@ -47,7 +45,7 @@ export class Telemetry implements Extension {
     const { ctx } = this;
     const { stats } = ctx;
     const lag = this.lag;
-    const eventLoopLagMs = lag ? { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) } : null;
+    const eventLoopLagMs = lag?.figures() ?? null;
     lag?.reset();
     const throttled = await throttling();
     const degraded = Object.fromEntries(ctx.degraded);
