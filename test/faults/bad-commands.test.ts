@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type MqttClient } from 'mqtt';
 import { writeFileSync } from 'node:fs';
 import { Mosquitto } from '../support/mosquitto.js';
-import { prng } from '../support/model-mutator.js';
+import { mulberry32 } from '../support/rng.js';
 import { describeItem, recordFigure } from './report.js';
 import { cleanup, imageFolder, scratchDir, seconds, startAgent, waitForLog, writeConfig } from './support.js';
 
@@ -102,7 +102,7 @@ function expectedId(payload: Buffer): string | null {
 }
 
 function generator(badFiles: string[]) {
-  const random = prng(SEED);
+  const random = mulberry32(SEED);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));

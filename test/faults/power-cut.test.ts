@@ -9,10 +9,10 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLog, RecordType, type LogRecord } from '../../agent/mqtt/outbox-log.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { prng } from '../support/model-mutator.js';
+import { mulberry32 } from '../support/rng.js';
 import { Recorder } from '../support/recorder.js';
 import { describeItem, recordFigure } from './report.js';
-import { cleanup, imageFolder, loggedSeqs, scratchDir, seconds, startAgent, waitForLog, writeConfig, type LogLine } from './support.js';
+import { cleanup, imageFolder, loggedSeqs, scratchDir, seconds, startAgent, writeConfig, type LogLine } from './support.js';
 
 const RESULTS = 40;
 const SEED = 20261128;
@@ -62,7 +62,7 @@ const end = (r: LogRecord): number => r.offset + 10 + r.payload.length;
 const seqOf = (r: LogRecord): number => JSON.parse(r.payload.toString('utf8')).seq as number;
 
 function damages(): Damage[] {
-  const random = prng(SEED);
+  const random = mulberry32(SEED);
   const last = records.at(-1)!;
   const out: Damage[] = [];
   // A cut anywhere in the result records (the checkpoint record first is small and rarely hit).

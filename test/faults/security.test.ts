@@ -27,6 +27,7 @@ import { Recorder } from '../support/recorder.js';
 import { runCli } from '../support/run-cli.js';
 import { agentMqttYaml, clientTls, listeningPorts, startShippedBroker, type ShippedBroker } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
+import { mulberry32 as random } from '../support/rng.js';
 
 const fakeBin = join(repoRoot, 'test/fixtures/camera/bin');
 const model = modelPath('mobilenet_v1_0.25_128_quant.tflite');
@@ -236,17 +237,6 @@ describe('item 7: the shipped broker configuration', () => {
 
 // ---- Shell metacharacters in every camera option, through every way in ----
 
-/** mulberry32, seeded, so that a failure can be replayed (SECURITY_PROPERTY_SEED). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METACHARACTERS = [';', '|', '&', '$', '`', '(', ')', '<', '>', '\n', "'", '"', '*', '?', '{', '}', '[', ']', '~', '!', '#', '\\', ' ', '\t'];
 

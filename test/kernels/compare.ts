@@ -3,7 +3,7 @@
 // run twice on different inputs (no state may leak between runs), and a failure names
 // the implementation, the seed and the case so that it reproduces.
 
-import { BASE_SEED } from './rng.js';
+import { BASE_SEED } from '../support/rng.js';
 
 export interface Case {
   implementation: string;

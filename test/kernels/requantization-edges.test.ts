@@ -8,7 +8,7 @@ import type { KernelSet, ScaleRequantization } from '../../kernels/kernel-set.js
 import { type Case, expectSameBytes, guarded } from './compare.js';
 import { implementations } from './implementations.js';
 import { f32, requantizeAll } from './plain-loop.js';
-import { caseSeed, Rng } from './rng.js';
+import { caseSeed, Rng } from '../support/rng.js';
 
 interface EdgeCase { acc: number; scale: number }
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { mbqm, quantizeMultiplier } from '../../kernels/ref/requantize.js';
 import * as plain from './plain-loop.js';
-import { caseSeed, Rng } from './rng.js';
+import { caseSeed, Rng } from '../support/rng.js';
 
 const MIN = -(2 ** 31);
 const MAX = 2 ** 31 - 1;

@@ -5,18 +5,6 @@
 // fuzz test (test/tflite) and the fault suite (test/faults).
 import type { Model } from '../../kernels/tflite/model-types.js';
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Byte ranges holding structure rather than weights: mutating weights only changes
  * numbers, so most mutations are aimed at the rest (tables, vectors, strings, the zip).

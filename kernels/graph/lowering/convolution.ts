@@ -1,4 +1,5 @@
 import type { Activation, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions, Tensor } from '../../tflite/model-types.js';
+import type { Window } from '../geometry.js';
 import { constantBias, constantWeights } from '../quantized-tensor.js';
 import { scaleRequantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
@@ -32,6 +33,20 @@ function weightedLayer(ctx: LoweringContext, x: Tensor, w: Tensor, y: Tensor, ou
   };
 }
 
+/** The window geometry of ConvParams. */
+function geometry(
+  [inputH, inputW, inputC]: number[],
+  [rows, cols]: Window[],
+  outputC: number,
+  [kernelH, kernelW]: number[],
+  { strideH, strideW }: { strideH: number; strideW: number },
+) {
+  return {
+    inputH, inputW, inputC, outputH: rows.output, outputW: cols.output, outputC,
+    kernelH, kernelW, strideH, strideW, padTop: rows.padBefore, padLeft: cols.padBefore,
+  };
+}
+
 /** CONV_2D: a 1x1 stride-1 convolution becomes a GEMM over pixels; anything else a general convolution. */
 export function lowerConv2D(ctx: LoweringContext): Lowered {
   const o = ctx.op.options as Conv2DOptions;
@@ -52,11 +67,7 @@ export function lowerConv2D(ctx: LoweringContext): Lowered {
   if (kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1) {
     return ctx.step([x], y, { kind: 'gemm', params: { rows: pixels, inputC: inC, outputC: outC, ...layer }, weights }, macs);
   }
-  const params = {
-    inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
-    kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW, padTop: rows.padBefore, padLeft: cols.padBefore,
-    ...layer,
-  };
+  const params = { ...geometry([inH, inW, inC], [rows, cols], outC, [kH, kW], o), ...layer };
   return ctx.step([x], y, { kind: 'conv', params, weights }, macs);
 }
 
@@ -75,12 +86,7 @@ export function lowerDepthwise(ctx: LoweringContext): Lowered {
   const [rows, cols] = ctx.window(inH, inW, kH, kW, o.strideH, o.strideW, o.padding);
   ctx.expectShape(y, [1, rows.output, cols.output, outC]);
   const { weights, ...layer } = weightedLayer(ctx, x, w, y, outC, 3, o.activation);
-  const params = {
-    inputH: inH, inputW: inW, inputC: inC, outputH: rows.output, outputW: cols.output, outputC: outC,
-    kernelH: kH, kernelW: kW, strideH: o.strideH, strideW: o.strideW, padTop: rows.padBefore, padLeft: cols.padBefore,
-    depthMultiplier: outC / inC,
-    ...layer,
-  };
+  const params = { ...geometry([inH, inW, inC], [rows, cols], outC, [kH, kW], o), depthMultiplier: outC / inC, ...layer };
   return ctx.step([x], y, { kind: 'depthwise', params, weights }, rows.output * cols.output * outC * kH * kW);
 }
 

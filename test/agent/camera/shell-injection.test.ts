@@ -10,20 +10,10 @@ import { createCamera } from '../../../agent/camera/factory.js';
 import type { AgentConfig } from '../../../agent/config/types.js';
 import { useFakeCameras } from './fake-camera.js';
 import { testContext } from './test-context.js';
+import { mulberry32 as random } from '../../support/rng.js';
 
 const fake = useFakeCameras();
 
-/** mulberry32: a small seeded generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METACHARACTERS = [';', '|', '&', '$', '`', '(', ')', '<', '>', '\n', "'", '"', '*', '?', '{', '}', '[', ']', '~', '!', '#', '\\', ' ', '\t', '\r', '\0'];
 const PREFIXES = ['', '/dev/video0', '640', '480', '2', '0', 'rpicam-still', 'libcamera-still', '180', '20000', '-', '--'];

@@ -6,7 +6,7 @@
 import type { AddParams, KernelSet } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded } from '../compare.js';
 import { add, f32, roundHalfEven } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { SeededTester } from './seeded-tester.js';
 
 /** The binary exponent of a positive finite number, by exact halving and doubling. */

@@ -4,7 +4,7 @@
 import type { AveragePoolParams, KernelSet } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded, pixelLocator } from '../compare.js';
 import { averagePool } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { type PaddingSpec, windowFor } from './geometry.js';
 import { SeededTester } from './seeded-tester.js';
 

@@ -5,7 +5,7 @@
 import type { DepthwiseParams, KernelSet } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded, pixelLocator } from '../compare.js';
 import { depthwise, depthwiseAccumulators, requantizeAll } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { type PaddingSpec, windowFor } from './geometry.js';
 import { LayerTester } from './layer-tester.js';
 import { chooseRequantization } from './output-quantization.js';

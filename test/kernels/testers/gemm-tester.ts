@@ -4,7 +4,7 @@
 import type { GemmParams, KernelSet } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded } from '../compare.js';
 import { gemm, gemmAccumulators, requantizeAll } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { LayerTester } from './layer-tester.js';
 import { chooseRequantization } from './output-quantization.js';
 

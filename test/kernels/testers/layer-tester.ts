@@ -1,7 +1,7 @@
 // The settings conv, depthwise and gemm testers share: zero points, biases, output
 // quantization, clamping and the seed. Unset zero points are drawn from the case's PRNG.
 
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../support/rng.js';
 import { SeededTester } from './seeded-tester.js';
 import { type Clamp, clampU8, type OutputSpec, type ScaleMode } from './output-quantization.js';
 

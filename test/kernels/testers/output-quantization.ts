@@ -5,7 +5,7 @@
 
 import type { ScaleRequantization } from '../../../kernels/kernel-set.js';
 import { f32 } from '../plain-loop.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../support/rng.js';
 
 /**
  * tensor: one scale for all channels; channel: one per channel, fitted to that channel;

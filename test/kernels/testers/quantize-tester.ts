@@ -5,7 +5,7 @@
 import type { KernelSet, QuantizeParams } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, expectSameFloats, guarded } from '../compare.js';
 import { dequantize, quantize } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { SeededTester } from './seeded-tester.js';
 
 export class QuantizeTester extends SeededTester {

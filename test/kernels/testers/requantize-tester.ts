@@ -5,7 +5,7 @@
 import type { KernelSet, RequantizeParams } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded } from '../compare.js';
 import { quantizeMultiplier, requantize } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { SeededTester } from './seeded-tester.js';
 
 export class RequantizeTester extends SeededTester {

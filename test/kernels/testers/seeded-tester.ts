@@ -2,7 +2,7 @@
 // builder's settings, so each distinct case draws distinct but reproducible data.
 
 import type { Case } from '../compare.js';
-import { caseSeed } from '../rng.js';
+import { caseSeed } from '../../support/rng.js';
 
 export abstract class SeededTester {
   protected seedValue: number | null = null;

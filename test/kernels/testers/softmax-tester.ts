@@ -4,7 +4,7 @@
 import type { KernelSet, SoftmaxParams } from '../../../kernels/kernel-set.js';
 import { expectSameBytes, guarded } from '../compare.js';
 import { softmax } from '../plain-loop.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../support/rng.js';
 import { SeededTester } from './seeded-tester.js';
 
 export class SoftmaxTester extends SeededTester {

@@ -1,4 +1,5 @@
-// A seeded PRNG (mulberry32) so every generated case reproduces from its seed. The base
+// A seeded PRNG (mulberry32) so every generated case reproduces from its seed; shared by
+// the kernel suite, the fuzzers and the property tests. The kernel suite's base
 // seed comes from KERNEL_TEST_SEED when set, so a failing run can be replayed exactly.
 
 export const BASE_SEED = Number(process.env.KERNEL_TEST_SEED ?? 0x5eed);
@@ -52,4 +53,10 @@ export function caseSeed(description: string): number {
   let h = BASE_SEED >>> 0;
   for (let i = 0; i < description.length; i++) h = Math.imul(h ^ description.charCodeAt(i), 0x01000193) >>> 0;
   return h;
+}
+
+/** The same generator as a plain function returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
