@@ -1,17 +1,32 @@
 import { Command } from 'commander';
-import { CliError, ExitCode } from '../cli-error.js';
-import type { Check, CheckResult } from '../doctor/check.js';
+import { CliError } from '../cli-error.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { CheckResult } from '../doctor/check.js';
+import { checkBroker, checkCamera, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
 import { checkCpu, checkNativeKernels, checkNode, checkThermals } from '../doctor/system-checks.js';
-
-const checks: Check[] = [checkNode, checkCpu, checkNativeKernels, checkThermals];
 
 const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
+async function runChecks(configFile: string | undefined): Promise<CheckResult[]> {
+  const machine = (await Promise.all([checkNode(), checkCpu(), checkNativeKernels(), checkThermals()])).flat();
+  let config;
+  try {
+    config = (await loadConfig({ file: configFile })).config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return [...machine, { name: 'config', status: 'fail', detail: err.problems.join('; '), fix: 'correct the configuration file' }];
+  }
+  const ctx = doctorContext(config);
+  const parts = await Promise.all([checkModel(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
+  return [...machine, { name: 'config', status: 'ok', detail: configFile ?? 'defaults (config/default.yaml)' }, ...parts];
+}
+
 export const doctorCommand = new Command('doctor')
-  .description('check this machine: Node.js, CPU features, kernels, temperature and throttling')
+  .description('check this machine and the configured parts: Node.js, CPU, kernels, throttling, model, camera, GPIO, broker')
+  .option('--config <file>', 'the configuration to check (as for run)')
   .option('--json', 'print the checks as one JSON array')
-  .action(async (o: { json?: boolean }) => {
-    const results: CheckResult[] = (await Promise.all(checks.map((c) => c()))).flat();
+  .action(async (o: { config?: string; json?: boolean }) => {
+    const results = await runChecks(o.config);
     if (o.json) {
       process.stdout.write(JSON.stringify(results) + '\n');
     } else {
@@ -21,5 +36,8 @@ export const doctorCommand = new Command('doctor')
       }
     }
     const failed = results.filter((r) => r.status === 'fail');
-    if (failed.length > 0) throw new CliError(`${failed.length} check${failed.length > 1 ? 's' : ''} failed`, ExitCode.software);
+    if (failed.length > 0) {
+      // Exit 1: the checks ran and found problems (the report above says which and what to do).
+      throw new CliError(`${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((r) => r.name).join(', ')}`, 1);
+    }
   });

@@ -1,22 +1,53 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeThrottled } from '../../agent/telemetry/host.js';
+import { Mosquitto } from '../support/mosquitto.js';
 import { runCli } from '../support/run-cli.js';
 
+type Check = { name: string; status: string; detail: string; fix?: string };
+const byName = (stdout: string) => new Map((JSON.parse(stdout) as Check[]).map((c) => [c.name, c]));
+
+const dir = mkdtempSync('/tmp/edge-agent-doctor-');
+let broker: Mosquitto;
+beforeAll(async () => {
+  broker = await Mosquitto.start();
+});
+afterAll(async () => {
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe('edge-agent doctor', () => {
-  it('reports Node.js, the CPU and the native kernel path as JSON', async () => {
-    const r = await runCli(['doctor', '--json']);
+  it('checks the machine and every configured part, and passes on a working set-up', async () => {
+    writeFileSync(`${dir}/good.yaml`, `mqtt:\n  url: ${broker.url}\n`);
+    const r = await runCli(['doctor', '--json', '--config', `${dir}/good.yaml`]);
     expect(r.code, r.stderr).toBe(0);
-    const checks = JSON.parse(r.stdout) as { name: string; status: string; detail: string }[];
-    const byName = new Map(checks.map((c) => [c.name, c]));
-    expect(byName.get('node')?.status).toBe('ok');
-    expect(byName.get('cpu')?.detail).toMatch(/SIMD:/);
-    expect(byName.get('kernels')?.detail).toMatch(/native (x64|arm64|arm): best path \w+/);
-    expect(byName.get('throttling')).toBeDefined();
+    const checks = byName(r.stdout);
+    expect(checks.get('node')?.status).toBe('ok');
+    expect(checks.get('cpu')?.detail).toMatch(/SIMD:/);
+    expect(checks.get('kernels')?.detail).toMatch(/native (x64|arm64|arm): best path \w+/);
+    expect(checks.get('throttling')).toBeDefined();
+    expect(checks.get('model')?.detail).toMatch(/66 operators, input 1x224x224x3 uint8, 1001 labels/);
+    expect(checks.get('camera')?.detail).toMatch(/captured bird\.png/);
+    expect(checks.get('gpio')?.detail).toMatch(/not used/);
+    expect(checks.get('broker')).toMatchObject({ status: 'ok', detail: `${broker.url}: connected` });
+  });
+
+  it('names what is wrong with the model, camera and broker, says what to fix, and exits 1', async () => {
+    writeFileSync(`${dir}/bad.yaml`, 'model:\n  file: /nonexistent.tflite\ncamera:\n  sim:\n    images: /nonexistent-folder\nmqtt:\n  url: mqtt://127.0.0.1:1\n');
+    const r = await runCli(['doctor', '--json', '--config', `${dir}/bad.yaml`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/3 checks failed: model, camera, broker/);
+    const checks = byName(r.stdout);
+    expect(checks.get('model')).toMatchObject({ status: 'fail', detail: '/nonexistent.tflite: no such file' });
+    expect(checks.get('camera')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/nonexistent-folder/), fix: expect.any(String) });
+    expect(checks.get('broker')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/), fix: expect.any(String) });
   });
 
   it('prints a readable report', async () => {
     const r = await runCli(['doctor']);
     expect(r.stdout).toMatch(/^ok {2}\s+node\s+Node\.js 20/m);
+    expect(r.stdout).toMatch(/^ok {2}\s+model\s+/m);
   });
 });
 

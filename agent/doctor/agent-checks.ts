@@ -1,0 +1,107 @@
+import { connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import { planModel } from '../../kernels/graph/plan.js';
+import { loadModelFile } from '../../kernels/tflite/reader.js';
+import { createCamera } from '../camera/factory.js';
+import { configPath } from '../config/load.js';
+import type { AgentConfig } from '../config/types.js';
+import { createAgentContext, type AgentContext } from '../context.js';
+import { createGpio } from '../gpio/factory.js';
+import { brokerCredentials } from '../mqtt/connection-options.js';
+import type { CheckResult } from './check.js';
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A context for building the configured parts without running them. */
+export function doctorContext(config: AgentConfig): AgentContext {
+  return createAgentContext(config, pino({ level: 'silent' }), configPath(config.dataDir));
+}
+
+export async function checkModel(config: AgentConfig): Promise<CheckResult> {
+  const file = configPath(config.model.file);
+  try {
+    const model = await loadModelFile(file);
+    const plan = planModel(model);
+    const labels = model.labels ? `${model.labels.length} labels` : 'no labels in the model';
+    return {
+      name: 'model',
+      status: 'ok',
+      detail: `${file}: ${model.operators.length} operators, input ${plan.input.tensor.shape.join('x')} ${plan.input.tensor.type}, ${labels}, arena ${Math.round(plan.arenaBytes / 1024)} KiB`,
+    };
+  } catch (err) {
+    return { name: 'model', status: 'fail', detail: message(err), fix: 'set model.file to a quantized MobileNet .tflite (see models/)' };
+  }
+}
+
+const cameraFixes: Record<AgentConfig['camera']['type'], string> = {
+  sim: 'set camera.sim.images to a folder of JPEG/PNG files',
+  usb: 'plug in the webcam, install fswebcam (apt-get install fswebcam), check camera.usb.device (ls /dev/video*)',
+  libcamera: 'enable the camera (rpicam-still -o test.jpg must work), check the ribbon cable, install rpicam-apps',
+};
+
+/** Captures one frame with the configured camera. */
+export async function checkCamera(ctx: AgentContext): Promise<CheckResult> {
+  const { type } = ctx.config.camera;
+  let camera;
+  try {
+    camera = createCamera(ctx);
+    const start = performance.now();
+    const frame = await Promise.race([
+      camera.capture(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no frame within ${ctx.config.camera.captureTimeoutSeconds} s`)), ctx.config.camera.captureTimeoutSeconds * 1000).unref(),
+      ),
+    ]);
+    return {
+      name: 'camera',
+      status: 'ok',
+      detail: `${camera.name}: captured ${frame.source} (${Math.round(frame.data.length / 1024)} KiB) in ${Math.round(performance.now() - start)} ms`,
+    };
+  } catch (err) {
+    return { name: 'camera', status: 'fail', detail: `${type} camera: ${message(err)}`, fix: cameraFixes[type] };
+  } finally {
+    await camera?.close();
+  }
+}
+
+export async function checkGpio(ctx: AgentContext): Promise<CheckResult> {
+  if (!ctx.config.gpio.enabled) return { name: 'gpio', status: 'ok', detail: 'not used (gpio.enabled is false)' };
+  const gpio = await createGpio(ctx, { simulate: false });
+  try {
+    return gpio.problem
+      ? {
+          name: 'gpio',
+          status: 'warn',
+          detail: gpio.describe(),
+          fix: 'check the BCM pin numbers in gpio.*.pin, and that this user may use /sys/class/gpio (group gpio)',
+        }
+      : { name: 'gpio', status: 'ok', detail: gpio.describe() };
+  } finally {
+    await gpio.close();
+  }
+}
+
+/** Connects to the configured broker with the agent's credentials and TLS settings. */
+export async function checkBroker(config: AgentConfig): Promise<CheckResult> {
+  const url = config.mqtt.url;
+  if (!url) {
+    return { name: 'broker', status: 'ok', detail: 'none configured: results go to the log (run --simulate starts an embedded broker)' };
+  }
+  try {
+    const client = await connectAsync(url, {
+      ...(await brokerCredentials(config.mqtt, url)),
+      clientId: `edge-agent-doctor-${config.device.id}`,
+      connectTimeout: 5000,
+      reconnectPeriod: 0,
+    });
+    await client.endAsync();
+    return { name: 'broker', status: 'ok', detail: `${url}: connected` };
+  } catch (err) {
+    return {
+      name: 'broker',
+      status: 'fail',
+      detail: `${url}: ${message(err)}`,
+      fix: 'check mqtt.url, that the broker runs and is reachable, and mqtt.username/password and mqtt.tls files',
+    };
+  }
+}
