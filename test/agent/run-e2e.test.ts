@@ -2,7 +2,7 @@
 // telemetry, discovery and commands, as a fleet operator would see them.
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mosquitto } from '../support/mosquitto.js';
+import { freePort, Mosquitto } from '../support/mosquitto.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { imagePath, modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
@@ -115,6 +115,27 @@ describe('edge-agent run --simulate', () => {
 
     expect(await agent.stop('SIGTERM')).toBe(0);
     await probe.until((p) => p.on('edge/e2e-2/status').some((m) => m.text === 'offline'), 'offline after SIGTERM');
+    await probe.close();
+  });
+
+  it('serves Prometheus metrics when metrics.enabled', async () => {
+    const port = await freePort();
+    writeFileSync(`${work}/metrics.yaml`, `metrics:\n  enabled: true\n  port: ${port}\n`);
+    const probe = await Recorder.connect(broker.url, ['edge/e2e-3/result']);
+    const agent = AgentProcess.start([
+      '--simulate', '--images', work, '--mqtt-url', broker.url, '--device-id', 'e2e-3',
+      '--data-dir', `${work}/data-e2e-3`, '--config', `${work}/metrics.yaml`, '--fps', '5',
+    ]);
+    await probe.until((p) => p.results('edge/e2e-3/result').length >= 3, 'three results');
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('edge_agent_results_total')).toBeGreaterThanOrEqual(3);
+    expect(value('edge_agent_frames_captured_total')).toBeGreaterThanOrEqual(3);
+    expect(value('edge_agent_outbox_depth')).toBeGreaterThanOrEqual(0);
+    expect(value('edge_agent_mqtt_connected')).toBe(1);
+    expect(text).toMatch(/^edge_agent_inference_ms\{quantile="0\.5"\} \d/m);
+    expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    expect(await agent.stop('SIGTERM')).toBe(0);
     await probe.close();
   });
 
