@@ -124,6 +124,8 @@ describe('the device page server', () => {
   });
 
   it('with no browser connected, listens to no event, runs no timer and keeps no frame', async () => {
+    // Let the set-up's own timers (sockets, the test context) run out first.
+    await sleep(100);
     const before = timers();
     await web.start();
     expect(t.ctx.events.listenerCount('frame')).toBe(0);
