@@ -4,12 +4,11 @@
 // (ENOSPC on every write), and, where mounting works, a small tmpfs as the data dir that
 // is filled up (a real ENOSPC, partial writes included) and remounted read-only (EROFS).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, openSync, rmSync, symlinkSync, writeSync, closeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
+import { canMountTmpfs } from '../support/tmpfs.js';
 import type { Recorder } from '../support/recorder.js';
 import { telemetry, watchDevice } from './camera-drill.js';
 import { describeItem, recordFigure } from './report.js';
@@ -23,19 +22,6 @@ let broker: Mosquitto;
 const watches: Recorder[] = [];
 const mounts: string[] = [];
 
-const canMount = (() => {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
 
 beforeAll(async () => {
   work = scratchDir('disk');
@@ -180,7 +166,7 @@ describe('item 5: disk full or read-only data dir', { timeout: 180_000 }, () => 
       'restart continuing seq (the log rewritten on recovery).');
   });
 
-  it.skipIf(!canMount)('a real filesystem filled up (ENOSPC) and remounted read-only (EROFS), and a start on a read-only data dir', async () => {
+  it.skipIf(!canMountTmpfs)('a real filesystem filled up (ENOSPC) and remounted read-only (EROFS), and a start on a read-only data dir', async () => {
     const device = 'fault-5-fs';
     const watch = await watchDevice(broker.url, device);
     watches.push(watch);

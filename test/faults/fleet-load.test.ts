@@ -21,17 +21,16 @@
 // outbox.flushMilliseconds, 200 ms by default: results wait for the batch to be on disk
 // before they are published), the publish and the broker, and here the wait for a CPU.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
-import { imagesDir, modelPath } from '../support/paths.js';
-import { cpuSeconds, machineBusySeconds, percentile, round, rssBytes } from './fleet-support.js';
+import { modelPath } from '../support/paths.js';
+import { cpuSeconds, machineBusySeconds, percentile, round, rssBytes, writeSmallImages } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
 
 const AGENTS = 50;
@@ -48,11 +47,7 @@ let sampleResult: string | null = null;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-agent-faults-fleet-'));
-  const images = join(work, 'images');
-  mkdirSync(images);
-  for (const name of readdirSync(imagesDir)) {
-    await sharp(join(imagesDir, name)).resize(128, 128, { fit: 'fill' }).png().toFile(join(images, name.replace(/\.\w+$/, '.png')));
-  }
+  await writeSmallImages(join(work, 'images'));
   broker = await Mosquitto.start();
   describeItem(
     '9',

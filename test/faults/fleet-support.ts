@@ -2,10 +2,11 @@
 // (config/mosquitto) run for real with only paths, ports and secrets replaced, agent
 // configuration files for those brokers, and readings of other processes from /proc.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { Mosquitto, freePort, passwordLine, type TestPki } from '../support/mosquitto.js';
-import { repoRoot } from '../support/paths.js';
+import { imagesDir, repoRoot } from '../support/paths.js';
 
 export const shippedDir = join(repoRoot, 'config/mosquitto');
 
@@ -187,3 +188,14 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * The shipped images at the 128x128 input of mobilenet_v1_0.25_128 as PNG, so the
+ * load tests spend their CPU on agents and the broker, not on JPEG decoding and resizing.
+ */
+export async function writeSmallImages(dir: string): Promise<void> {
+  mkdirSync(dir);
+  for (const name of readdirSync(imagesDir)) {
+    await sharp(join(imagesDir, name)).resize(128, 128, { fit: 'fill' }).png().toFile(join(dir, name.replace(/\.\w+$/, '.png')));
+  }
+}

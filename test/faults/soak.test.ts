@@ -10,16 +10,15 @@
 // raises); descriptors by the lowest and highest count of those that stay open (sockets,
 // pipes, eventfds), regular files being open only for a moment (an image the camera is
 // reading, the outbox being written).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
-import { imagesDir, modelPath } from '../support/paths.js';
-import { openFds, percentile, round, rssBytes } from './fleet-support.js';
+import { modelPath } from '../support/paths.js';
+import { openFds, percentile, round, rssBytes, writeSmallImages } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
 
 const FRAMES = 20_000;
@@ -34,11 +33,7 @@ let client: MqttClient | null = null;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-agent-faults-soak-'));
-  const images = join(work, 'images');
-  mkdirSync(images);
-  for (const name of readdirSync(imagesDir)) {
-    await sharp(join(imagesDir, name)).resize(128, 128, { fit: 'fill' }).png().toFile(join(images, name.replace(/\.\w+$/, '.png')));
-  }
+  await writeSmallImages(join(work, 'images'));
   broker = await Mosquitto.start();
   describeItem(
     '8',
@@ -193,6 +188,6 @@ describe('item 8: soak', () => {
         .map((s) => `${s.results}: ${mb(s.rss)}`)
         .join(', '),
       readings: samples.length,
-    }, `\`edge-agent run --simulate --fps 1000 --max-frames ${FRAMES}\` (mobilenet_v1_0.25_128_quant, native engine, six sample images resized to 128x128 PNG, default outbox settings) against mosquitto on loopback, with one QoS 1 subscriber. At each telemetry snapshot (every second) the test read VmRSS and /proc/<pid>/fd of the agent. Warm-up: the first ${WARMUP} results; RSS compares the highest reading of the ${WINDOW} results after warm-up with the highest of the last ${WINDOW}; descriptors compare the lowest and highest counts, in the same windows, of those that stay open (sockets, pipes, eventfds, epoll, /dev/null), regular files being open only for a moment (an image being read, the outbox being written). Event-loop lag is the agent's own telemetry (monitorEventLoopDelay, 10 ms resolution, reset every snapshot).`);
+    }, `\`edge-agent run --simulate --fps 1000 --max-frames ${FRAMES}\` (mobilenet_v1_0.25_128_quant, native engine, six sample images resized to 128x128 PNG, default outbox settings) against mosquitto on loopback, with one QoS 1 subscriber. At each telemetry snapshot (every second) the test read VmRSS and /proc/<pid>/fd of the agent. Warm-up: the first ${WARMUP} results; RSS compares the highest reading of the ${WINDOW} results after warm-up with the highest of the last ${WINDOW}; descriptors compare the lowest and highest counts, in the same windows, of those that stay open (sockets, pipes, eventfds, epoll, /dev/null), regular files being open only for a moment (an image being read, the outbox being written). Event-loop lag is the agent's own telemetry (monitorEventLoopDelay at 5 ms resolution, the resolution taken off, reset every snapshot).`);
   }, 300_000);
 });

@@ -11,6 +11,7 @@ import { Outbox, type OutboxOptions } from '../../../agent/mqtt/outbox.js';
 import { crc32 } from '../../../agent/mqtt/crc32.js';
 import type { LogRecord } from '../../support/agent-context.js';
 import { sampleResult } from '../../support/recorder.js';
+import { canMountTmpfs } from '../../support/tmpfs.js';
 
 const dirs: string[] = [];
 const open: Outbox[] = [];
@@ -359,22 +360,9 @@ describe('outbox: a disk that cannot be written', () => {
     expect((await again.outbox.submit(sampleResult(30))).seq).toBe(30);
   });
 
-  const canMount = (() => {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-    const probe = mkdtempSync(join(tmpdir(), 'mount-probe-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
-      execFileSync('umount', [probe], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    } finally {
-      rmSync(probe, { recursive: true, force: true });
-    }
-  })();
 
   // Needs root with CAP_SYS_ADMIN (mount); the ENOSPC test above covers the same path without.
-  it.skipIf(!canMount)('degrades on a data dir remounted read-only (EROFS) and recovers when it is writable again', async () => {
+  it.skipIf(!canMountTmpfs)('degrades on a data dir remounted read-only (EROFS) and recovers when it is writable again', async () => {
     const mountPoint = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
     try {

@@ -3,30 +3,17 @@
 //     .stride(2).padding('SAME').relu6().test(kernels)
 
 import type { ConvParams, KernelSet } from '../../../kernels/kernel-set.js';
-import { expectSameBytes, guarded, pixelLocator } from '../compare.js';
 import { conv, convAccumulators, requantizeAll } from '../plain-loop.js';
 import { Rng } from '../../support/rng.js';
-import { type PaddingSpec, windowFor } from './geometry.js';
-import { LayerTester } from './layer-tester.js';
+import { WindowedLayerTester } from './windowed-layer-tester.js';
 import { chooseRequantization } from './output-quantization.js';
 
-export class ConvTester extends LayerTester {
-  private h = 7;
-  private w = 9;
+export class ConvTester extends WindowedLayerTester {
   private ic = 3;
   private oc = 8;
-  private kh = 3;
-  private kw = 3;
-  private sh = 1;
-  private sw = 1;
-  private pad: PaddingSpec = 'SAME';
 
-  inputSize(h: number, w: number): this { this.h = h; this.w = w; return this; }
   inputChannels(c: number): this { this.ic = c; return this; }
   outputChannels(c: number): this { this.oc = c; return this; }
-  kernel(h: number, w: number): this { this.kh = h; this.kw = w; return this; }
-  stride(h: number, w = h): this { this.sh = h; this.sw = w; return this; }
-  padding(p: PaddingSpec): this { this.pad = p; return this; }
 
   protected shape(): Record<string, unknown> {
     return { input: [this.h, this.w, this.ic], outputC: this.oc, kernel: [this.kh, this.kw], stride: [this.sh, this.sw], padding: this.pad };
@@ -35,7 +22,7 @@ export class ConvTester extends LayerTester {
   test(kernels: KernelSet): void {
     const seed = this.seedFor();
     const rng = new Rng(seed);
-    const win = windowFor(this.pad, this.h, this.w, this.kh, this.kw, this.sh, this.sw);
+    const win = this.window();
     const taps = this.kh * this.kw * this.ic;
     const p: ConvParams = {
       inputH: this.h, inputW: this.w, inputC: this.ic, outputC: this.oc,
@@ -53,10 +40,6 @@ export class ConvTester extends LayerTester {
 
     const kernel = kernels.conv(p, weights);
     const c = this.caseFor(kernels.name, 'conv', seed);
-    for (let i = 0; i < inputs.length; i++) {
-      const out = guarded(expected[i].length);
-      kernel.run(inputs[i], out);
-      expectSameBytes(c, out, expected[i], pixelLocator(win.outputW, this.oc));
-    }
+    this.expectOutputs(c, kernel, inputs, expected, win.outputW, this.oc);
   }
 }

@@ -3,31 +3,18 @@
 //     .stride(2).padding('SAME').test(kernels)
 
 import type { DepthwiseParams, KernelSet } from '../../../kernels/kernel-set.js';
-import { expectSameBytes, guarded, pixelLocator } from '../compare.js';
 import { depthwise, depthwiseAccumulators, requantizeAll } from '../plain-loop.js';
 import { Rng } from '../../support/rng.js';
-import { type PaddingSpec, windowFor } from './geometry.js';
-import { LayerTester } from './layer-tester.js';
+import { WindowedLayerTester } from './windowed-layer-tester.js';
 import { chooseRequantization } from './output-quantization.js';
 
-export class DepthwiseTester extends LayerTester {
-  private h = 7;
-  private w = 9;
+export class DepthwiseTester extends WindowedLayerTester {
   private c = 8;
   private m = 1;
-  private kh = 3;
-  private kw = 3;
-  private sh = 1;
-  private sw = 1;
-  private pad: PaddingSpec = 'SAME';
 
-  inputSize(h: number, w: number): this { this.h = h; this.w = w; return this; }
   /** Input channels; output channels are channels * depthMultiplier. */
   channels(c: number): this { this.c = c; return this; }
   depthMultiplier(m: number): this { this.m = m; return this; }
-  kernel(h: number, w: number): this { this.kh = h; this.kw = w; return this; }
-  stride(h: number, w = h): this { this.sh = h; this.sw = w; return this; }
-  padding(p: PaddingSpec): this { this.pad = p; return this; }
 
   protected shape(): Record<string, unknown> {
     return { input: [this.h, this.w, this.c], depthMultiplier: this.m, kernel: [this.kh, this.kw], stride: [this.sh, this.sw], padding: this.pad };
@@ -36,7 +23,7 @@ export class DepthwiseTester extends LayerTester {
   test(kernels: KernelSet): void {
     const seed = this.seedFor();
     const rng = new Rng(seed);
-    const win = windowFor(this.pad, this.h, this.w, this.kh, this.kw, this.sh, this.sw);
+    const win = this.window();
     const oc = this.c * this.m;
     const p: DepthwiseParams = {
       inputH: this.h, inputW: this.w, inputC: this.c, outputC: oc, depthMultiplier: this.m,
@@ -54,10 +41,6 @@ export class DepthwiseTester extends LayerTester {
 
     const kernel = kernels.depthwise(p, weights);
     const c = this.caseFor(kernels.name, 'depthwise', seed);
-    for (let i = 0; i < inputs.length; i++) {
-      const out = guarded(expected[i].length);
-      kernel.run(inputs[i], out);
-      expectSameBytes(c, out, expected[i], pixelLocator(win.outputW, oc));
-    }
+    this.expectOutputs(c, kernel, inputs, expected, win.outputW, oc);
   }
 }
