@@ -5,19 +5,26 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs, usageError, wholeNumber } from './bench-args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '30' },
-    threads: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false },
-    engines: { type: 'string', default: 'native,js,tflite,onnxruntime' },
-    models: { type: 'string' },
-  },
+const USAGE = `usage: npm run bench:compare -- [--runs N] [--threads N] [--engines native,js,tflite,onnxruntime]
+                                [--models NAME,...] [--json]
+  --runs     timed runs per engine and model, after warm-up (default 30; the js engine at most 30)
+  --threads  threads for every engine (default 1)
+  --engines  which engines, comma-separated (default all four)
+  --models   shipped models by name without .tflite (default all four)
+  --json     one JSON line instead of the tables`;
+const values = benchArgs(USAGE, {
+  runs: { type: 'string', default: '30' },
+  threads: { type: 'string', default: '1' },
+  json: { type: 'boolean', default: false },
+  engines: { type: 'string', default: 'native,js,tflite,onnxruntime' },
+  models: { type: 'string' },
 });
+const runsWanted = wholeNumber(USAGE, 'runs', values.runs);
+wholeNumber(USAGE, 'threads', values.threads);
 
 const models = (values.models?.split(',') ?? [
   'mobilenet_v2_1.0_224_quant',
@@ -30,6 +37,11 @@ const models = (values.models?.split(',') ?? [
   onnx: join(root, 'test/fixtures/onnx', `${name}.onnx`),
 }));
 
+const ENGINES = ['native', 'js', 'tflite', 'onnxruntime'];
+const engines = values.engines!.split(',');
+for (const e of engines) if (!ENGINES.includes(e)) usageError(`--engines: unknown engine ${JSON.stringify(e)} (one of ${ENGINES.join(', ')})`, USAGE);
+for (const m of models) if (!existsSync(m.tflite)) usageError(`--models: no model ${m.tflite}`, USAGE);
+
 interface Row {
   engine: string;
   medianMs: number;
@@ -38,7 +50,7 @@ interface Row {
 }
 
 function runOne(engine: string, model: (typeof models)[number]): Promise<Row | { error: string }> {
-  const runs = engine === 'js' ? Math.min(Number(values.runs), 30) : Number(values.runs);
+  const runs = engine === 'js' ? Math.min(runsWanted, 30) : runsWanted;
   const args = [
     join(here, 'compare-one.js'),
     '--engine', engine, '--model', model.tflite, '--onnx', model.onnx,
@@ -62,7 +74,7 @@ const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
 const results: Record<string, unknown>[] = [];
 for (const model of models) {
   const rows: (Row & { key: string })[] = [];
-  for (const engine of values.engines!.split(',')) {
+  for (const engine of engines) {
     if (engine === 'onnxruntime' && !existsSync(model.onnx)) continue;
     const r = await runOne(engine, model);
     if ('error' in r) {
@@ -72,8 +84,13 @@ for (const model of models) {
     rows.push({ ...r, key: engine });
   }
   const ours = rows.find((r) => r.key === 'native') ?? rows[0];
+  if (ours === undefined) {
+    process.stderr.write(`${model.name}: no engine ran\n`);
+    process.exitCode = 1;
+    continue;
+  }
   if (!values.json) {
-    process.stdout.write(`\n${model.name} (${values.threads} thread${values.threads === '1' ? '' : 's'}, median of ${values.runs} runs)\n`);
+    process.stdout.write(`\n${model.name} (${values.threads} thread${values.threads === '1' ? '' : 's'}, median of ${runsWanted} runs)\n`);
     process.stdout.write(`  ${'engine'.padEnd(26)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'vs ours'.padStart(8)} ${'peak RSS MiB'.padStart(13)}\n`);
     for (const r of rows) {
       const ratio = r.medianMs / ours.medianMs;

@@ -1,0 +1,74 @@
+// The benchmark scripts as a user runs them (compiled, in child processes): a short real
+// comparison produces a row per engine with its timing and memory, and bad command lines
+// are one clear line and the usage, never a stack trace. Speed itself is not asserted
+// here: that is what the benchmarks are for.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/paths.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function bench(script: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(repoRoot, 'dist/bench', script), ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('bench:compare', () => {
+  it('times our native engine beside real TFLite and ONNX Runtime on the same model', async () => {
+    const r = await bench('compare.js', ['--models', 'mobilenet_v1_0.25_128_quant', '--engines', 'native,tflite,onnxruntime', '--runs', '3', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: { model: string; rows: { engine: string; medianMs: number; maxRssBytes: number; vsNative: number }[] }[] };
+    expect(out.results).toHaveLength(1);
+    const rows = out.results[0].rows;
+    expect(rows).toHaveLength(3);
+    expect(rows[0].engine).toMatch(/^native:/);
+    expect(rows[1].engine).toMatch(/^tflite-wasm/);
+    expect(rows[2].engine).toMatch(/^onnxruntime/);
+    for (const row of rows) {
+      expect(row.medianMs).toBeGreaterThan(0);
+      expect(row.maxRssBytes).toBeGreaterThan(20 * 2 ** 20);
+    }
+    expect(rows[0].vsNative).toBe(1);
+  });
+
+  it.each([
+    [['--bogus'], /^Unknown option '--bogus'/],
+    [['--runs', 'x'], /^--runs must be a whole number of at least 1, got "x"/],
+    [['--engines', 'native,tensorrt'], /^--engines: unknown engine "tensorrt"/],
+    [['--models', 'no_such_model'], /^--models: no model .*no_such_model\.tflite/],
+  ])('refuses %j with one line and the usage, exit 2', async (args, message) => {
+    const r = await bench('compare.js', args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('usage: npm run bench:compare');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('bench:lag', () => {
+  it.each([
+    [['--threads', '1,0'], /^--threads must be a whole number of at least 1, got "0"/],
+    [['--engines', 'gpu'], /^--engines: unknown engine "gpu"/],
+  ])('refuses %j with one line and the usage, exit 2', async (args, message) => {
+    const r = await bench('event-loop-lag.js', args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('usage: npm run bench:lag');
+  });
+
+  it('names a model that does not load, exit 1', async () => {
+    const r = await bench('event-loop-lag.js', ['--model', join(repoRoot, 'samples/cat.png'), '--seconds', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('cat.png');
+  });
+});
