@@ -79,12 +79,20 @@
 #define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
 #define EDGE_GEMM_ARCH(X)                                                                                    \
   X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
+  X(qu8_gemm_2x8c8__aarch64_neon_umull, EDGE_ISA_NEON, 2, 8, 8, 8, 0, EDGE_W_U8, false, false, qu8_rowsum__neon, \
+    NULL, NULL)                                                                                                \
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot,   \
     NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
+/* neon-mlal, the int16 GEMM, is never chosen by itself: it is there to be forced with
+   EDGE_AGENT_KERNEL_PATH and timed beside neon's 8-bit GEMM on the board itself. */
 #define EDGE_PATHS_ARCH(X)                                                                                     \
-  X("neon", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,                \
+  X("neon-mlal", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,           \
     qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                                \
+    qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
+    qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
+  X("neon", EDGE_ISA_NEON, qu8_gemm_2x8c8__aarch64_neon_umull, qu8_gemm_2x8c8__aarch64_neon_umull,            \
+    qu8_gemm_2x8c8__aarch64_neon_umull, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                              \
     qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neondot", EDGE_ISA_NEONDOT, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, qu8_gemm_4x16c4__neondot, \
@@ -149,6 +157,7 @@ void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride
 void qu8_gemm_amx_begin(void);
 void qu8_gemm_amx_end(void);
 #elif EDGE_ARCH_AARCH64
+void qu8_rowsum__neon(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 #endif
 EDGE_CONV_UKERNELS(EDGE_DECLARE_CONV)
