@@ -7,7 +7,7 @@ import { NativeKernelSet } from './kernel-set.js';
 export { NativeKernelSet } from './kernel-set.js';
 
 export interface NativeOptions {
-  /** A path name (scalar, avx2, avx512vnni, amx, neon, neon-mlal, neondot, armv7-neon); default EDGE_AGENT_KERNEL_PATH, else the best. */
+  /** A path name (scalar, avx2, avx512vnni, amx, neon, neon-mlal, neondot, armv7-neon, armv7-neon-mlal); default EDGE_AGENT_KERNEL_PATH, else the best. */
   path?: string;
   /** Threads for the large layers; kernel calls stay synchronous. Default 1. */
   threads?: number;

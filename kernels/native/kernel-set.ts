@@ -1,5 +1,5 @@
 // A KernelSet running on the C kernels of one path (scalar, avx2, avx512vnni, amx, neon, neon-mlal,
-// neondot, armv7-neon). Factories check their arguments as the reference kernels do,
+// neondot, armv7-neon, armv7-neon-mlal). Factories check their arguments as the reference kernels do,
 // then let C pack the weights; run() checks the buffers and calls C synchronously
 // (the graph executor calls it from a worker, so the event loop is not blocked).
 // The C objects are freed by finalizers when the kernels become unreachable.

@@ -66,7 +66,7 @@
     qu8_dwconv_9p32c__avx512vnni, qu8_dwconv_up32c__avx512vnni, qu8_add__avx2, qu8_mean__avx2)
 
 #elif EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
-/* The shared NEON files (depthwise, add, mean) use only intrinsics that exist on both armv7 and aarch64. */
+/* The shared NEON files (depthwise, add, mean, row sums) use only intrinsics that exist on both armv7 and aarch64. */
 #define EDGE_CONV_ARCH(X)
 #define EDGE_NEON_DW(X)                                      \
   X(qu8_dwconv_9p8c__neon, EDGE_ISA_NEON, 8, 9, EDGE_DW_I16) \
@@ -101,13 +101,19 @@
 #else
 #define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)
-/* armv7's 16 vector registers fit a 4x8 tile. */
-#define EDGE_GEMM_ARCH(X) \
-  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
+/* armv7's 16 vector registers fit a 4x8 int16 tile, or a 2x4 8-bit one. */
+#define EDGE_GEMM_ARCH(X)                                                                                  \
+  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)     \
+  X(qu8_gemm_2x4c8__neon_umull, EDGE_ISA_NEON, 2, 4, 8, 8, 0, EDGE_W_U8, false, false, qu8_rowsum__neon, NULL, \
+    NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
-#define EDGE_PATHS_ARCH(X)                                                                                         \
-  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, none, \
-    none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
+/* armv7-neon-mlal, like neon-mlal on aarch64, is there to be forced and timed on a board. */
+#define EDGE_PATHS_ARCH(X)                                                                                     \
+  X("armv7-neon-mlal", EDGE_ISA_NEON, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, qu8_gemm_4x8__neon_mlal, \
+    none, none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)           \
+  X("armv7-neon", EDGE_ISA_NEON, qu8_gemm_2x4c8__neon_umull, qu8_gemm_2x4c8__neon_umull,                       \
+    qu8_gemm_2x4c8__neon_umull, none, none, none, qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, \
+    qu8_mean__neon)
 #endif
 
 #else
@@ -157,8 +163,10 @@ void qu8_rowsum__avx512(size_t rows, size_t k, const uint8_t *a, size_t a_stride
 void qu8_gemm_amx_begin(void);
 void qu8_gemm_amx_end(void);
 #elif EDGE_ARCH_AARCH64
-void qu8_rowsum__neon(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 void qu8_rowsum__neondot(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
+#endif
+#if EDGE_ARCH_AARCH64 || EDGE_ARCH_ARM
+void qu8_rowsum__neon(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out);
 #endif
 EDGE_CONV_UKERNELS(EDGE_DECLARE_CONV)
 EDGE_DW3S1_UKERNELS(EDGE_DECLARE_DW3S1)

@@ -70,16 +70,3 @@ void qu8_gemm_2x8c8__aarch64_neon_umull(size_t mr, size_t nc, size_t kc, const v
     }
   }
 }
-
-/* Row sums for the kzp correction: UADDLP then UADALP add 16 bytes into 4 lanes. */
-void qu8_rowsum__neon(size_t rows, size_t k, const uint8_t *a, size_t a_stride, int32_t *out) {
-  for (size_t r = 0; r < rows; r++) {
-    const uint8_t *x = a + r * a_stride;
-    uint32x4_t s = vdupq_n_u32(0);
-    size_t i = 0;
-    for (; i + 16 <= k; i += 16) s = vpadalq_u16(s, vpaddlq_u8(vld1q_u8(x + i)));
-    uint32_t total = vaddvq_u32(s);
-    for (; i < k; i++) total += x[i];
-    out[r] = (int32_t)total;
-  }
-}
