@@ -51,3 +51,10 @@ export function createAgentContext(config: AgentConfig, log: Logger, dataDir: st
     degraded: new Map(),
   };
 }
+
+/** Marks a part degraded with a reason (or recovered, with null) and tells the other parts. */
+export function reportHealth(ctx: AgentContext, part: string, reason: string | null): void {
+  if (reason === null) ctx.degraded.delete(part);
+  else ctx.degraded.set(part, reason);
+  ctx.events.emit('health', { part, degraded: reason !== null, reason });
+}

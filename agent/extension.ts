@@ -1,5 +1,3 @@
-import type { AgentContext } from './context.js';
-
 /**
  * A part of the agent that the controller starts and stops: camera, gpio, pipeline,
  * mqtt, telemetry, metrics. start() may throw to abort start-up with a clear error;
@@ -10,5 +8,3 @@ export interface Extension {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-export type ExtensionFactory = (ctx: AgentContext) => Extension;

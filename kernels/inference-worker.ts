@@ -1,7 +1,6 @@
 // The thread that owns a model: it loads, plans and runs it, so the event loop of the
 // thread that asked never waits for a kernel. Messages are answered in order.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TensorValues } from './graph/executor.js';
 import { describeRuntime } from './model-info.js';
 import { loadRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { ModelError } from './tflite/errors.js';
@@ -27,14 +26,8 @@ try {
 
 port.on('message', (request: WorkerRequest) => {
   try {
-    const input = request.input as TensorValues;
-    if (request.kind === 'run') {
-      const raw = runtime.run(input);
-      port.postMessage({ kind: 'output', id: request.id, raw } satisfies WorkerReply, [raw.buffer as ArrayBuffer]);
-    } else {
-      const { raw, stepMs } = runtime.runProfiled(input);
-      port.postMessage({ kind: 'output', id: request.id, raw, stepMs } satisfies WorkerReply, [raw.buffer as ArrayBuffer]);
-    }
+    const { raw, stepMs } = request.kind === 'run' ? { raw: runtime.run(request.input) } : runtime.runProfiled(request.input);
+    port.postMessage({ kind: 'output', id: request.id, raw, stepMs } satisfies WorkerReply, [raw.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ ...serializeError(err), id: request.id });
   }

@@ -2,7 +2,6 @@ import { selectEngine, type EngineChoice } from './engine.js';
 import { Executor, type TensorValues } from './graph/executor.js';
 import { planModel, type Plan } from './graph/plan.js';
 import type { KernelSet } from './kernel-set.js';
-import type { Model } from './tflite/model-types.js';
 import { loadModelFile } from './tflite/reader.js';
 
 export interface RuntimeOptions {
@@ -19,10 +18,6 @@ export class Runtime {
 
   constructor(readonly plan: Plan, kernels: KernelSet, readonly fallbackReason: string | null = null) {
     this.executor = new Executor(plan, kernels);
-  }
-
-  get model(): Model {
-    return this.plan.model;
   }
 
   get engine(): string {

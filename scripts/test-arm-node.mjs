@@ -93,13 +93,11 @@ async function check(dir, options) {
         tflite.infer();
         const expected = tflite.output();
         const t1 = performance.now();
-        const result = await runtime.run(input);
+        const output = runtime.run(input);
         const t2 = performance.now();
         tfliteMs += t1 - t;
         nativeMs += t2 - t1;
-        // Runtime.run returns the output tensor (older builds: a promise of { raw, values }).
-        const raw = ArrayBuffer.isView(result) ? result : result.raw;
-        const agreement = compareOutputs(raw, expected);
+        const agreement = compareOutputs(output, expected);
         const failures = agreementFailures(agreement);
         const times = `native ${(t2 - t1).toFixed(0)} ms, tflite ${(t1 - t).toFixed(0)} ms`;
         if (failures.length === 0) {

@@ -1,8 +1,8 @@
-import type { AgentContext } from '../context.js';
+import { reportHealth, type AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
 import { CameraError, type Camera, type Frame } from './camera.js';
 import { createCamera } from './factory.js';
-import { number } from './options.js';
+import { captureTimeoutMs, number } from './options.js';
 
 /** Retry delays after consecutive failures: 0.5 s, 1 s, 2 s, ... up to 30 s. */
 const BACKOFF_MIN_MS = 500;
@@ -44,7 +44,7 @@ export class SupervisedCamera implements Extension {
     private readonly ctx: AgentContext,
     private readonly create: (ctx: AgentContext) => Camera = createCamera,
   ) {
-    this.timeoutMs = number(ctx.config.camera.captureTimeoutSeconds, 'camera.captureTimeoutSeconds', 0.1, 600) * 1000;
+    this.timeoutMs = captureTimeoutMs(ctx.config.camera.captureTimeoutSeconds);
     this.watchdogMs = number(ctx.config.camera.watchdogSeconds, 'camera.watchdogSeconds', 1, 3600) * 1000;
   }
 
@@ -130,8 +130,7 @@ export class SupervisedCamera implements Extension {
   private succeeded(camera: Camera): void {
     if (this.failures > 0) {
       this.ctx.log.info({ camera: camera.name, failures: this.failures }, 'camera recovered');
-      this.ctx.degraded.delete(PART);
-      this.ctx.events.emit('health', { part: PART, degraded: false, reason: null });
+      reportHealth(this.ctx, PART, null);
     }
     this.failures = 0;
     this.retryAt = 0;
@@ -145,11 +144,12 @@ export class SupervisedCamera implements Extension {
     this.retryAt = Date.now() + delay;
     const message = err instanceof Error ? err.message : String(err);
     const reason = `${message} (${this.failures} failed capture${this.failures === 1 ? '' : 's'} in a row)`;
-    this.ctx.degraded.set(PART, reason);
     if (this.failures === 1) {
       this.ctx.log.warn({ reason: message }, 'camera capture failed; retrying with backoff');
-      this.ctx.events.emit('health', { part: PART, degraded: true, reason });
+      reportHealth(this.ctx, PART, reason);
     } else {
+      // The count in the reason moves on; other parts only hear of the change to degraded.
+      this.ctx.degraded.set(PART, reason);
       this.ctx.log.debug({ reason: message, failures: this.failures, retryMs: delay }, 'camera capture failed again');
     }
   }

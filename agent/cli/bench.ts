@@ -88,9 +88,9 @@ export const benchCommand = new Command('bench')
     const session = await openSessionForCli(o.model, o.engine, o.threads);
     const result = await benchmark(session, o.runs, o.warmup).finally(() => session.close());
     const { info } = session;
-    if (!o.json) printLayers(result.layers);
-    const macs = info.steps.reduce((a, s) => a + s.macs, 0);
     if (!o.json) {
+      printLayers(result.layers);
+      const macs = info.steps.reduce((a, s) => a + s.macs, 0);
       process.stdout.write(
         `\n${o.model}: ${info.engine}, ${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.runs} runs: ` +
           `median ${result.medianMs.toFixed(3)} ms, p95 ${result.p95Ms.toFixed(3)} ms, ` +

@@ -7,6 +7,14 @@ export function positiveInteger(name: string) {
   };
 }
 
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
+    return n;
+  };
+}
+
 export const engineOption = () =>
   new Option('--engine <engine>', 'kernel engine').choices(['auto', 'native', 'js']).default('auto');
 

@@ -4,7 +4,7 @@ import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
-import { positiveInteger } from './options.js';
+import { positiveInteger, positiveNumber } from './options.js';
 
 interface RunOptions {
   config?: string;
@@ -16,12 +16,6 @@ interface RunOptions {
   deviceId?: string;
   model?: string;
   dataDir?: string;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--fps must be a positive number, got '${value}'`);
-  return n;
 }
 
 /** Flags as a partial configuration; paths given on the command line are relative to the working directory. */
@@ -55,7 +49,7 @@ export const runCommand = new Command('run')
   .option('--config <file>', 'configuration file (YAML); overrides config/default.yaml')
   .option('--simulate', 'simulated camera and GPIO; starts an embedded broker when none is configured')
   .option('--images <dir>', 'folder of images for the simulated camera')
-  .option('--fps <n>', 'frames per second', positiveNumber)
+  .option('--fps <n>', 'frames per second', positiveNumber('--fps'))
   .option('--max-frames <n>', 'stop after this many results, deliver them, and exit', positiveInteger('--max-frames'))
   .option('--mqtt-url <url>', 'MQTT broker, e.g. mqtt://localhost:1883')
   .option('--device-id <id>', 'device id in MQTT topics')

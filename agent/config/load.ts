@@ -6,7 +6,6 @@ import { parseDocument } from 'yaml';
 import { installDir } from '../install-dir.js';
 import type { AgentConfig } from './types.js';
 
-
 const schemaFile = join(installDir, 'config', 'agent.schema.json');
 const defaultsFile = join(installDir, 'config', 'default.yaml');
 
@@ -158,8 +157,6 @@ export interface LoadedConfig {
   sourceOf(keyPath: string): string;
   /** Problems that did not stop loading, e.g. an EDGE_AGENT_ variable that names no key. */
   warnings: string[];
-  /** The files that were read, defaults first. */
-  files: string[];
 }
 
 export interface LoadOptions {
@@ -177,12 +174,10 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as SchemaNode;
   const warnings: string[] = [];
-  const files = [defaultsFile];
   let merged = await readYaml(defaultsFile);
   let user: Json = {};
   if (options.file) {
     user = await readYaml(options.file, { user: true });
-    files.push(options.file);
     merged = merge(merged, user);
   }
   const env = fromEnvironment(options.env ?? process.env, schema, warnings);
@@ -207,7 +202,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const problems = semanticProblems(config);
   if (problems.length > 0) throw new ConfigError(problems.map(([key, problem]) => `${sourceOf(key)}${key}: ${problem}`));
   config.device.id ??= hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'edge-agent';
-  return { config, warnings, files, sourceOf };
+  return { config, warnings, sourceOf };
 }
 
 /** A path from the configuration: absolute as given, else relative to the install directory. */

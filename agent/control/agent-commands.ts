@@ -17,7 +17,6 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
   const { commands, settings } = ctx;
 
   commands.register('capture', {
-    description: 'capture a frame now and answer with its result',
     args: { properties: {} },
     run: async () => {
       const result = await t.pipeline.capture('command');
@@ -25,62 +24,34 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
     },
   });
 
-  commands.register('set-fps', {
-    description: 'set the capture rate of continuous mode',
-    args: { properties: { fps: { type: 'number', exclusiveMinimum: 0, maximum: 60 } }, required: ['fps'] },
-    run: async ({ fps }) => {
-      settings.fps = fps as number;
-      t.pipeline.reschedule();
-      return { fps: settings.fps };
-    },
-  });
+  /** A command that sets one live setting and answers with its new value. */
+  const setting = (name: string, key: 'fps' | 'topK' | 'scoreThreshold', schema: object, applied?: () => void): void =>
+    commands.register(name, {
+      args: { properties: { [key]: schema }, required: [key] },
+      run: async (args) => {
+        settings[key] = args[key] as number;
+        applied?.();
+        return { [key]: settings[key] };
+      },
+    });
+  const setPaused = (paused: boolean) => async () => {
+    settings.paused = paused;
+    t.pipeline.reschedule();
+    return { paused };
+  };
 
-  commands.register('set-top-k', {
-    description: 'set how many predictions a result carries',
-    args: { properties: { topK: { type: 'integer', minimum: 1, maximum: 100 } }, required: ['topK'] },
-    run: async ({ topK }) => {
-      settings.topK = topK as number;
-      return { topK: settings.topK };
-    },
-  });
-
-  commands.register('set-threshold', {
-    description: 'set the score below which predictions are left out',
-    args: { properties: { scoreThreshold: { type: 'number', minimum: 0, maximum: 1 } }, required: ['scoreThreshold'] },
-    run: async ({ scoreThreshold }) => {
-      settings.scoreThreshold = scoreThreshold as number;
-      return { scoreThreshold: settings.scoreThreshold };
-    },
-  });
-
-  commands.register('pause', {
-    description: 'stop capturing until resume',
-    args: { properties: {} },
-    run: async () => {
-      settings.paused = true;
-      t.pipeline.reschedule();
-      return { paused: true };
-    },
-  });
-
-  commands.register('resume', {
-    description: 'capture again after pause',
-    args: { properties: {} },
-    run: async () => {
-      settings.paused = false;
-      t.pipeline.reschedule();
-      return { paused: false };
-    },
-  });
+  setting('set-fps', 'fps', { type: 'number', exclusiveMinimum: 0, maximum: 60 }, () => t.pipeline.reschedule());
+  setting('set-top-k', 'topK', { type: 'integer', minimum: 1, maximum: 100 });
+  setting('set-threshold', 'scoreThreshold', { type: 'number', minimum: 0, maximum: 1 });
+  commands.register('pause', { args: { properties: {} }, run: setPaused(true) });
+  commands.register('resume', { args: { properties: {} }, run: setPaused(false) });
 
   commands.register('reload-model', {
-    description: 'load a model (default: the configured one again) and swap it in; the old one stays on failure',
     args: { properties: { file: { type: 'string', minLength: 1, maxLength: 4096, pattern: '\\.tflite$' } } },
     run: async ({ file }) => t.reloadModel((file as string | undefined) ?? null),
   });
 
   commands.register('status', {
-    description: 'the agent\'s state',
     args: { properties: {} },
     run: async () => ({
       device: ctx.deviceId,

@@ -7,5 +7,3 @@ export interface CheckResult {
   /** What to do about a warning or failure. */
   fix?: string;
 }
-
-export type Check = () => Promise<CheckResult | CheckResult[]>;

@@ -1,4 +1,4 @@
-import type { AgentContext } from '../context.js';
+import { reportHealth, type AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
 import { createGpio, type GpioParts } from './factory.js';
 import type { LedPattern } from './gpio.js';
@@ -36,8 +36,7 @@ export class GpioExtension implements Extension {
     ctx.log.info(gpio.describe());
     if (gpio.problem) {
       ctx.log.warn({ problem: gpio.problem }, 'GPIO is not working; the agent runs on without it');
-      ctx.degraded.set(PART, gpio.problem);
-      ctx.events.emit('health', { part: PART, degraded: true, reason: gpio.problem });
+      reportHealth(ctx, PART, gpio.problem);
     }
     gpio.trigger?.onTrigger(() => ctx.events.emit('trigger', { source: PART }));
     ctx.events.on('broker', this.onBroker);

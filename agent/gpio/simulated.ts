@@ -29,12 +29,8 @@ class MemoryInput implements InputPin {
 }
 
 export class SimulatedLed extends PinLed {
-  private readonly line: MemoryOutput;
-
-  constructor(log: Logger) {
-    const line = new MemoryOutput();
+  constructor(log: Logger, private readonly line = new MemoryOutput()) {
     super(line, log, 'simulated LED');
-    this.line = line;
   }
 
   /** Whether the simulated LED is lit at this moment of its pattern. */
@@ -44,12 +40,8 @@ export class SimulatedLed extends PinLed {
 }
 
 export class SimulatedTrigger extends PinTrigger {
-  private readonly line: MemoryInput;
-
-  constructor(log: Logger) {
-    const line = new MemoryInput();
+  constructor(log: Logger, private readonly line = new MemoryInput()) {
     super(line, log, 'simulated trigger');
-    this.line = line;
   }
 
   /** Presses the simulated button: the listeners run as on a real edge. */

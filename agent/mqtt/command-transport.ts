@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { MAX_COMMAND_BYTES, type CommandResponse } from '../control/registry.js';
+import { commandId, MAX_COMMAND_BYTES, type CommandResponse } from '../control/registry.js';
 
 export type ExecuteCommand = (name: string, payload: Buffer) => Promise<CommandResponse>;
 export type Respond = (name: string, response: CommandResponse) => void;
@@ -7,20 +7,10 @@ export type Respond = (name: string, response: CommandResponse) => void;
 /** Commands waiting to run; beyond this a command is answered "busy" at once. */
 const MAX_QUEUED_COMMANDS = 32;
 
-/** The "id" of a command payload, when it is readable, so that even a refusal can be matched. */
-function commandId(payload: Buffer): string | null {
-  if (payload.length > MAX_COMMAND_BYTES) return null;
-  try {
-    const id = (JSON.parse(payload.toString('utf8')) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && id.length <= 128 ? id : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Runs commands that arrive over MQTT one at a time, in arrival order, so two commands
- * never change settings concurrently. The queue is bounded (32 commands of at most
+ * Runs commands that arrive over MQTT one at a time, in arrival order, so their responses
+ * go out in that order too (the registry also keeps commands from every way in from
+ * running concurrently). The queue is bounded (32 commands of at most
  * MAX_COMMAND_BYTES each): a flood is answered with error responses instead of piling up
  * memory. Every command gets exactly one response.
  */

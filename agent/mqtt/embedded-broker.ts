@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
+import { listen } from '../listen.js';
 
 export interface EmbeddedBroker {
   /** mqtt://127.0.0.1:<port> */
@@ -30,10 +31,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`embedded MQTT broker: cannot listen on ${host}:${options.port ?? 0}: ${err.message}`)));
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  await listen(server, host, options.port ?? 0, 'embedded MQTT broker');
   const { port } = server.address() as { port: number };
   const url = `mqtt://${host}:${port}`;
   options.log.info({ url }, 'no MQTT broker configured: started an embedded broker (aedes); set mqtt.url to use a real one');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
-import type { AgentContext } from '../context.js';
+import { reportHealth, type AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
 import { installDir } from '../install-dir.js';
 import { Backoff } from './backoff.js';
@@ -31,11 +31,7 @@ export function openOutbox(ctx: AgentContext): Promise<Outbox> {
     maxAgeHours,
     flushMilliseconds,
     log: ctx.log.child({ part: 'outbox' }),
-    reportHealth(reason) {
-      if (reason) ctx.degraded.set('outbox', reason);
-      else ctx.degraded.delete('outbox');
-      ctx.events.emit('health', { part: 'outbox', degraded: reason !== null, reason });
-    },
+    reportHealth: (reason) => reportHealth(ctx, 'outbox', reason),
   });
 }
 

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { totalCounter } from '../telemetry/metrics-server.js';
 import type { OutboxStats } from './outbox.js';
 
 /**
@@ -9,18 +10,8 @@ import type { OutboxStats } from './outbox.js';
 export function registerMqttMetrics(registry: Registry, read: { outbox(): OutboxStats; connected(): boolean }): () => void {
   const names: string[] = [];
   const counter = (name: string, help: string, value: (s: OutboxStats) => number): void => {
-    let last = 0;
     names.push(name);
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const now = value(read.outbox());
-        this.inc(Math.max(0, now - last));
-        last = now;
-      },
-    });
+    totalCounter(registry, name, help, () => value(read.outbox()));
   };
   const gauge = (name: string, help: string, value: () => number): void => {
     names.push(name);

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { InferenceSession } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
 import { topK } from '../classification.js';
-import type { AgentContext } from '../context.js';
+import { reportHealth, type AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
 import { ImageError, imageToTensor } from '../preprocess.js';
 import type { ResultPayload } from '../result.js';
@@ -34,6 +34,9 @@ interface Submitted {
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
+/** The health part of frames that cannot be decoded. */
+const FRAMES = 'frames';
+
 export function modelName(file: string): string {
   return basename(file).replace(/\.tflite$/i, '');
 }
@@ -52,7 +55,6 @@ export class Pipeline implements Extension {
   private processing: Promise<void> | null = null;
   private running = false;
   private produced = 0;
-  private framesDegraded = false;
   /** Results submitted to the sink and not yet recorded. */
   private readonly recording = new Set<Promise<void>>();
   private finished!: () => void;
@@ -253,11 +255,8 @@ export class Pipeline implements Extension {
   }
 
   private setFramesHealth(reason: string | null): void {
-    if ((reason !== null) === this.framesDegraded) return;
-    this.framesDegraded = reason !== null;
-    if (reason) this.ctx.degraded.set('frames', reason);
-    else this.ctx.degraded.delete('frames');
-    this.ctx.events.emit('health', { part: 'frames', degraded: reason !== null, reason });
+    if ((reason !== null) === this.ctx.degraded.has(FRAMES)) return;
+    reportHealth(this.ctx, FRAMES, reason);
     if (reason) this.ctx.log.warn({ reason }, 'a frame could not be decoded');
   }
 }

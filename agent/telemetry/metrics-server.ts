@@ -2,24 +2,28 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { AgentContext } from '../context.js';
 import type { Extension } from '../extension.js';
+import { listen } from '../listen.js';
+
+/** A Prometheus counter that follows a running total the agent keeps itself, read at scrape time. */
+export function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read();
+      this.inc(Math.max(0, now - last));
+      last = now;
+    },
+  });
+}
 
 /** Prometheus metrics of the agent, collected from the run statistics at scrape time. */
 export function registerAgentMetrics(ctx: AgentContext): void {
   const r: Registry = ctx.metrics;
   const { stats } = ctx;
-  const counter = (name: string, help: string, read: () => number): void => {
-    let last = 0;
-    new Counter({
-      name,
-      help,
-      registers: [r],
-      collect() {
-        const now = read();
-        this.inc(Math.max(0, now - last));
-        last = now;
-      },
-    });
-  };
+  const counter = (name: string, help: string, read: () => number): void => totalCounter(r, name, help, read);
   counter('edge_agent_frames_captured_total', 'Frames captured', () => stats.framesCaptured);
   counter('edge_agent_results_total', 'Frames classified', () => stats.framesInferred);
   counter('edge_agent_frames_dropped_total', 'Frames replaced by a newer one while inference was busy', () => stats.framesDropped);
@@ -55,10 +59,7 @@ export class MetricsServer implements Extension {
         .then((text) => res.writeHead(200, { 'content-type': this.ctx.metrics.contentType }).end(text))
         .catch((err: Error) => res.writeHead(500).end(err.message));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`metrics: cannot listen on ${host}:${port}: ${err.message}`)));
-      server.listen(port, host, () => resolve());
-    });
+    await listen(server, host, port, 'metrics');
     this.server = server;
     this.ctx.log.info({ url: `http://${host}:${port}/metrics` }, 'serving Prometheus metrics');
   }

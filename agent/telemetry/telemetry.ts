@@ -47,7 +47,6 @@ export class Telemetry implements Extension {
     const lag = this.lag;
     const eventLoopLagMs = lag?.figures() ?? null;
     lag?.reset();
-    const throttled = await throttling();
     const degraded = Object.fromEntries(ctx.degraded);
     return {
       ts: new Date().toISOString(),
@@ -56,7 +55,7 @@ export class Telemetry implements Extension {
       degraded,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       cpuTempC: await cpuTemperature(),
-      throttled: throttled ? { raw: throttled.raw, flags: throttled.flags } : null,
+      throttled: await throttling(),
       load: loadavg().map((l) => Math.round(l * 100) / 100),
       memory: { totalMb: Math.round(totalmem() / 2 ** 20), freeMb: Math.round(freemem() / 2 ** 20) },
       rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),

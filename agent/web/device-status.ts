@@ -1,16 +1,14 @@
 import type { AgentContext } from '../context.js';
 import type { LedPattern } from '../gpio/gpio.js';
 import { cpuTemperature, type Throttling } from '../telemetry/host.js';
+import type { EngineInfo } from '../telemetry/telemetry.js';
 
 /** What the device page shows that lives in other parts, read when a status is sent. */
-export interface DeviceProbes {
+export interface DeviceProbes extends EngineInfo {
   /** null: results go to the console, there is no broker. */
   brokerConnected(): boolean | null;
   /** null: no status LED. */
   led(): { pattern: LedPattern; simulated: boolean } | null;
-  /** The kernel path, e.g. native:neondot. */
-  engine(): string;
-  model(): string;
 }
 
 export interface DeviceStatus {

@@ -44,18 +44,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** Listens, or rejects with an error that names what could not listen where. */
-export function listen(server: Server, host: string, port: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(new Error(`${what}: cannot listen on ${host}:${port}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
 /** Stops accepting connections and ends the open ones (keep-alive sockets, event streams). */
 export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {

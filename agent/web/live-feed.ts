@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Frame } from '../camera/camera.js';
 import type { AgentContext } from '../context.js';
-import type { ResultPayload } from '../result.js';
+import type { AgentEventMap } from '../events.js';
 import { throttling, type Throttling } from '../telemetry/host.js';
 import { deviceStatus, type DeviceProbes } from './device-status.js';
 import { EventHub } from './sse.js';
 
 /** Status (fps, temperature, broker, outbox...) is sent this often while a browser looks. */
-export const STATUS_SECONDS = 2;
+const STATUS_SECONDS = 2;
 // Enough for a browser to fetch the frame it was told about while newer ones arrive.
 const FRAMES_KEPT = 4;
 
@@ -16,13 +15,13 @@ export interface StoredFrame {
   type: string;
 }
 
-export function imageType(data: Buffer): string {
+function imageType(data: Buffer): string {
   if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
   if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   return 'application/octet-stream';
 }
 
-type Classified = { frame: Frame; result: ResultPayload };
+type Classified = AgentEventMap['frame'][0];
 
 /**
  * What the device page sees live: each classified frame (at most maxFrameRate per
@@ -33,20 +32,17 @@ type Classified = { frame: Frame; result: ResultPayload };
 export class LiveFeed {
   private readonly hub = new EventHub({ first: () => this.attach(), last: () => this.detach() });
   private readonly frames = new Map<number, StoredFrame>();
-  private readonly intervalMs: number;
   private pending: Classified | null = null;
   private frameTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private lastSent = 0;
   private throttled: Throttling | null = null;
 
-  constructor(private readonly ctx: AgentContext, private readonly probes: DeviceProbes, maxFrameRate: number) {
-    this.intervalMs = 1000 / maxFrameRate;
-  }
+  constructor(private readonly ctx: AgentContext, private readonly probes: DeviceProbes, private readonly maxFrameRate: number) {}
 
   connect(req: IncomingMessage, res: ServerResponse): void {
     this.hub.connect(req, res, (send) => {
-      send('hello', { device: this.ctx.deviceId, maxFrameRate: 1000 / this.intervalMs, statusSeconds: STATUS_SECONDS });
+      send('hello', { device: this.ctx.deviceId, maxFrameRate: this.maxFrameRate, statusSeconds: STATUS_SECONDS });
       deviceStatus(this.ctx, this.probes, this.throttled).then((s) => send('status', s), (err) => this.ctx.log.warn({ err }, 'web: status failed'));
     });
   }
@@ -83,7 +79,7 @@ export class LiveFeed {
   private readonly onFrame = (classified: Classified): void => {
     this.pending = classified;
     if (this.frameTimer) return;
-    const wait = this.lastSent + this.intervalMs - Date.now();
+    const wait = this.lastSent + 1000 / this.maxFrameRate - Date.now();
     if (wait <= 0) this.sendFrame();
     else this.frameTimer = setTimeout(() => this.sendFrame(), wait);
   };

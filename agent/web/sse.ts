@@ -13,7 +13,7 @@ const frame = (event: string, data: unknown): string => `event: ${event}\ndata: 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
 
-  constructor(private readonly hooks: { first(): void; last(): void }) {}
+  constructor(private readonly hooks: { first?(): void; last(): void }) {}
 
   get size(): number {
     return this.clients.size;
@@ -32,7 +32,7 @@ export class EventHub {
     // The greeting may finish after the browser has gone; a closed stream is not written to.
     greet((event, data) => void (res.destroyed || res.writableEnded || res.write(frame(event, data))));
     this.clients.add(res);
-    if (this.clients.size === 1) this.hooks.first();
+    if (this.clients.size === 1) this.hooks.first?.();
     const leave = (): void => {
       if (!this.clients.delete(res)) return;
       if (this.clients.size === 0) this.hooks.last();

@@ -1,15 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AgentContext } from '../context.js';
 import { MAX_COMMAND_BYTES } from '../control/registry.js';
 import type { Extension } from '../extension.js';
 import { AccessGuard, isLoopback } from './access.js';
 import type { DeviceProbes } from './device-status.js';
-import { close, listen, pageUrl, readBody, SECURITY_HEADERS, sendJson, sendText } from './http.js';
+import { close, pageUrl, readBody, SECURITY_HEADERS, sendJson, sendText } from './http.js';
 import { LiveFeed } from './live-feed.js';
-import { pageFiles, sendFile } from './static-files.js';
+import { startPageServer } from './page-server.js';
 import { pageToken } from './token.js';
-
-const files = pageFiles('device.html', ['device.js', 'device.css']);
 
 /**
  * The device page (web.*): the latest frame with its labels, charts, status, and buttons
@@ -18,48 +16,55 @@ const files = pageFiles('device.html', ['device.js', 'device.css']);
  */
 export class WebExtension implements Extension {
   readonly name = 'web';
+  private readonly feed: LiveFeed;
   private server: Server | null = null;
-  private feed: LiveFeed | null = null;
-  private guard: AccessGuard | null = null;
 
-  constructor(private readonly ctx: AgentContext, private readonly probes: DeviceProbes) {}
+  constructor(private readonly ctx: AgentContext, probes: DeviceProbes) {
+    this.feed = new LiveFeed(ctx, probes, ctx.config.web.maxFrameRate);
+  }
 
   async start(): Promise<void> {
     const { ctx } = this;
     const web = ctx.config.web;
     const { token, where } = await pageToken(web, ctx.dataDir);
-    this.guard = new AccessGuard({ token, loopback: isLoopback(web.host), port: web.port, hint: `open the page once as ?token=<token> (${where})` });
-    this.feed = new LiveFeed(ctx, this.probes, web.maxFrameRate);
-    const server = createServer((req, res) => this.handle(req, res));
-    await listen(server, web.host, web.port, 'web');
-    this.server = server;
+    this.server = await startPageServer({
+      what: 'web',
+      host: web.host,
+      port: web.port,
+      guard: new AccessGuard({ token, loopback: isLoopback(web.host), port: web.port, hint: `open the page once as ?token=<token> (${where})` }),
+      page: 'device.html',
+      own: ['device.js', 'device.css'],
+      route: (req, res, url) => this.route(req, res, url),
+    });
     ctx.log.info({ url: pageUrl(web.host, web.port), access: token === null ? 'open (loopback)' : `token required: ${where}` }, 'serving the device page');
   }
 
   async stop(): Promise<void> {
-    this.feed?.close();
+    this.feed.close();
     if (this.server) await close(this.server);
     this.server = null;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://device');
-    if (!this.guard!.admit(req, res, url)) return;
-    const file = files.get(url.pathname);
-    if (req.method === 'GET' && file) return sendFile(res, file);
-    if (req.method === 'GET' && url.pathname === '/events') return this.feed!.connect(req, res);
+  private route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (req.method === 'GET' && url.pathname === '/events') {
+      this.feed.connect(req, res);
+      return true;
+    }
     const frame = /^\/frames\/(\d+)$/.exec(url.pathname);
-    if (req.method === 'GET' && frame) return this.sendFrame(res, Number(frame[1]));
+    if (req.method === 'GET' && frame) {
+      this.sendFrame(res, Number(frame[1]));
+      return true;
+    }
     const command = /^\/commands\/([a-z-]+)$/.exec(url.pathname);
     if (req.method === 'POST' && command) {
       this.runCommand(req, res, command[1]).catch((err) => sendText(res, 500, `web: command ${command[1]} failed: ${(err as Error).message}`));
-      return;
+      return true;
     }
-    sendText(res, 404, `not found: ${req.method} ${url.pathname}`);
+    return false;
   }
 
   private sendFrame(res: ServerResponse, seq: number): void {
-    const frame = this.feed!.frame(seq);
+    const frame = this.feed.frame(seq);
     // Only the last few frames are kept; the page waits for the next event.
     if (!frame) return sendText(res, 404, `frame ${seq} is no longer kept`);
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': frame.type, 'content-length': frame.data.length, 'cache-control': 'no-store' });

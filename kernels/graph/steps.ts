@@ -14,7 +14,8 @@ interface StepBase {
   macs: number;
 }
 
-export type Step = StepBase & (
+/** A step's kernel and its arguments: what differs between operators. */
+export type StepKernel =
   | { kind: 'conv'; params: ConvParams; weights: Uint8Array }
   | { kind: 'depthwise'; params: DepthwiseParams; weights: Uint8Array }
   | { kind: 'gemm'; params: GemmParams; weights: Uint8Array }
@@ -25,8 +26,9 @@ export type Step = StepBase & (
   | { kind: 'requantize'; params: RequantizeParams }
   | { kind: 'pad'; params: PadParams }
   | { kind: 'quantize'; params: QuantizeParams }
-  | { kind: 'dequantize'; params: DequantizeParams }
-);
+  | { kind: 'dequantize'; params: DequantizeParams };
+
+export type Step = StepBase & StepKernel;
 
 /** An operator that only reinterprets its input's shape: its output shares the input's bytes. */
 export interface Alias {

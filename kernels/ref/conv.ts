@@ -15,7 +15,8 @@ const OP = 'conv';
 export function createConv(p: ConvParams, weights: Uint8Array): UnaryKernel {
   const { inputSize, outputSize } = validateConvParams(OP, p);
   const { inputH, inputW, inputC, outputH, outputW, outputC, kernelH, kernelW, strideH, strideW, padTop, padLeft } = p;
-  const patchSize = kernelH * kernelW * inputC;
+  const rowBytes = kernelW * inputC;
+  const patchSize = kernelH * rowBytes;
   v.weightArray(OP, weights, v.elementCount(OP, 'weights', outputC, patchSize));
   const gemm = new PackedGemm({ ...p, inputC: patchSize }, weights);
   const patches = new Uint8Array(v.elementCount(OP, 'patch row', outputW, patchSize));
@@ -25,7 +26,6 @@ export function createConv(p: ConvParams, weights: Uint8Array): UnaryKernel {
     run(input: Uint8Array, output: Uint8Array): void {
       v.buffer(OP, 'input', input, Uint8Array, inputSize);
       v.buffer(OP, 'output', output, Uint8Array, outputSize);
-      const rowBytes = kernelW * inputC;
       for (let oy = 0; oy < outputH; oy++) {
         const iy0 = oy * strideH - padTop;
         let d = 0;

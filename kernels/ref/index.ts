@@ -13,8 +13,6 @@ import { createDequantize, createQuantize } from './quantize.js';
 import { createRequantize } from './requantize-kernel.js';
 import { createSoftmax } from './softmax.js';
 
-export { mbqm, quantizeMultiplier } from './requantize.js';
-
 export const refKernels: KernelSet = Object.freeze({
   name: 'js',
   conv: createConv,

@@ -10,19 +10,10 @@
 // in its own loop, so the dot-product loop stays small enough for the JIT to keep in
 // registers.
 
-import type { ScaleRequantization } from '../kernel-set.js';
+import type { GemmParams } from '../kernel-set.js';
 import { ScaleStage } from './scale-stage.js';
 
 const BLOCK = 4;
-
-export interface GemmLayer {
-  inputC: number;
-  outputC: number;
-  inputZeroPoint: number;
-  weightZeroPoint: Int32Array;
-  bias: Int32Array;
-  requant: ScaleRequantization;
-}
 
 export class PackedGemm {
   declare private readonly k: number;
@@ -33,8 +24,8 @@ export class PackedGemm {
   declare private readonly stage: ScaleStage;
   declare private readonly acc: Int32Array;
 
-  /** `p` and `weights` (outputC x inputC) must already be validated. */
-  constructor(p: GemmLayer, weights: Uint8Array) {
+  /** `p` and `weights` (outputC x inputC) must already be validated; the rows come with each run. */
+  constructor(p: Omit<GemmParams, 'rows'>, weights: Uint8Array) {
     const k = p.inputC;
     this.k = k;
     this.n = p.outputC;

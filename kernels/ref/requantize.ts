@@ -65,19 +65,18 @@ function frexp(real: number): { mantissa: number; exponent: number } {
  * shift in [-31, 30].
  */
 export function mbqm(x: number, multiplier: number, shift: number): number {
-  const total = 31 - shift;
-  const y = roundedProduct(x, multiplier, Math.pow(2, total - 1), Math.pow(2, -total), total);
+  const y = roundedProduct(x, multiplier, 31 - shift);
   return y > INT32_MAX ? INT32_MAX : y < INT32_MIN ? INT32_MIN : y;
 }
 
 /**
  * floor((x * m + 2^(t-1)) / 2^t), exact and unsaturated, for int32 x, |m| <= 2^31 and
- * 1 <= t <= 62; `half` = 2^(t-1) and `inverse` = 2^-t. For -2^21 <= x < 2^21, the
- * common case, |x * m| <= 2^52: the product is exact in float64, the sum too for
- * t <= 53, and for larger t its rounding cannot carry it across a multiple of 2^t.
+ * 1 <= t <= 62. For -2^21 <= x < 2^21, the common case, |x * m| <= 2^52: the product is
+ * exact in float64, the sum too for t <= 53, and for larger t its rounding cannot carry
+ * it across a multiple of 2^t.
  */
-function roundedProduct(x: number, m: number, half: number, inverse: number, t: number): number {
-  if (((x + SMALL) >>> 22) === 0) return Math.floor((x * m + half) * inverse);
+function roundedProduct(x: number, m: number, t: number): number {
+  if (((x + SMALL) >>> 22) === 0) return Math.floor((x * m + Math.pow(2, t - 1)) * Math.pow(2, -t));
   return roundedProductWide(x, m, t);
 }
 

@@ -12,7 +12,7 @@ const INT32_MAX = 2147483647;
  * well-defined result: under 2^-32 every output is the zero point (|acc| <= 2^31), with
  * or without flushing subnormals to zero, and per-channel models can have such channels.
  */
-const MAX_SCALE = 256;
+export const MAX_SCALE = 256;
 
 /**
  * ADD (ARITHMETIC.md): ratios in [2^-10, 2^8) give shift = 20 - exponent in 13..30 and
@@ -48,10 +48,15 @@ export function nonNegativeInt(op: string, name: string, v: unknown): number {
   return n;
 }
 
-export function uint8Value(op: string, name: string, v: unknown): number {
+/** An integer in lo..hi; `range` is how the message spells the bounds. */
+function inRange(op: string, name: string, v: unknown, lo: number, hi: number, range = `${lo}..${hi}`): number {
   const n = integer(op, name, v);
-  if (n < 0 || n > 255) throw new RangeError(`${op}: ${name} must be in 0..255, got ${n}`);
+  if (n < lo || n > hi) throw new RangeError(`${op}: ${name} must be in ${range}, got ${n}`);
   return n;
+}
+
+export function uint8Value(op: string, name: string, v: unknown): number {
+  return inRange(op, name, v, 0, 255);
 }
 
 export function clampBounds(op: string, prefix: string, min: unknown, max: unknown): void {
@@ -60,32 +65,12 @@ export function clampBounds(op: string, prefix: string, min: unknown, max: unkno
   if (lo > hi) throw new RangeError(`${op}: ${prefix}min (${lo}) must be <= ${prefix}max (${hi})`);
 }
 
-export function multiplierValue(op: string, name: string, v: unknown): number {
-  const n = integer(op, name, v);
-  if (n < 0 || n > INT32_MAX) throw new RangeError(`${op}: ${name} must be in 0..2^31-1, got ${n}`);
-  return n;
-}
-
-export function shiftValue(op: string, name: string, v: unknown): number {
-  const n = integer(op, name, v);
-  if (n < MIN_SHIFT || n > MAX_SHIFT) {
-    throw new RangeError(`${op}: ${name} must be in ${MIN_SHIFT}..${MAX_SHIFT}, got ${n}`);
-  }
-  return n;
-}
-
 export function addMultiplier(op: string, name: string, v: unknown): number {
-  const n = integer(op, name, v);
-  if (n < 0 || n > ADD_MAX_MULTIPLIER) throw new RangeError(`${op}: ${name} must be in 0..2^21, got ${n}`);
-  return n;
+  return inRange(op, name, v, 0, ADD_MAX_MULTIPLIER, '0..2^21');
 }
 
 export function addShift(op: string, name: string, v: unknown): number {
-  const n = integer(op, name, v);
-  if (n < ADD_MIN_SHIFT || n > ADD_MAX_SHIFT) {
-    throw new RangeError(`${op}: ${name} must be in ${ADD_MIN_SHIFT}..${ADD_MAX_SHIFT}, got ${n}`);
-  }
-  return n;
+  return inRange(op, name, v, ADD_MIN_SHIFT, ADD_MAX_SHIFT);
 }
 
 export function finitePositive(op: string, name: string, v: unknown): number {
@@ -94,7 +79,7 @@ export function finitePositive(op: string, name: string, v: unknown): number {
   return v;
 }
 
-export function int32Array(op: string, name: string, v: unknown, length: number): Int32Array {
+function int32Array(op: string, name: string, v: unknown, length: number): Int32Array {
   if (!(v instanceof Int32Array)) throw new TypeError(`${op}: ${name} must be an Int32Array, got ${describe(v)}`);
   if (v.length !== length) throw new RangeError(`${op}: ${name} must have length ${length}, got ${v.length}`);
   return v;
@@ -112,8 +97,8 @@ export function requantization(op: string, r: Requantization, channels: number):
   const m = int32Array(op, 'requant.multiplier', r.multiplier, channels);
   const s = int32Array(op, 'requant.shift', r.shift, channels);
   for (let c = 0; c < channels; c++) {
-    multiplierValue(op, `requant.multiplier[${c}]`, m[c]);
-    shiftValue(op, `requant.shift[${c}]`, s[c]);
+    inRange(op, `requant.multiplier[${c}]`, m[c], 0, INT32_MAX, '0..2^31-1');
+    inRange(op, `requant.shift[${c}]`, s[c], MIN_SHIFT, MAX_SHIFT);
   }
   uint8Value(op, 'requant.outputZeroPoint', r.outputZeroPoint);
   clampBounds(op, 'requant.', r.min, r.max);

@@ -1,5 +1,5 @@
 // The pipeline with an in-process camera and model (unit test): scheduling, newest-wins,
-// the motion gate, capture requests, limits and frame health.
+// the motion gate, capture requests, limits, frame health and stopping mid-capture.
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,23 @@ function camera(images: Buffer[]): FrameSource & { captures: number } {
     },
   };
   return cam;
+}
+
+/** A camera whose captures finish only when the test releases them. */
+function heldCamera(): FrameSource & { started: Promise<void>; release(): void } {
+  let release!: () => void;
+  let started!: () => void;
+  const startedPromise = new Promise<void>((resolve) => (started = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    started: startedPromise,
+    release,
+    async capture(): Promise<Frame> {
+      started();
+      await released;
+      return { data: cat, source: 'held.png', capturedAt: Date.now(), captureMs: 1 };
+    },
+  };
 }
 
 /** A model whose inference takes `delayMs` and scores class (input[0] % 10) highest. */
@@ -155,5 +172,22 @@ describe('Pipeline', () => {
       { part: 'frames', degraded: false, reason: null },
     ]);
     expect(submitted).toHaveLength(1);
+  });
+
+  // Found by the fleet-load fault test: SIGTERM reached agents mid-capture and the late
+  // frame became a result recorded after the MQTT part had drained (it stayed in the
+  // outbox until the next start instead of being delivered before `offline`).
+  it('does not turn a frame that arrives after stop() into a result, and rejects a capture request waiting for it', async () => {
+    const { ctx, submitted } = await context({ camera: { fps: 1 }, trigger: { mode: 'mqtt' } });
+    const cam = heldCamera();
+    pipeline = new Pipeline(ctx, cam, model());
+    await pipeline.start();
+    const requested = pipeline.capture('command');
+    await cam.started;
+    await pipeline.stop();
+    cam.release();
+    await expect(requested).rejects.toThrow(/stopping/);
+    expect(submitted).toEqual([]);
+    expect(ctx.stats.framesInferred).toBe(0);
   });
 });

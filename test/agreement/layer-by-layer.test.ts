@@ -1,23 +1,15 @@
 // Every layer of a model checked on its own: each step's output against a real-number
 // recomputation of the same TFLite operator from our previous layer's output.
 import { describe, expect, it } from 'vitest';
-import { Executor } from '../../kernels/graph/executor.js';
-import { planModel } from '../../kernels/graph/plan.js';
-import { loadModelFile } from '../../kernels/tflite/reader.js';
-import { imageToTensor } from '../../agent/preprocess.js';
 import { implementations } from '../kernels/implementations.js';
-import { imagePath, modelPath } from '../support/paths.js';
+import { executorOnImage } from './executor-on-image.js';
 import { ownTypeValues, referenceOutput } from './float-reference.js';
 
 const models = ['mobilenet_v2_1.0_224_quant.tflite', 'tf2_mobilenet_v2_1.0_224_ptq.tflite'];
 
 describe.each(models)('%s layer by layer', (name) => {
   it.each(implementations.map((k) => [k.name, k] as const))('on %s every layer is within 1 of real-number math', async (_, kernels) => {
-    const model = await loadModelFile(modelPath(name));
-    const plan = planModel(model);
-    const executor = new Executor(plan, kernels);
-    const [, height, width, channels] = plan.input.tensor.shape;
-    executor.setInput(await imageToTensor(imagePath('cat.png'), { height, width, channels, type: plan.input.tensor.type }, 'cat.png'));
+    const { model, plan, executor } = await executorOnImage(name, kernels, 'cat.png');
     const report: string[] = [];
     plan.steps.forEach((step, i) => {
       const inputs = step.operator.inputs

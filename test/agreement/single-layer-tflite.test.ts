@@ -4,14 +4,11 @@
 // drift that rare differences accumulate through a whole network.
 import { afterAll, describe, expect, it } from 'vitest';
 import { TfliteWasmRunner } from '../../bench/peers/tflite-wasm.js';
-import { Executor } from '../../kernels/graph/executor.js';
-import { planModel } from '../../kernels/graph/plan.js';
-import { loadModelFile } from '../../kernels/tflite/reader.js';
 import type { Tensor } from '../../kernels/tflite/model-types.js';
-import { imageToTensor } from '../../agent/preprocess.js';
 import { implementations } from '../kernels/implementations.js';
-import { imagePath, modelPath, shippedModels } from '../support/paths.js';
+import { shippedModels } from '../support/paths.js';
 import { singleOperatorModel } from '../support/single-op-model.js';
+import { executorOnImage } from './executor-on-image.js';
 
 /** A stored (uint8-domain) tensor back in its own type, as TFLite holds it. */
 function ownType(t: Tensor, stored: Uint8Array | Float32Array): Uint8Array | Int8Array | Float32Array {
@@ -24,11 +21,7 @@ describe.each(shippedModels)('%s, layer by layer against TensorFlow Lite', (name
   afterAll(() => runners.forEach((r) => r.close()));
 
   it.each(implementations.map((k) => [k.name, k] as const))('every layer on %s equals TFLite on the same input', async (_, kernels) => {
-    const model = await loadModelFile(modelPath(name));
-    const plan = planModel(model);
-    const executor = new Executor(plan, kernels);
-    const [, height, width, channels] = plan.input.tensor.shape;
-    executor.setInput(await imageToTensor(imagePath('grace_hopper.png'), { height, width, channels, type: plan.input.tensor.type }, 'grace_hopper'));
+    const { model, plan, executor } = await executorOnImage(name, kernels, 'grace_hopper.png');
     const mismatches: string[] = [];
     for (let i = 0; i < plan.steps.length; i++) {
       const op = plan.steps[i].operator;

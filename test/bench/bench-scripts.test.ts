@@ -2,24 +2,12 @@
 // comparison produces a row per engine with its timing and memory, and bad command lines
 // are one clear line and the usage, never a stack trace. Speed itself is not asserted
 // here: that is what the benchmarks are for.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.js';
+import { runNode, type CliResult } from '../support/run-cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function bench(script: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(repoRoot, 'dist/bench', script), ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const bench = (script: string, args: string[]): Promise<CliResult> => runNode(join(repoRoot, 'dist/bench', script), args);
 
 describe('bench:compare', () => {
   it('times our native engine beside real TFLite and ONNX Runtime on the same model', async () => {

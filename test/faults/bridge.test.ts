@@ -15,17 +15,16 @@
 // production broker loses up to autosave_interval of session changes on kill -9 (none
 // on a clean restart). The consumer stays connected until the kill, so every result the
 // central broker acknowledged to the bridge had already been handed to it.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from '../support/agent-process.js';
-import { createTestPki, type TestPki } from '../support/mosquitto.js';
-import { imagePath, modelPath } from '../support/paths.js';
+import type { AgentProcess } from '../support/agent-process.js';
+import { createTestPki, persistenceSaved, type TestPki } from '../support/mosquitto.js';
 import { Recorder } from '../support/recorder.js';
-import { agentMqttYaml, clientTls, persistenceSaved, round, shippedFile, startShippedBroker, type ShippedBroker } from './fleet-support.js';
+import { agentMqttYaml, clientTls, round, secret, shippedFile, startShippedBroker, type ShippedBroker } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
+import { cleanup, fastModel, imageFolder, loggedSeqs, scratchDir, startAgent } from './support.js';
 
 const DEVICES = ['site-dev-1', 'site-dev-2', 'site-dev-3'];
 const FPS = 5;
@@ -40,10 +39,8 @@ const passwords: Record<string, string> = {};
 const agents = new Map<string, AgentProcess>();
 const recorders: Recorder[] = [];
 
-const secret = (user: string): string => `${user}-${Math.random().toString(36).slice(2)}`;
-
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'edge-agent-faults-bridge-'));
+  work = scratchDir('bridge');
   mkdirSync(join(work, 'pki'));
   pki = createTestPki(join(work, 'pki'), [...DEVICES, 'operator', 'bridge-site-1']);
   for (const user of [...DEVICES, 'operator', 'bridge-site-1']) passwords[user] = secret(user);
@@ -71,11 +68,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of recorders) await r.close().catch(() => {});
-  for (const agent of agents.values()) if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
-  await Promise.all([...agents.values()].map((a) => a.exited));
   await site?.broker.cleanup();
   await central?.broker.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanup();
 });
 
 /** seq -> arrivals, per device, from a recorder's result messages. */
@@ -100,13 +95,11 @@ describe('item 10: site broker bridged to a central broker', () => {
     recorders.push(local);
     await consumer.until((r) => r.on('bridges/site-1/state').some((m) => m.text === '1'), 'the bridge connected');
 
-    const images = join(work, 'images');
-    mkdirSync(images);
-    for (const name of ['bird.png', 'cat.png', 'parrot.jpg']) symlinkSync(imagePath(name), join(images, name));
+    const images = imageFolder(work);
     for (const device of DEVICES) {
       const config = join(work, `${device}.yaml`);
-      writeFileSync(config, `model:\n  file: ${modelPath('mobilenet_v1_0.25_128_quant.tflite')}\n${agentMqttYaml(site.url, pki, device, passwords[device])}\n`);
-      agents.set(device, AgentProcess.start(['--simulate', '--images', images, '--fps', String(FPS), '--device-id', device, '--data-dir', join(work, `data-${device}`), '--config', config]));
+      writeFileSync(config, `model:\n  file: ${fastModel}\n${agentMqttYaml(site.url, pki, device, passwords[device])}\n`);
+      agents.set(device, startAgent(['--simulate', '--images', images, '--fps', String(FPS), '--device-id', device, '--data-dir', join(work, `data-${device}`), '--config', config]));
     }
     await consumer.until((r) => DEVICES.every((d) => seqsOf(r, d).length >= 10 && r.on(`edge/${d}/telemetry`).length >= 2), 'results and telemetry of every agent at the centre', 60_000);
 
@@ -162,7 +155,7 @@ describe('item 10: site broker bridged to a central broker', () => {
     let produced = 0;
     let duplicates = 0;
     for (const d of DEVICES) {
-      const seqs = agents.get(d)!.logs().filter((l) => l.msg === 'result').map((l) => l.seq as number);
+      const seqs = loggedSeqs(agents.get(d)!);
       expect(seqs).toEqual(seqs.map((_, i) => i));
       produced += seqs.length;
       await consumer.until((r) => new Set(seqsOf(r, d)).size >= seqs.length, `every result of ${d} at the centre`);

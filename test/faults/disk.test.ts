@@ -22,7 +22,6 @@ let broker: Mosquitto;
 const watches: Recorder[] = [];
 const mounts: string[] = [];
 
-
 beforeAll(async () => {
   work = scratchDir('disk');
   images = imageFolder(work);
@@ -69,13 +68,12 @@ interface PhaseOutcome {
  */
 async function diskDrill(agent: AgentProcess, watch: Recorder, device: string, phases: Phase[]): Promise<PhaseOutcome[]> {
   const outcomes: PhaseOutcome[] = [];
-  const errorLines = (since: number) =>
-    (agent.logs() as LogLine[]).filter((l) => (l.time as number) >= since && l.level === 50 && /^cannot write the outbox/.test(l.msg ?? ''));
+  const writeErrorSince = (since: number) => (l: LogLine): boolean => (l.time as number) >= since && l.level === 50 && /^cannot write the outbox/.test(l.msg ?? '');
   await watch.until((r) => telemetry(r, device, 0).some((t) => t.status === 'ok' && t.frames.inferred > 0), `${device}: telemetry ok before the drill`);
   for (const phase of phases) {
     const injectedAt = Date.now();
     phase.inject();
-    const error = await waitForLog(agent, (l) => (l.time as number) >= injectedAt && l.level === 50 && /^cannot write the outbox/.test(l.msg ?? ''), `${phase.name}: the error in the log`);
+    const error = await waitForLog(agent, writeErrorSince(injectedAt), `${phase.name}: the error in the log`);
     expect(error.msg, phase.name).toMatch(phase.reason);
     let degradedAt = 0;
     await watch.until((r) => {
@@ -102,7 +100,7 @@ async function diskDrill(agent: AgentProcess, watch: Recorder, device: string, p
       return t !== undefined;
     }, `${phase.name}: telemetry ok again`);
     // One error per condition, not one per failed write.
-    const lines = errorLines(injectedAt).length;
+    const lines = (agent.logs() as LogLine[]).filter(writeErrorSince(injectedAt)).length;
     expect(lines, `${phase.name}: error lines`).toBe(1);
     outcomes.push({ name: phase.name, reason: error.msg!, errorLines: lines, detectMs: degradedAt - injectedAt, resultsWhileDegraded, okMs: okAt - clearedAt });
   }

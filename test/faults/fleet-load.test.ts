@@ -21,17 +21,17 @@
 // outbox.flushMilliseconds, 200 ms by default: results wait for the batch to be on disk
 // before they are published), the publish and the broker, and here the wait for a CPU.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from '../support/agent-process.js';
+import type { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
-import { modelPath } from '../support/paths.js';
 import { cpuSeconds, machineBusySeconds, percentile, round, rssBytes, writeSmallImages } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
+import { cleanup, fastModel, loggedSeqs, scratchDir, startAgent } from './support.js';
 
 const AGENTS = 50;
 const FPS = 5;
@@ -46,7 +46,7 @@ let client: MqttClient | null = null;
 let sampleResult: string | null = null;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'edge-agent-faults-fleet-'));
+  work = scratchDir('fleet');
   await writeSmallImages(join(work, 'images'));
   broker = await Mosquitto.start();
   describeItem(
@@ -64,10 +64,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.endAsync(true).catch(() => {});
-  for (const agent of agents.values()) if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
-  await Promise.all([...agents.values()].map((a) => a.exited));
   await broker?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanup();
 });
 
 /** Resolves when `check` holds, re-checked on each message. */
@@ -91,7 +89,7 @@ function until(c: MqttClient, check: () => boolean, what: string, timeoutMs: num
 describe('item 9: fleet load', () => {
   it(`${AGENTS} agents at ${FPS} fps for ${WINDOW_SECONDS} s: every result delivered; latency and broker CPU measured`, async () => {
     const config = join(work, 'config.yaml');
-    writeFileSync(config, ['model:', `  file: ${modelPath('mobilenet_v1_0.25_128_quant.tflite')}`, '  engine: native', ''].join('\n'));
+    writeFileSync(config, ['model:', `  file: ${fastModel}`, '  engine: native', ''].join('\n'));
 
     /** Per device: arrival times by seq (first arrival), and the number of arrivals. */
     const arrivals = new Map(devices.map((d) => [d, { firstAt: new Map<number, number>(), count: 0, latencies: [] as { ts: number; ms: number }[] }]));
@@ -129,7 +127,7 @@ describe('item 9: fleet load', () => {
     for (const device of devices) {
       agents.set(
         device,
-        AgentProcess.start([
+        startAgent([
           '--simulate', '--images', join(work, 'images'), '--fps', '0.001', '--mqtt-url', broker.url,
           '--device-id', device, '--data-dir', join(work, `data-${device}`), '--config', config,
         ]),
@@ -163,7 +161,7 @@ describe('item 9: fleet load', () => {
     expect(codes.every((c) => c === 0), codes.join(',')).toBe(true);
 
     // Every result each agent produced (its "result" log lines) reached the subscriber.
-    const produced = new Map(devices.map((d) => [d, agents.get(d)!.logs().filter((l) => l.msg === 'result').map((l) => l.seq as number)]));
+    const produced = new Map(devices.map((d) => [d, loggedSeqs(agents.get(d)!)]));
     // The assertions below say what is missing if this times out.
     await until(
       client,

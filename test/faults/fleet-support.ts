@@ -2,7 +2,7 @@
 // (config/mosquitto) run for real with only paths, ports and secrets replaced, agent
 // configuration files for those brokers, and readings of other processes from /proc.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Mosquitto, freePort, passwordLine, type TestPki } from '../support/mosquitto.js';
@@ -66,21 +66,8 @@ export async function startShippedBroker(o: ShippedBrokerOptions): Promise<Shipp
   return { broker, port, url: `mqtts://127.0.0.1:${port}` };
 }
 
-/** Resolves when mosquitto has written its persistence file in `dir` after this call. */
-export function persistenceSaved(dir: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const watcher = watch(dir, (_event, file) => {
-      if (file === 'mosquitto.db') done(null);
-    });
-    const timer = setTimeout(() => done(new Error(`mosquitto did not save ${dir}/mosquitto.db within ${timeoutMs} ms`)), timeoutMs);
-    const done = (err: Error | null): void => {
-      clearTimeout(timer);
-      watcher.close();
-      if (err) reject(err);
-      else resolve();
-    };
-  });
-}
+/** A password for a test user, new each run. */
+export const secret = (user: string): string => `${user}-${Math.random().toString(36).slice(2)}`;
 
 /** mqtt.js options of a client that logs in as `user` with its certificate from the test PKI. */
 export function clientTls(pki: TestPki, user: string, password: string, certificateOf = user): Record<string, unknown> {
@@ -133,22 +120,22 @@ export function openFds(pid: number): string[] {
 }
 
 let clockTicks: number | null = null;
+const ticksPerSecond = (): number => (clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+
 /** CPU seconds (user + system) the process has used so far. */
 export function cpuSeconds(pid: number): number {
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which may itself hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
 /** CPU seconds the whole machine has been busy (all cores, all processes), from /proc/stat. */
 export function machineBusySeconds(): number {
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
   const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
-  return busy / clockTicks;
+  return busy / ticksPerSecond();
 }
 
 /** TCP ports the process listens on (IPv4 and IPv6), from its socket inodes. */

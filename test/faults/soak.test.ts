@@ -10,16 +10,15 @@
 // raises); descriptors by the lowest and highest count of those that stay open (sockets,
 // pipes, eventfds), regular files being open only for a moment (an image the camera is
 // reading, the outbox being written).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from '../support/agent-process.js';
+import type { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
-import { modelPath } from '../support/paths.js';
 import { openFds, percentile, round, rssBytes, writeSmallImages } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
+import { cleanup, fastModel, scratchDir, startAgent } from './support.js';
 
 const FRAMES = 20_000;
 const WARMUP = 4_000;
@@ -32,7 +31,7 @@ let agent: AgentProcess | null = null;
 let client: MqttClient | null = null;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'edge-agent-faults-soak-'));
+  work = scratchDir('soak');
   await writeSmallImages(join(work, 'images'));
   broker = await Mosquitto.start();
   describeItem(
@@ -49,10 +48,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.endAsync(true).catch(() => {});
-  if (agent && agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
-  await agent?.exited;
   await broker?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanup();
 });
 
 interface Sample {
@@ -71,7 +68,7 @@ describe('item 8: soak', () => {
       config,
       [
         'model:',
-        `  file: ${modelPath('mobilenet_v1_0.25_128_quant.tflite')}`,
+        `  file: ${fastModel}`,
         '  engine: native',
         'mqtt:',
         '  telemetrySeconds: 1',
@@ -119,7 +116,7 @@ describe('item 8: soak', () => {
     });
 
     const started = Date.now();
-    agent = AgentProcess.start([
+    agent = startAgent([
       '--simulate', '--images', join(work, 'images'), '--fps', '1000', '--max-frames', String(FRAMES),
       '--mqtt-url', broker.url, '--device-id', DEVICE, '--data-dir', join(work, 'data'), '--config', config,
     ]);

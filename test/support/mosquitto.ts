@@ -52,6 +52,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Resolves when a mosquitto has written mosquitto.db in `dir` after this call. Exported for
+ * brokers that persist elsewhere than their harness folder (the shipped configuration does).
+ */
+export function persistenceSaved(dir: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dir, (_event, file) => {
+      if (file === 'mosquitto.db') done(null);
+    });
+    const timer = setTimeout(() => done(new Error(`mosquitto did not save ${dir}/mosquitto.db within ${timeoutMs} ms`)), timeoutMs);
+    const done = (err: Error | null): void => {
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve();
+    };
+  });
+}
+
 /** A password-file line mosquitto 2 accepts: PBKDF2-SHA512 ($7$), as mosquitto_passwd writes. */
 export function passwordLine(user: string, password: string): string {
   const salt = randomBytes(12);
@@ -237,18 +256,7 @@ export class Mosquitto {
 
   /** Resolves when the persistence file has been written after this call (autosave is every second). */
   waitForSave(timeoutMs = 10_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const watcher = watch(this.dir, (_event, file) => {
-        if (file === 'mosquitto.db') done(null);
-      });
-      const timer = setTimeout(() => done(new Error(`mosquitto did not save ${this.dir}/mosquitto.db within ${timeoutMs} ms`)), timeoutMs);
-      const done = (err: Error | null): void => {
-        clearTimeout(timer);
-        watcher.close();
-        if (err) reject(err);
-        else resolve();
-      };
-    });
+    return persistenceSaved(this.dir, timeoutMs);
   }
 
   /** SIGTERM: mosquitto saves its persistence and closes connections (wills are not sent for a clean shutdown). */

@@ -7,12 +7,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs bin/edge-agent as a real child process. */
-export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export interface RunOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs a Node.js script as a real child process. */
+export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [cli, ...args],
+      [script, ...args],
       { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -20,4 +25,9 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
       },
     );
   });
+}
+
+/** Runs bin/edge-agent as a real child process. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNode(cli, args, options);
 }

@@ -106,7 +106,6 @@ describe('the device page server', () => {
     port = await freePort();
     t = await createTestContext({ deviceId: 'web-test', config: { web: { enabled: true, port, maxFrameRate: 2 } } });
     t.ctx.commands.register('ping', {
-      description: 'answers pong',
       args: { properties: { times: { type: 'integer' } } },
       run: async (args) => ({ pong: args.times ?? 1 }),
     });

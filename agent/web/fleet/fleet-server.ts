@@ -1,12 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { AccessGuard, isLoopback } from '../access.js';
-import { close, listen, sendText } from '../http.js';
+import { close } from '../http.js';
+import { startPageServer } from '../page-server.js';
 import { EventHub } from '../sse.js';
-import { pageFiles, sendFile } from '../static-files.js';
 import type { DeviceRow, FleetState } from './fleet-state.js';
 import type { BrokerState } from './fleet-watch.js';
 
-const files = pageFiles('fleet.html', ['fleet.js', 'fleet.css']);
 // Changed rows are sent together at most this often, so a busy fleet does not redraw the
 // table for every result of every device.
 const BATCH_MS = 500;
@@ -21,25 +20,31 @@ export interface FleetServerOptions {
 
 /** The fleet page: every device's row, live by server-sent events while a browser looks. */
 export class FleetServer {
-  private readonly hub = new EventHub({ first: () => {}, last: () => this.discardChanges() });
-  private readonly guard: AccessGuard;
+  private readonly hub = new EventHub({ last: () => this.discardChanges() });
   private readonly changed = new Map<string, DeviceRow>();
   private timer: NodeJS.Timeout | null = null;
   private server: Server | null = null;
 
-  constructor(private readonly state: FleetState, private readonly options: FleetServerOptions) {
-    this.guard = new AccessGuard({
-      token: options.token,
-      loopback: isLoopback(options.host),
-      port: options.port,
-      hint: 'open the address edge-agent fleet printed, with ?token=<token>',
-    });
-  }
+  constructor(private readonly state: FleetState, private readonly options: FleetServerOptions) {}
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.handle(req, res));
-    await listen(server, this.options.host, this.options.port, 'fleet');
-    this.server = server;
+    const { host, port, token } = this.options;
+    this.server = await startPageServer({
+      what: 'fleet',
+      host,
+      port,
+      guard: new AccessGuard({ token, loopback: isLoopback(host), port, hint: 'open the address edge-agent fleet printed, with ?token=<token>' }),
+      page: 'fleet.html',
+      own: ['fleet.js', 'fleet.css'],
+      route: (req, res, url) => {
+        if (req.method !== 'GET' || url.pathname !== '/events') return false;
+        this.hub.connect(req, res, (send) => {
+          send('broker', this.options.broker());
+          send('devices', this.state.rows());
+        });
+        return true;
+      },
+    });
   }
 
   async stop(): Promise<void> {
@@ -69,19 +74,5 @@ export class FleetServer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.changed.clear();
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://fleet');
-    if (!this.guard.admit(req, res, url)) return;
-    const file = files.get(url.pathname);
-    if (req.method === 'GET' && file) return sendFile(res, file);
-    if (req.method === 'GET' && url.pathname === '/events') {
-      return this.hub.connect(req, res, (send) => {
-        send('broker', this.options.broker());
-        send('devices', this.state.rows());
-      });
-    }
-    sendText(res, 404, `not found: ${req.method} ${url.pathname}`);
   }
 }

@@ -26,6 +26,8 @@ export interface DeviceRow {
 
 type Json = Record<string, unknown>;
 
+const KINDS = ['status', 'telemetry', 'result'];
+
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
@@ -50,14 +52,14 @@ export class FleetState {
   constructor(private readonly prefix: string) {}
 
   get filters(): string[] {
-    return ['status', 'telemetry', 'result'].map((kind) => `${this.prefix}/+/${kind}`);
+    return KINDS.map((kind) => `${this.prefix}/+/${kind}`);
   }
 
   /** Applies one message; returns the device's row when the message was about a device. */
   apply(topic: string, payload: Buffer, now = new Date()): DeviceRow | null {
     if (!topic.startsWith(`${this.prefix}/`)) return null;
     const [id, kind, ...rest] = topic.slice(this.prefix.length + 1).split('/');
-    if (!id || rest.length > 0 || !['status', 'telemetry', 'result'].includes(kind)) return null;
+    if (!id || rest.length > 0 || !KINDS.includes(kind)) return null;
     const row = this.row(id);
     row.lastSeen = now.toISOString();
     if (kind === 'status') {

@@ -41,27 +41,27 @@ function compare(a, b) {
   return (typeof x === 'string' ? x.localeCompare(y) : x - y) * direction;
 }
 
-function renderHead() {
-  $('columns').replaceChildren(...columns.map((c) => {
-    const th = document.createElement('th');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = c.label;
-    button.addEventListener('click', () => {
-      direction = sortKey === c.key ? -direction : 1;
-      sortKey = c.key;
-      render();
-    });
-    th.append(button);
-    th.dataset.key = c.key;
-    th.setAttribute('aria-sort', c.key === sortKey ? (direction === 1 ? 'ascending' : 'descending') : 'none');
-    if (c.numeric) th.className = 'numeric';
-    return th;
-  }));
-}
+// Built once: rebuilding it with each batch of rows would replace a button under a click.
+$('columns').replaceChildren(...columns.map((c) => {
+  const th = document.createElement('th');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = c.label;
+  button.addEventListener('click', () => {
+    direction = sortKey === c.key ? -direction : 1;
+    sortKey = c.key;
+    render();
+  });
+  th.append(button);
+  th.dataset.key = c.key;
+  if (c.numeric) th.className = 'numeric';
+  return th;
+}));
 
 function render() {
-  renderHead();
+  for (const th of $('columns').children) {
+    th.setAttribute('aria-sort', th.dataset.key === sortKey ? (direction === 1 ? 'ascending' : 'descending') : 'none');
+  }
   const rows = [...devices.values()].sort(compare);
   if (rows.length === 0) return;
   $('devices').replaceChildren(...rows.map((r) => {
@@ -96,4 +96,4 @@ events.addEventListener('devices', (e) => {
   for (const row of JSON.parse(e.data)) devices.set(row.id, row);
   render();
 });
-renderHead();
+render();

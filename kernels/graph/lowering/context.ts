@@ -2,10 +2,7 @@ import type { Activation, Model, Operator, Padding, Tensor } from '../../tflite/
 import { activationRange, type ClampRange } from '../activation-range.js';
 import { windowAlongAxis, type Window } from '../geometry.js';
 import { activationQuant, describeTensor, fail, type ActivationQuant } from '../quantized-tensor.js';
-import type { Lowered, Step } from '../steps.js';
-
-/** A step's kernel and its arguments: what differs between operators. */
-type StepKernel = Step extends infer S ? (S extends Step ? Omit<S, 'operator' | 'inputs' | 'output' | 'macs'> : never) : never;
+import type { Lowered, StepKernel } from '../steps.js';
 
 /** What every lowering function needs: the model, the operator, and error reporting. */
 export class LoweringContext {
@@ -66,7 +63,7 @@ export class LoweringContext {
 
   /** This operator as one kernel step reading `inputs` and writing `output`. */
   step(inputs: Tensor[], output: Tensor, kernel: StepKernel, macs = 0): Lowered {
-    return { step: { operator: this.op, inputs: inputs.map((t) => t.index), output: output.index, macs, ...kernel } as Step };
+    return { step: { operator: this.op, inputs: inputs.map((t) => t.index), output: output.index, macs, ...kernel } };
   }
 
   clamp(activation: Activation, out: ActivationQuant): ClampRange {

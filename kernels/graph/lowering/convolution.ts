@@ -1,4 +1,5 @@
 import type { Activation, Conv2DOptions, DepthwiseConv2DOptions, FullyConnectedOptions, Tensor } from '../../tflite/model-types.js';
+import { MAX_SCALE } from '../../ref/validate.js';
 import type { Window } from '../geometry.js';
 import { constantBias, constantWeights } from '../quantized-tensor.js';
 import { scaleRequantization } from '../requantization.js';
@@ -21,9 +22,9 @@ function weightedLayer(ctx: LoweringContext, x: Tensor, w: Tensor, y: Tensor, ou
   const [xq, yq] = ctx.quant(x, y);
   const weights = constantWeights(ctx.model, w, outC, channelAxis);
   const requant = scaleRequantization(xq.scale, weights.scale, yq.scale, yq.zeroPoint, ctx.clamp(activation, yq));
-  // XNNPACK's bound, and ours: an output scale of 256 or more means a broken quantization.
-  const c = requant.scale.findIndex((s) => !(s > 0 && s < 256));
-  if (c >= 0) ctx.fail(`channel ${c}: input scale x weight scale / output scale = ${requant.scale[c]}, outside (0, 256)`);
+  // The kernels' bound (XNNPACK's too), refused here as a model error that names the channel.
+  const c = requant.scale.findIndex((s) => !(s > 0 && s < MAX_SCALE));
+  if (c >= 0) ctx.fail(`channel ${c}: input scale x weight scale / output scale = ${requant.scale[c]}, outside (0, ${MAX_SCALE})`);
   return {
     inputZeroPoint: xq.zeroPoint,
     weightZeroPoint: weights.zeroPoint,

@@ -22,8 +22,9 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   if (!same(a.shape, b.shape) || !same(a.shape, y.shape)) {
     ctx.fail(`inputs [${a.shape}] and [${b.shape}] to output [${y.shape}]: broadcasting is not supported`);
   }
-  const [aq, yq] = ctx.quant(a, y);
+  const aq = activationQuant(ctx.model, a, 'input A');
   const bq = activationQuant(ctx.model, b, 'input B');
+  const yq = activationQuant(ctx.model, y, 'output');
   const f = Math.fround;
   const ratioA = f(f(aq.scale) / f(yq.scale));
   const ratioB = f(f(bq.scale) / f(yq.scale));

@@ -42,9 +42,7 @@ static void conv3_row(const struct conv3_call *call, size_t thread, size_t oy) {
       continue;
     }
     uint8_t *row = scratch + ky * op->row_bytes;
-    memset(row, d->input_zero_point, left);
-    memcpy(row + left, call->input + iy * span, span);
-    memset(row + left + span, d->input_zero_point, op->row_bytes - left - span);
+    edge_pad_row(row, op->row_bytes, call->input + iy * span, left, span, d->input_zero_point);
     rows[ky] = row;
   }
   op->uk->fn(d->output_w, rows, op->packed, d->output_c, call->output + oy * d->output_w * d->output_c, &op->out);
@@ -76,11 +74,7 @@ static void conv3_destroy(struct edge_op *base) {
   free(op);
 }
 
-/*
- * Packs one block of 32 channels (ukernels.h). The offset o of a channel is zw when every
- * w - zw fits int8 (int8 models, and all but a channel or two of uint8 ones), else the
- * value nearest zw that makes every w - o fit; o - zw must then fit int8 as well.
- */
+/* Packs one block of 32 channels (ukernels.h); o - zw must fit int8 as well. */
 static bool pack_block(const struct edge_conv_desc *d, const uint8_t *weights, size_t c0, uint8_t *block) {
   int32_t *bias = (int32_t *)block;
   float *scale = (float *)(bias + 32);
@@ -98,10 +92,9 @@ static bool pack_block(const struct edge_conv_desc *d, const uint8_t *weights, s
       hi = EDGE_MAX(hi, w[i]);
       centred += w[i] - zw;
     }
-    const int32_t o = EDGE_MIN(EDGE_MAX(zw, hi - 127), lo + 128);
+    const int32_t o = edge_int8_offset(lo, hi, zw);
     if (o - zw < -128 || o - zw > 127) return false;
-    /* The true sum is taken modulo 2^32, like the int32 accumulator it stands for. */
-    bias[j] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
+    bias[j] = edge_fold_bias(d->bias[c], d->input_zero_point, centred);
     scale[j] = d->requant.scale[c];
     if (o != zw) bias[64] = 1;
     for (size_t ky = 0; ky < 3; ky++) {

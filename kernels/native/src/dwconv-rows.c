@@ -38,9 +38,7 @@ static const uint8_t *padded_row(const struct dw3_op *op, const uint8_t *input, 
   const size_t C = d->input_c, left = d->pad_left * C, span = d->input_w * C;
   uint8_t *row = ring + (iy % 4) * op->row_bytes;
   if (held[iy % 4] != iy) {
-    memset(row, d->input_zero_point, left);
-    memcpy(row + left, input + iy * span, span);
-    memset(row + left + span, d->input_zero_point, op->row_bytes - left - span);
+    edge_pad_row(row, op->row_bytes, input + iy * span, left, span, d->input_zero_point);
     held[iy % 4] = iy;
   }
   return row;
@@ -116,7 +114,7 @@ static bool pack_transposed(const struct edge_conv_desc *d, const uint8_t *weigh
     int32_t lo = 255, hi = 0;
     for (size_t t = 0; t < 9; t++) lo = EDGE_MIN(lo, weights[t * C + c]), hi = EDGE_MAX(hi, weights[t * C + c]);
     const int32_t zw = d->weight_zero_point[c];
-    offset[c] = EDGE_MIN(EDGE_MAX(zw, hi - 127), lo + 128);
+    offset[c] = edge_int8_offset(lo, hi, zw);
     if (offset[c] - zw < -128 || offset[c] - zw > 127) {
       free(offset);
       return false;
@@ -172,8 +170,6 @@ enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_c
   const size_t C = d->input_c;
   const bool s1 = d->stride_h == 1;
   const enum edge_dw3_weights format = s1 ? ctx->path->dw3s1->weights : ctx->path->dw3s2->weights;
-  /* bias' = bias - zx * sum(w - zw): the input zero point folded in, the true sum taken
-     modulo 2^32 like the int32 accumulator it stands for. */
   int32_t *bias = malloc(C * sizeof(int32_t));
   struct dw3_op *op = calloc(1, sizeof(*op));
   if (bias == NULL || op == NULL) {
@@ -183,7 +179,7 @@ enum edge_status edge_dw3x3_create(struct edge_context *ctx, const struct edge_c
   for (size_t c = 0; c < C; c++) {
     int64_t centred = 0;
     for (size_t t = 0; t < 9; t++) centred += weights[t * C + c] - d->weight_zero_point[c];
-    bias[c] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
+    bias[c] = edge_fold_bias(d->bias[c], d->input_zero_point, centred);
   }
   op->geo = *d;
   op->geo.weight_zero_point = op->geo.bias = NULL;

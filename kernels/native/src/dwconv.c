@@ -167,7 +167,7 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
           ((int32_t *)wt)[t * op->ct + j] = v & 0xFFFF; /* high half 0 for vpmaddwd / vpdpwssd */
         }
       }
-      head[j] = (int32_t)(uint32_t)((int64_t)d->bias[c] - (int64_t)d->input_zero_point * centred);
+      head[j] = edge_fold_bias(d->bias[c], d->input_zero_point, centred);
     }
   }
   op->base = (struct edge_op){{.input = d->input_h * d->input_w * d->input_c, .output = d->output_h * d->output_w * OC},

@@ -55,17 +55,14 @@ static enum edge_status core_pack(struct gemm_core *g, const struct edge_path *p
       const uint8_t *row = weights + c * k;
       int64_t centred = 0;
       for (size_t i = 0; i < k; i++) centred += row[i] - zw[c];
-      /* The true sum is taken modulo 2^32, like the int32 accumulator it stands for. */
-      head[j] = (int32_t)(uint32_t)((int64_t)bias[c] - (int64_t)zx * centred);
-      /* EDGE_W_S8 stores w - o for an offset o that makes every one fit int8: zw when it
-         can (int8 models, and all but a column or two of a uint8 one), else the value
-         nearest zw that can. kzp = o - zw times the row sum makes up the difference. */
+      head[j] = edge_fold_bias(bias[c], zx, centred);
+      /* EDGE_W_S8 stores w - o; kzp = o - zw times the row sum makes up the difference. */
       int32_t offset = 0, kzp = 0;
       if (uk->weights == EDGE_W_U8) kzp = -zw[c];
       if (uk->weights == EDGE_W_S8) {
         int32_t lo = 255, hi = 0;
         for (size_t i = 0; i < k; i++) lo = EDGE_MIN(lo, row[i]), hi = EDGE_MAX(hi, row[i]);
-        offset = EDGE_MIN(EDGE_MAX(zw[c], hi - 127), lo + 128);
+        offset = edge_int8_offset(lo, hi, zw[c]);
         kzp = offset - zw[c];
       }
       head[nr + j] = kzp;

@@ -1,6 +1,8 @@
 /* What every operator implementation shares; not part of the API. */
 #pragma once
 
+#include <string.h>
+
 #include "operators.h"
 #include "threadpool.h"
 
@@ -34,6 +36,31 @@ struct edge_op {
 bool edge_requant_valid(const struct edge_requant_desc *r, size_t channels);
 bool edge_scale_valid(const struct edge_scale_desc *r, size_t channels);
 bool edge_u8_range(int32_t v);
+
+/*
+ * bias' = bias - zx * sum(w - zw), the input zero point folded into the bias; `centred`
+ * is the true sum, taken modulo 2^32 like the int32 accumulator it stands for.
+ */
+static inline int32_t edge_fold_bias(int32_t bias, int32_t zx, int64_t centred) {
+  return (int32_t)(uint32_t)((int64_t)bias - (int64_t)zx * centred);
+}
+
+/*
+ * For weights stored as int8 w - o: the offset o nearest zw for which every w in [lo, hi]
+ * fits, zw itself whenever it can (int8 models, and all but a channel or two of uint8
+ * ones). o - zw, the correction, is then mostly 0.
+ */
+static inline int32_t edge_int8_offset(int32_t lo, int32_t hi, int32_t zw) {
+  return EDGE_MIN(EDGE_MAX(zw, hi - 127), lo + 128);
+}
+
+/* An input row copied into `row` between zx padding: `left` bytes, the span, then zx up to row_bytes. */
+static inline void edge_pad_row(uint8_t *row, size_t row_bytes, const uint8_t *src, size_t left, size_t span,
+                                int32_t zx) {
+  memset(row, zx, left);
+  memcpy(row + left, src, span);
+  memset(row + left + span, zx, row_bytes - left - span);
+}
 
 /* Nonzero sizes; padding and strides may put any tap outside the input (it then reads zx). */
 bool edge_conv_geometry_valid(const struct edge_conv_desc *d);

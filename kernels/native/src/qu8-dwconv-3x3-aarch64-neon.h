@@ -1,7 +1,8 @@
 /*
- * What the sliding-window 3x3 depthwise kernels for aarch64 NEON share: loading and
- * widening one window column, one output pixel of 8 channels from three columns, and a
- * channel-tail store, all forced inline so the window stays in registers.
+ * What the sliding-window 3x3 depthwise kernels for aarch64 NEON share: a tile's
+ * constants, loading and widening one window column, one output pixel of 8 channels from
+ * three columns, and a channel-tail store, all forced inline so the window stays in
+ * registers.
  */
 #pragma once
 
@@ -10,30 +11,62 @@
 #include "kernel-table.h"
 #include "requantize.h"
 
-static inline __attribute__((always_inline)) void column(const uint8_t *const *rows, size_t at, int16x8_t col[3]) {
+/*
+ * Everything a pixel reads besides its window, loaded once per tile into values: the
+ * output stores go through uint8_t pointers, which may alias any memory, so whatever a
+ * pixel read through a pointer (weights, bias, scale, the output parameters, the row
+ * pointers) would be loaded again for every pixel.
+ */
+struct tile {
+  const uint8_t *rows[3];
+  int16x8_t wv[9];
+  int32x4_t bias_lo, bias_hi;
+  float32x4_t scale_lo, scale_hi, lo, hi;
+  int16x8_t zo;
+  uint8x8_t min, max;
+};
+
+/* The tile of 8 channels whose packing (EDGE_DW_I16: 8 biases, 8 scales, 9 weight vectors) is at bias. */
+static inline __attribute__((always_inline)) struct tile tile_load(const uint8_t *const *rows, const int32_t *bias,
+                                                                   const struct edge_output_params *o) {
+  struct tile t;
+  for (size_t r = 0; r < 3; r++) t.rows[r] = rows[r];
+  const float *scale = (const float *)(bias + 8);
+  const int16_t *wt = (const int16_t *)(bias + 16);
+#pragma GCC unroll 9
+  for (size_t i = 0; i < 9; i++) t.wv[i] = vld1q_s16(wt + 8 * i);
+  t.bias_lo = vld1q_s32(bias);
+  t.bias_hi = vld1q_s32(bias + 4);
+  t.scale_lo = vld1q_f32(scale);
+  t.scale_hi = vld1q_f32(scale + 4);
+  t.lo = vdupq_n_f32(o->min_less_zero_point);
+  t.hi = vdupq_n_f32(o->max_less_zero_point);
+  t.zo = vdupq_n_s16((int16_t)o->zero_point);
+  t.min = vdup_n_u8(o->min);
+  t.max = vdup_n_u8(o->max);
+  return t;
+}
+
+static inline __attribute__((always_inline)) void column(const struct tile *t, size_t at, int16x8_t col[3]) {
 #pragma GCC unroll 3
-  for (size_t r = 0; r < 3; r++) col[r] = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(rows[r] + at)));
+  for (size_t r = 0; r < 3; r++) col[r] = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(t->rows[r] + at)));
 }
 
 /* Output pixel of 8 channels from window columns a, b, c. */
-static inline __attribute__((always_inline)) uint8x8_t pixel(const int16x8_t a[3], const int16x8_t b[3],
-                                                             const int16x8_t c[3], const int16x8_t wv[9],
-                                                             const int32_t *bias, const float *scale,
-                                                             const struct edge_output_params *o) {
-  int32x4_t lo = vld1q_s32(bias), hi = vld1q_s32(bias + 4);
+static inline __attribute__((always_inline)) uint8x8_t pixel(const struct tile *t, const int16x8_t a[3],
+                                                             const int16x8_t b[3], const int16x8_t c[3]) {
+  int32x4_t lo = t->bias_lo, hi = t->bias_hi;
 #pragma GCC unroll 3
   for (size_t ky = 0; ky < 3; ky++) {
-    lo = vmlal_s16(lo, vget_low_s16(a[ky]), vget_low_s16(wv[ky * 3]));
-    hi = vmlal_high_s16(hi, a[ky], wv[ky * 3]);
-    lo = vmlal_s16(lo, vget_low_s16(b[ky]), vget_low_s16(wv[ky * 3 + 1]));
-    hi = vmlal_high_s16(hi, b[ky], wv[ky * 3 + 1]);
-    lo = vmlal_s16(lo, vget_low_s16(c[ky]), vget_low_s16(wv[ky * 3 + 2]));
-    hi = vmlal_high_s16(hi, c[ky], wv[ky * 3 + 2]);
+    lo = vmlal_s16(lo, vget_low_s16(a[ky]), vget_low_s16(t->wv[ky * 3]));
+    hi = vmlal_high_s16(hi, a[ky], t->wv[ky * 3]);
+    lo = vmlal_s16(lo, vget_low_s16(b[ky]), vget_low_s16(t->wv[ky * 3 + 1]));
+    hi = vmlal_high_s16(hi, b[ky], t->wv[ky * 3 + 1]);
+    lo = vmlal_s16(lo, vget_low_s16(c[ky]), vget_low_s16(t->wv[ky * 3 + 2]));
+    hi = vmlal_high_s16(hi, c[ky], t->wv[ky * 3 + 2]);
   }
-  const float32x4_t lo_f = vdupq_n_f32(o->min_less_zero_point), hi_f = vdupq_n_f32(o->max_less_zero_point);
-  return edge_output_neon(edge_fp32_neon(lo, vld1q_f32(scale), lo_f, hi_f),
-                          edge_fp32_neon(hi, vld1q_f32(scale + 4), lo_f, hi_f), vdupq_n_s16((int16_t)o->zero_point),
-                          vdup_n_u8(o->min), vdup_n_u8(o->max));
+  return edge_output_neon(edge_fp32_neon(lo, t->scale_lo, t->lo, t->hi), edge_fp32_neon(hi, t->scale_hi, t->lo, t->hi),
+                          t->zo, t->min, t->max);
 }
 
 /* n of 8 bytes, lane by lane for a channel tail: a call to memcpy would spill the window. */
@@ -48,11 +81,4 @@ static inline __attribute__((always_inline)) void store(uint8_t *out, size_t n, 
     case 2: vst1_lane_u8(out + 1, v, 1); /* fall through */
     default: vst1_lane_u8(out, v, 0);
   }
-}
-
-/* The 9 weight vectors of one 8-channel tile, after its 8 biases and 8 scales. */
-static inline __attribute__((always_inline)) void weights(const int32_t *bias, int16x8_t wv[9]) {
-  const int16_t *wt = (const int16_t *)(bias + 16);
-#pragma GCC unroll 9
-  for (size_t i = 0; i < 9; i++) wv[i] = vld1q_s16(wt + 8 * i);
 }

@@ -13,15 +13,21 @@
 #include "kernel-table.h"
 #include "requantize.h"
 
-static inline __attribute__((always_inline)) void transpose4(const uint8_t *const *rows, size_t b, __m512i u[4]) {
-  const __m512i r0 = _mm512_loadu_si512(rows[0] + b), r1 = _mm512_loadu_si512(rows[1] + b);
-  const __m512i r2 = _mm512_loadu_si512(rows[2] + b), r3 = _mm512_loadu_si512(rows[3] + b);
-  const __m512i t0 = _mm512_unpacklo_epi8(r0, r1), t1 = _mm512_unpackhi_epi8(r0, r1);
-  const __m512i t2 = _mm512_unpacklo_epi8(r2, r3), t3 = _mm512_unpackhi_epi8(r2, r3);
+/* The transpose of four vectors already loaded, one per row. */
+static inline __attribute__((always_inline)) void interleave4(const __m512i r[4], __m512i u[4]) {
+  const __m512i t0 = _mm512_unpacklo_epi8(r[0], r[1]), t1 = _mm512_unpackhi_epi8(r[0], r[1]);
+  const __m512i t2 = _mm512_unpacklo_epi8(r[2], r[3]), t3 = _mm512_unpackhi_epi8(r[2], r[3]);
   u[0] = _mm512_unpacklo_epi16(t0, t2);
   u[1] = _mm512_unpackhi_epi16(t0, t2);
   u[2] = _mm512_unpacklo_epi16(t1, t3);
   u[3] = _mm512_unpackhi_epi16(t1, t3);
+}
+
+static inline __attribute__((always_inline)) void transpose4(const uint8_t *const *rows, size_t b, __m512i u[4]) {
+  __m512i r[4];
+#pragma GCC unroll 4
+  for (size_t i = 0; i < 4; i++) r[i] = _mm512_loadu_si512(rows[i] + b);
+  interleave4(r, u);
 }
 
 /* 4 x 16 int32 in the transposed lane order to 64 clamped bytes in memory order. */

@@ -54,12 +54,7 @@ static inline __attribute__((always_inline)) void gather4(const uint8_t *const *
   for (size_t i = 0; i < 4; i++) {
     r[i] = _mm512_permutex2var_epi64(_mm512_loadu_si512(rows[i] + b), idx, _mm512_loadu_si512(rows[i] + b + 64));
   }
-  const __m512i t0 = _mm512_unpacklo_epi8(r[0], r[1]), t1 = _mm512_unpackhi_epi8(r[0], r[1]);
-  const __m512i t2 = _mm512_unpacklo_epi8(r[2], r[3]), t3 = _mm512_unpackhi_epi8(r[2], r[3]);
-  u[0] = _mm512_unpacklo_epi16(t0, t2);
-  u[1] = _mm512_unpackhi_epi16(t0, t2);
-  u[2] = _mm512_unpacklo_epi16(t1, t3);
-  u[3] = _mm512_unpackhi_epi16(t1, t3);
+  interleave4(r, u);
 }
 
 static inline __attribute__((always_inline)) void packed(const bool CLAMP, const bool CORRECTED, size_t width,

@@ -39,15 +39,9 @@ static inline void dwconv_8c(size_t channels, size_t width, const uint8_t *const
         lo = vmlal_s16(lo, vget_low_s16(x), vget_low_s16(wv));
         hi = vmlal_s16(hi, vget_high_s16(x), vget_high_s16(wv));
       }
-      uint8x8_t out = edge_output_neon(edge_fp32_neon(lo, vld1q_f32(scale), lo_f, hi_f),
-                                       edge_fp32_neon(hi, vld1q_f32(scale + 4), lo_f, hi_f), zo, vmin, vmax);
-      if (n == 8) {
-        vst1_u8(output, out);
-      } else {
-        uint8_t tmp[8];
-        vst1_u8(tmp, out);
-        memcpy(output, tmp, n);
-      }
+      edge_store8_neon(output, n,
+                       edge_output_neon(edge_fp32_neon(lo, vld1q_f32(scale), lo_f, hi_f),
+                                        edge_fp32_neon(hi, vld1q_f32(scale + 4), lo_f, hi_f), zo, vmin, vmax));
       output += n;
       blk += block;
     }

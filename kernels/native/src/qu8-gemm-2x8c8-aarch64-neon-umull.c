@@ -12,7 +12,6 @@
  * A53 needs to hide their latency), spills one accumulator per 128 MACs.
  */
 #include <arm_neon.h>
-#include <string.h>
 
 #include "kernel-table.h"
 #include "requantize.h"
@@ -60,13 +59,6 @@ void qu8_gemm_2x8c8__aarch64_neon_umull(size_t mr, size_t nc, size_t kc, const v
     const size_t row = r < mr ? r : mr - 1;
     const int32x4_t v_lo = edge_fp32_neon(reduce4(acc[r], bias, kzp, rowsum, row), s_lo, lo, hi);
     const int32x4_t v_hi = edge_fp32_neon(reduce4(acc[r] + 4, bias + 4, kzp + 4, rowsum, row), s_hi, lo, hi);
-    const uint8x8_t bytes = edge_output_neon(v_lo, v_hi, zo, vmin, vmax);
-    if (nc == 8) {
-      vst1_u8(out[r], bytes);
-    } else {
-      uint8_t tmp[8];
-      vst1_u8(tmp, bytes);
-      memcpy(out[r], tmp, nc);
-    }
+    edge_store8_neon(out[r], nc, edge_output_neon(v_lo, v_hi, zo, vmin, vmax));
   }
 }

@@ -7,7 +7,6 @@
  * armv7's 16 registers allow.
  */
 #include <arm_neon.h>
-#include <string.h>
 
 #include "kernel-table.h"
 #include "requantize.h"
@@ -74,14 +73,7 @@ void qu8_gemm_4x16__aarch64_neon_mlal(size_t mr, size_t nc, size_t kc, const voi
   for (size_t r = 4; r-- > 0;) {
     int32x4_t v[4];
     for (size_t j = 0; j < 4; j++) v[j] = edge_fp32_neon(acc[r][j], vld1q_f32(scale + 4 * j), lo, hi);
-    const uint8x16_t out =
-        vcombine_u8(edge_output_neon(v[0], v[1], zo, vmin, vmax), edge_output_neon(v[2], v[3], zo, vmin, vmax));
-    if (nc == 16) {
-      vst1q_u8(cr[r], out);
-    } else {
-      uint8_t tmp[16];
-      vst1q_u8(tmp, out);
-      memcpy(cr[r], tmp, nc);
-    }
+    const uint8x8_t lo8 = edge_output_neon(v[0], v[1], zo, vmin, vmax);
+    edge_store16_neon(cr[r], nc, vcombine_u8(lo8, edge_output_neon(v[2], v[3], zo, vmin, vmax)));
   }
 }

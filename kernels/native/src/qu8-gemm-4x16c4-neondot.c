@@ -83,14 +83,8 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
       if (rowsum != NULL) v[j] = vmlaq_n_s32(v[j], vld1q_s32(kzp + 4 * j), rowsum[r < mr ? r : mr - 1]);
       v[j] = edge_fp32_neon(v[j], vld1q_f32(scale + 4 * j), lo, hi);
     }
-    uint8x16_t out = vcombine_u8(edge_output_neon(v[0], v[1], zo, vmin, vmax), edge_output_neon(v[2], v[3], zo, vmin, vmax));
-    if (nc == 16) {
-      vst1q_u8(cr[r], out);
-    } else {
-      uint8_t tmp[16];
-      vst1q_u8(tmp, out);
-      memcpy(cr[r], tmp, nc);
-    }
+    const uint8x8_t lo8 = edge_output_neon(v[0], v[1], zo, vmin, vmax);
+    edge_store16_neon(cr[r], nc, vcombine_u8(lo8, edge_output_neon(v[2], v[3], zo, vmin, vmax)));
   }
 }
 

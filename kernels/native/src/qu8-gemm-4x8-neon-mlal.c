@@ -4,7 +4,6 @@
  * one 16-byte weight load feeds 8 vmlal across the 4 rows. aarch64 runs the 4x16 tile.
  */
 #include <arm_neon.h>
-#include <string.h>
 
 #include "kernel-table.h"
 #include "requantize.h"
@@ -24,16 +23,6 @@
   } while (0)
 
 static inline int16x8_t widen(const uint8_t *p) { return vreinterpretq_s16_u16(vmovl_u8(vld1_u8(p))); }
-
-static inline void store_row(uint8_t *c, size_t nc, uint8x8_t v) {
-  if (nc == 8) {
-    vst1_u8(c, v);
-  } else {
-    uint8_t tmp[8];
-    vst1_u8(tmp, v);
-    memcpy(c, tmp, nc);
-  }
-}
 
 void qu8_gemm_4x8__neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
                              const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
@@ -85,9 +74,9 @@ void qu8_gemm_4x8__neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, siz
   const float32x4_t s0 = vld1q_f32(scale), s1 = vld1q_f32(scale + 4);
 #define ROW(acc_l, acc_h) \
   edge_output_neon(edge_fp32_neon(acc_l, s0, lo, hi), edge_fp32_neon(acc_h, s1, lo, hi), zo, vmin, vmax)
-  store_row(c3, nc, ROW(acc3l, acc3h));
-  store_row(c2, nc, ROW(acc2l, acc2h));
-  store_row(c1, nc, ROW(acc1l, acc1h));
-  store_row(c, nc, ROW(acc0l, acc0h));
+  edge_store8_neon(c3, nc, ROW(acc3l, acc3h));
+  edge_store8_neon(c2, nc, ROW(acc2l, acc2h));
+  edge_store8_neon(c1, nc, ROW(acc1l, acc1h));
+  edge_store8_neon(c, nc, ROW(acc0l, acc0h));
 #undef ROW
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <math.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -90,6 +91,27 @@ static inline int32x4_t edge_fp32_neon(int32x4_t acc, float32x4_t scale, float32
 static inline uint8x8_t edge_output_neon(int32x4_t lo, int32x4_t hi, int16x8_t zo, uint8x8_t min, uint8x8_t max) {
   int16x8_t v = vqaddq_s16(vcombine_s16(vqmovn_s32(lo), vqmovn_s32(hi)), zo);
   return vmin_u8(vmax_u8(vqmovun_s16(v), min), max);
+}
+
+/* The first n of a tile's 8 or 16 output bytes: a partial tile goes through a buffer. */
+static inline void edge_store8_neon(uint8_t *c, size_t n, uint8x8_t v) {
+  if (n == 8) {
+    vst1_u8(c, v);
+  } else {
+    uint8_t tmp[8];
+    vst1_u8(tmp, v);
+    memcpy(c, tmp, n);
+  }
+}
+
+static inline void edge_store16_neon(uint8_t *c, size_t n, uint8x16_t v) {
+  if (n == 16) {
+    vst1q_u8(c, v);
+  } else {
+    uint8_t tmp[16];
+    vst1q_u8(tmp, v);
+    memcpy(c, tmp, n);
+  }
 }
 #endif
 

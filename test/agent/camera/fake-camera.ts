@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { CameraError, type Camera } from '../../../agent/camera/camera.js';
 import { repoRoot } from '../../support/paths.js';
 
 /** fswebcam, rpicam-still and libcamera-still stand-ins (test/fixtures/camera/bin/fake-camera). */
@@ -52,4 +53,11 @@ export function processGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** The message of the CameraError a capture fails with (the test fails if it succeeds or throws anything else). */
+export async function captureFailure(camera: Camera): Promise<string> {
+  const err = await camera.capture().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(CameraError);
+  return (err as Error).message;
 }

@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CameraError } from '../../../agent/camera/camera.js';
 import { createCamera } from '../../../agent/camera/factory.js';
 import { LibcameraCamera, type LibcameraCameraOptions } from '../../../agent/camera/libcamera-camera.js';
 import { imagePath } from '../../support/paths.js';
-import { processGone, useFakeCameras } from './fake-camera.js';
+import { captureFailure as failure, processGone, useFakeCameras } from './fake-camera.js';
 import { testContext } from './test-context.js';
 
 const fake = useFakeCameras();
@@ -22,12 +21,6 @@ const options = (o: Partial<LibcameraCameraOptions> = {}): LibcameraCameraOption
   captureTimeoutSeconds: 5,
   ...o,
 });
-
-async function failure(camera: LibcameraCamera): Promise<string> {
-  const err = await camera.capture().then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(CameraError);
-  return (err as Error).message;
-}
 
 describe('LibcameraCamera (fake rpicam-still)', () => {
   it('runs rpicam-still with an argument array, JPEG to stdout, and returns the image', async () => {

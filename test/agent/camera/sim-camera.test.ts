@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CameraError } from '../../../agent/camera/camera.js';
 import { SimCamera } from '../../../agent/camera/sim-camera.js';
 import { imagePath } from '../../support/paths.js';
+import { captureFailure } from './fake-camera.js';
 
 let root: string;
 let dir: string;
@@ -35,11 +35,7 @@ const sources = async (n: number): Promise<string[]> => {
   return out;
 };
 
-const failure = async (): Promise<CameraError> => {
-  const err = await camera.capture().then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(CameraError);
-  return err as CameraError;
-};
+const failure = (): Promise<string> => captureFailure(camera);
 
 const faults = (text: string): void => writeFileSync(join(dir, '.faults'), text);
 
@@ -62,7 +58,7 @@ describe('SimCamera', () => {
   it('fails every capture while .faults says error, and carries on in order once it is removed', async () => {
     expect(await sources(1)).toEqual(['C-bird.PNG']);
     faults('# injected by the test\n\nerror\n');
-    for (let i = 0; i < 3; i++) expect((await failure()).message).toMatch(/simulated capture error \(\.faults says error\)/);
+    for (let i = 0; i < 3; i++) expect(await failure()).toMatch(/simulated capture error \(\.faults says error\)/);
     rmSync(join(dir, '.faults'));
     expect(await sources(2)).toEqual(['a-cat.png', 'b-parrot.jpg']);
   });
@@ -93,7 +89,7 @@ describe('SimCamera', () => {
 
   it('names the file and the word when .faults holds an unknown fault', async () => {
     faults('explode');
-    expect((await failure()).message).toBe(`${join(dir, '.faults')}: unknown fault "explode" (expected error, stall, corrupt)`);
+    expect(await failure()).toBe(`${join(dir, '.faults')}: unknown fault "explode" (expected error, stall, corrupt)`);
     faults('   # nothing but a comment\n');
     expect(await sources(1)).toEqual(['C-bird.PNG']);
   });
@@ -101,14 +97,14 @@ describe('SimCamera', () => {
   it('fails while its folder is gone and serves again, in order, when it returns', async () => {
     expect(await sources(1)).toEqual(['C-bird.PNG']);
     renameSync(dir, `${dir}.away`);
-    expect((await failure()).message).toMatch(new RegExp(`^${dir}/a-cat.png: no such file or folder`));
-    expect((await failure()).message).toBe(`${dir}: no such file or folder (gone?)`);
+    expect(await failure()).toMatch(new RegExp(`^${dir}/a-cat.png: no such file or folder`));
+    expect(await failure()).toBe(`${dir}: no such file or folder (gone?)`);
     renameSync(`${dir}.away`, dir);
     expect(await sources(2)).toEqual(['a-cat.png', 'b-parrot.jpg']);
   });
 
   it('fails with the folder named when it holds no images', async () => {
     for (const f of ['a-cat.png', 'b-parrot.jpg', 'C-bird.PNG']) rmSync(join(dir, f));
-    expect((await failure()).message).toBe(`${dir}: no JPEG or PNG files to serve`);
+    expect(await failure()).toBe(`${dir}: no JPEG or PNG files to serve`);
   });
 });

@@ -1,17 +1,13 @@
-import { pino } from 'pino';
-import { loadConfig } from '../../../agent/config/load.js';
-import { createAgentContext, type AgentContext } from '../../../agent/context.js';
+import type { AgentContext } from '../../../agent/context.js';
+import { createTestContext, type LogRecord } from '../../support/agent-context.js';
 
-export interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
+export type LogLine = LogRecord;
 
-/** An agent context on the real configuration (defaults plus overrides), logging into an array. */
+/**
+ * An agent context on the real configuration (defaults plus overrides), logging into an
+ * array. Camera and GPIO parts write nothing to the data dir, so none is made for them.
+ */
 export async function testContext(overrides: Record<string, unknown> = {}): Promise<{ ctx: AgentContext; logs: LogLine[] }> {
-  const { config } = await loadConfig({ env: {}, overrides: overrides as never });
-  const logs: LogLine[] = [];
-  const ctx = createAgentContext({ ...config, device: { id: 'test-device' } }, pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) }), '/tmp');
+  const { ctx, logs } = await createTestContext({ config: overrides, dataDir: '/tmp' });
   return { ctx, logs };
 }

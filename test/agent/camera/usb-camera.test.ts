@@ -4,13 +4,12 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CameraError } from '../../../agent/camera/camera.js';
 import { createCamera } from '../../../agent/camera/factory.js';
 import { SupervisedCamera } from '../../../agent/camera/supervisor.js';
 import { UsbCamera, type UsbCameraOptions } from '../../../agent/camera/usb-camera.js';
 import type { AgentEventMap } from '../../../agent/events.js';
 import { imagePath } from '../../support/paths.js';
-import { processGone, useFakeCameras } from './fake-camera.js';
+import { captureFailure as failure, processGone, useFakeCameras } from './fake-camera.js';
 import { testContext } from './test-context.js';
 
 const fake = useFakeCameras();
@@ -23,12 +22,6 @@ const options = (o: Partial<UsbCameraOptions> = {}): UsbCameraOptions => ({
   captureTimeoutSeconds: 5,
   ...o,
 });
-
-async function failure(camera: UsbCamera): Promise<string> {
-  const err = await camera.capture().then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(CameraError);
-  return (err as Error).message;
-}
 
 describe('UsbCamera (fake fswebcam)', () => {
   it('runs fswebcam with the validated options as plain arguments and returns its JPEG', async () => {

@@ -1,6 +1,6 @@
 // The MQTT part against a real mosquitto on loopback: status and Last Will, results in
 // seq order through broker and agent restarts, telemetry, discovery and commands.
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -255,7 +255,6 @@ describe('mqtt: results', () => {
     const deviceId = newDeviceId();
     const t = await createTestContext({ deviceId });
     cleanups.push(() => t.cleanup());
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(t.ctx.dataDir, 'outbox'), 'a file where the outbox folder should be');
     const sub = await recorder(broker.url, [`edge/${deviceId}/result`]);
     const health: unknown[] = [];
@@ -337,7 +336,6 @@ describe('mqtt: commands', () => {
     const agent = await startAgent(broker.url, { deviceId });
     const runs: string[] = [];
     agent.ctx.commands.register('echo', {
-      description: 'answers with its text',
       args: { properties: { text: { type: 'string', maxLength: 100 } }, required: ['text'] },
       run: async ({ text }) => {
         runs.push(text as string);
@@ -345,7 +343,6 @@ describe('mqtt: commands', () => {
       },
     });
     agent.ctx.commands.register('slow', {
-      description: 'takes a while',
       args: { properties: {} },
       run: async () => {
         await new Promise((r) => setTimeout(r, 5));
