@@ -1,6 +1,7 @@
 // A KernelSet running on the C kernels of one path (scalar, avx2, avx512vnni, amx, neon, neon-mlal,
-// neondot, armv7-neon, armv7-neon-mlal). Factories check their arguments as the reference kernels do,
-// then let C pack the weights; run() checks the buffers and calls C synchronously
+// neondot, armv7-neon, armv7-neon-mlal). Factories check their arguments with the reference kernels'
+// own checks, so that both engines refuse the same arguments with the same messages, and C sees
+// only values it can trust; then C packs the weights; run() checks the buffers and calls C synchronously
 // (the graph executor calls it from a worker, so the event loop is not blocked).
 // The C objects are freed by finalizers when the kernels become unreachable.
 
@@ -9,9 +10,18 @@ import type {
   GemmParams, KernelSet, MeanParams, PadParams, QuantizeKernel, QuantizeParams, RequantizeParams, SoftmaxParams,
   UnaryKernel,
 } from '../kernel-set.js';
+import { validateAdd } from '../ref/add.js';
+import { validateAveragePool } from '../ref/average-pool.js';
+import { validateConv } from '../ref/conv.js';
+import { validateDepthwise } from '../ref/depthwise.js';
+import { validateGemm } from '../ref/gemm.js';
+import { validateMean } from '../ref/mean.js';
+import { validatePad } from '../ref/pad.js';
+import { validateDequantize, validateQuantize } from '../ref/quantize.js';
+import { validateRequantize } from '../ref/requantize-kernel.js';
+import { validateSoftmax } from '../ref/softmax.js';
 import { buffer } from '../ref/validate.js';
 import type { Binding, Handle } from './binding.js';
-import * as check from './validate.js';
 
 function unary(b: Binding, ctx: Handle, op: Handle, name: string, inputSize: number, outputSize: number): UnaryKernel {
   return {
@@ -40,17 +50,17 @@ export class NativeKernelSet implements KernelSet {
   }
 
   conv(p: ConvParams, weights: Uint8Array): UnaryKernel {
-    const s = check.conv(p, weights);
+    const s = validateConv(p, weights);
     return this.convLike('conv', p, 1, weights, s.inputSize, s.outputSize);
   }
 
   depthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel {
-    const s = check.depthwise(p, weights);
+    const s = validateDepthwise(p, weights);
     return this.convLike('depthwise', p, p.depthMultiplier, weights, s.inputSize, s.outputSize);
   }
 
   gemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
-    const s = check.gemm(p, weights);
+    const s = validateGemm(p, weights);
     const r = p.requant;
     const ints = Int32Array.of(p.rows, p.inputC, p.outputC, p.inputZeroPoint, r.outputZeroPoint, r.min, r.max);
     const op = this.binding.create(this.context, 'gemm', ints, p.weightZeroPoint, p.bias, r.scale, weights);
@@ -58,7 +68,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   averagePool(p: AveragePoolParams): UnaryKernel {
-    const s = check.averagePool(p);
+    const s = validateAveragePool(p);
     const ints = Int32Array.of(p.inputH, p.inputW, p.channels, p.outputH, p.outputW, p.filterH, p.filterW,
       p.strideH, p.strideW, p.padTop, p.padLeft, p.zeroPoint, p.min, p.max);
     const op = this.binding.create(this.context, 'averagePool', ints);
@@ -66,7 +76,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   mean(p: MeanParams): UnaryKernel {
-    const s = check.mean(p);
+    const s = validateMean(p);
     const r = p.requant;
     const ints = Int32Array.of(p.inputH, p.inputW, p.channels, p.inputZeroPoint, r.multiplier[0], r.shift[0],
       r.outputZeroPoint, r.min, r.max);
@@ -75,7 +85,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   add(p: AddParams): BinaryKernel {
-    const size = check.add(p);
+    const size = validateAdd(p);
     const ints = Int32Array.of(p.size, p.inputZeroPointA, p.inputZeroPointB, p.multiplierA, p.multiplierB, p.shift,
       p.outputZeroPoint, p.min, p.max);
     const op = this.binding.create(this.context, 'add', ints);
@@ -91,14 +101,14 @@ export class NativeKernelSet implements KernelSet {
   }
 
   softmax(p: SoftmaxParams): UnaryKernel {
-    const size = check.softmax(p);
+    const size = validateSoftmax(p);
     const ints = Int32Array.of(p.rows, p.channels, p.outputZeroPoint, p.min, p.max);
     const op = this.binding.create(this.context, 'softmax', ints, null, null, null, p.expTable, p.inverseOutputScale);
     return this.track(unary(this.binding, this.context, op, 'softmax', size, size), op);
   }
 
   requantize(p: RequantizeParams): UnaryKernel {
-    const size = check.requantize(p);
+    const size = validateRequantize(p);
     const r = p.requant;
     const ints = Int32Array.of(p.size, p.inputZeroPoint, r.multiplier[0], r.shift[0], r.outputZeroPoint, r.min, r.max);
     const op = this.binding.create(this.context, 'requantize', ints);
@@ -106,7 +116,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   pad(p: PadParams): UnaryKernel {
-    const s = check.pad(p);
+    const s = validatePad(p);
     const ints = Int32Array.of(p.inputH, p.inputW, p.inputC, p.padTop, p.padBottom, p.padLeft, p.padRight,
       p.padChannelsBefore, p.padChannelsAfter, p.value);
     const op = this.binding.create(this.context, 'pad', ints);
@@ -114,7 +124,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   quantize(p: QuantizeParams): QuantizeKernel {
-    const size = check.quantize(p);
+    const size = validateQuantize(p);
     const ints = Int32Array.of(p.size, p.zeroPoint, p.min, p.max);
     const op = this.binding.create(this.context, 'quantize', ints, null, null, null, null, p.scale);
     const { binding, context } = this;
@@ -128,7 +138,7 @@ export class NativeKernelSet implements KernelSet {
   }
 
   dequantize(p: DequantizeParams): DequantizeKernel {
-    const size = check.dequantize(p);
+    const size = validateDequantize(p);
     const ints = Int32Array.of(p.size, p.zeroPoint, 0, 255);
     const op = this.binding.create(this.context, 'dequantize', ints, null, null, null, null, p.scale);
     const { binding, context } = this;

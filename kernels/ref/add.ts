@@ -7,17 +7,25 @@ import * as v from './validate.js';
 
 const OP = 'add';
 
-export function createAdd(p: AddParams): BinaryKernel {
+/** Returns the element count of each input and of the output. */
+export function validateAdd(p: AddParams): number {
   v.paramsObject(OP, p);
   const size = v.positiveInt(OP, 'size', p.size);
-  const za = v.uint8Value(OP, 'inputZeroPointA', p.inputZeroPointA);
-  const zb = v.uint8Value(OP, 'inputZeroPointB', p.inputZeroPointB);
-  const ma = v.addMultiplier(OP, 'multiplierA', p.multiplierA);
-  const mb = v.addMultiplier(OP, 'multiplierB', p.multiplierB);
-  const shift = v.addShift(OP, 'shift', p.shift);
-  const zo = v.uint8Value(OP, 'outputZeroPoint', p.outputZeroPoint);
+  v.uint8Value(OP, 'inputZeroPointA', p.inputZeroPointA);
+  v.uint8Value(OP, 'inputZeroPointB', p.inputZeroPointB);
+  v.addMultiplier(OP, 'multiplierA', p.multiplierA);
+  v.addMultiplier(OP, 'multiplierB', p.multiplierB);
+  v.addShift(OP, 'shift', p.shift);
+  v.uint8Value(OP, 'outputZeroPoint', p.outputZeroPoint);
   v.clampBounds(OP, '', p.min, p.max);
-  const { min, max } = p;
+  return size;
+}
+
+export function createAdd(p: AddParams): BinaryKernel {
+  const size = validateAdd(p);
+  const {
+    inputZeroPointA: za, inputZeroPointB: zb, multiplierA: ma, multiplierB: mb, shift, outputZeroPoint: zo, min, max,
+  } = p;
 
   // The validated ranges keep every sum below 2^31, so the float64 sums are exact and
   // `>>` (ToInt32, then an arithmetic shift) floors them.

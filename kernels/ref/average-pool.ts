@@ -8,7 +8,7 @@ import * as v from './validate.js';
 
 const OP = 'averagePool';
 
-export function createAveragePool(p: AveragePoolParams): UnaryKernel {
+export function validateAveragePool(p: AveragePoolParams): v.Sizes {
   v.paramsObject(OP, p);
   for (const name of ['inputH', 'inputW', 'channels', 'outputH', 'outputW',
     'filterH', 'filterW', 'strideH', 'strideW'] as const) {
@@ -16,9 +16,9 @@ export function createAveragePool(p: AveragePoolParams): UnaryKernel {
   }
   const padTop = v.nonNegativeInt(OP, 'padTop', p.padTop);
   const padLeft = v.nonNegativeInt(OP, 'padLeft', p.padLeft);
-  const z = v.uint8Value(OP, 'zeroPoint', p.zeroPoint);
+  v.uint8Value(OP, 'zeroPoint', p.zeroPoint);
   v.clampBounds(OP, '', p.min, p.max);
-  const { inputH, inputW, channels, outputH, outputW, filterH, filterW, strideH, strideW, min, max } = p;
+  const { inputH, inputW, channels, outputH, outputW, filterH, filterW, strideH, strideW } = p;
   // Every window needs at least one input tap, or its average is undefined.
   if (padTop >= filterH || (outputH - 1) * strideH - padTop >= inputH) {
     throw new RangeError(`${OP}: padTop/outputH/strideH leave a window with no input row`);
@@ -27,8 +27,16 @@ export function createAveragePool(p: AveragePoolParams): UnaryKernel {
     throw new RangeError(`${OP}: padLeft/outputW/strideW leave a window with no input column`);
   }
   v.elementCount(OP, 'filter', filterH, filterW);
-  const inputSize = v.elementCount(OP, 'input', inputH, inputW, channels);
-  const outputSize = v.elementCount(OP, 'output', outputH, outputW, channels);
+  return {
+    inputSize: v.elementCount(OP, 'input', inputH, inputW, channels),
+    outputSize: v.elementCount(OP, 'output', outputH, outputW, channels),
+  };
+}
+
+export function createAveragePool(p: AveragePoolParams): UnaryKernel {
+  const { inputSize, outputSize } = validateAveragePool(p);
+  const { inputH, inputW, channels, outputH, outputW, filterH, filterW, strideH, strideW, padTop, padLeft, min, max } = p;
+  const z = p.zeroPoint;
   const sums = new Float64Array(channels);
 
   return {

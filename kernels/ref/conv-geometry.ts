@@ -3,12 +3,7 @@
 import type { ConvParams } from '../kernel-set.js';
 import * as v from './validate.js';
 
-export interface ConvSizes {
-  inputSize: number;
-  outputSize: number;
-}
-
-export function validateConvParams(op: string, p: ConvParams): ConvSizes {
+export function validateConvParams(op: string, p: ConvParams): v.Sizes {
   v.paramsObject(op, p);
   for (const name of ['inputH', 'inputW', 'inputC', 'outputH', 'outputW', 'outputC',
     'kernelH', 'kernelW', 'strideH', 'strideW'] as const) {

@@ -12,13 +12,19 @@ import * as v from './validate.js';
 
 const OP = 'conv';
 
+export function validateConv(p: ConvParams, weights: Uint8Array): v.Sizes {
+  const sizes = validateConvParams(OP, p);
+  v.weightArray(OP, weights, v.elementCount(OP, 'weights', p.outputC, p.kernelH * p.kernelW * p.inputC));
+  return sizes;
+}
+
 export function createConv(p: ConvParams, weights: Uint8Array): UnaryKernel {
-  const { inputSize, outputSize } = validateConvParams(OP, p);
+  const { inputSize, outputSize } = validateConv(p, weights);
   const { inputH, inputW, inputC, outputH, outputW, outputC, kernelH, kernelW, strideH, strideW, padTop, padLeft } = p;
   const rowBytes = kernelW * inputC;
   const patchSize = kernelH * rowBytes;
-  v.weightArray(OP, weights, v.elementCount(OP, 'weights', outputC, patchSize));
   const gemm = new PackedGemm({ ...p, inputC: patchSize }, weights);
+  // This engine's own limit: C's im2col fills tiles of a few patch rows, not a whole output row.
   const patches = new Uint8Array(v.elementCount(OP, 'patch row', outputW, patchSize));
   const zx = p.inputZeroPoint;
 

@@ -30,15 +30,21 @@ interface Layer {
   stage: ScaleStage;
 }
 
-export function createDepthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel {
-  const { inputSize, outputSize } = validateConvParams(OP, p);
+export function validateDepthwise(p: DepthwiseParams, weights: Uint8Array): v.Sizes {
+  const sizes = validateConvParams(OP, p);
   const m = v.positiveInt(OP, 'depthMultiplier', p.depthMultiplier);
   if (p.outputC !== p.inputC * m) {
     throw new RangeError(`${OP}: outputC (${p.outputC}) must equal inputC (${p.inputC}) * depthMultiplier (${m})`);
   }
+  v.weightArray(OP, weights, v.elementCount(OP, 'weights', p.kernelH * p.kernelW, p.outputC));
+  return sizes;
+}
+
+export function createDepthwise(p: DepthwiseParams, weights: Uint8Array): UnaryKernel {
+  const { inputSize, outputSize } = validateDepthwise(p, weights);
+  const m = p.depthMultiplier;
   const taps = p.kernelH * p.kernelW;
   const n = p.outputC;
-  v.weightArray(OP, weights, v.elementCount(OP, 'weights', taps, n));
 
   const centred = new Int32Array(taps * n);
   const foldedBias = new Int32Array(n);

@@ -6,7 +6,7 @@ import * as v from './validate.js';
 
 const OP = 'gemm';
 
-export function createGemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
+export function validateGemm(p: GemmParams, weights: Uint8Array): v.Sizes {
   v.paramsObject(OP, p);
   const rows = v.positiveInt(OP, 'rows', p.rows);
   const inputC = v.positiveInt(OP, 'inputC', p.inputC);
@@ -15,8 +15,12 @@ export function createGemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
   v.channelArrays(OP, p.weightZeroPoint, p.bias, outputC);
   v.scaleRequantization(OP, p.requant, outputC);
   v.weightArray(OP, weights, v.elementCount(OP, 'weights', outputC, inputC));
-  const inputSize = v.elementCount(OP, 'input', rows, inputC);
-  const outputSize = v.elementCount(OP, 'output', rows, outputC);
+  return { inputSize: v.elementCount(OP, 'input', rows, inputC), outputSize: v.elementCount(OP, 'output', rows, outputC) };
+}
+
+export function createGemm(p: GemmParams, weights: Uint8Array): UnaryKernel {
+  const { inputSize, outputSize } = validateGemm(p, weights);
+  const { rows } = p;
   const gemm = new PackedGemm(p, weights);
 
   return {

@@ -9,16 +9,23 @@ const OP = 'mean';
 /** Largest H * W whose centred sum (|x - zx| <= 255 per element) cannot leave int32. */
 const MAX_PIXELS = Math.floor(2147483647 / 255);
 
-export function createMean(p: MeanParams): UnaryKernel {
+export function validateMean(p: MeanParams): v.Sizes {
   v.paramsObject(OP, p);
   const inputH = v.positiveInt(OP, 'inputH', p.inputH);
   const inputW = v.positiveInt(OP, 'inputW', p.inputW);
   const channels = v.positiveInt(OP, 'channels', p.channels);
-  const zx = v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
+  v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
   v.requantization(OP, p.requant, 1);
   const pixels = inputH * inputW;
   if (pixels > MAX_PIXELS) throw new RangeError(`${OP}: inputH * inputW must be at most ${MAX_PIXELS}, got ${pixels}`);
-  const inputSize = v.elementCount(OP, 'input', inputH, inputW, channels);
+  return { inputSize: v.elementCount(OP, 'input', inputH, inputW, channels), outputSize: channels };
+}
+
+export function createMean(p: MeanParams): UnaryKernel {
+  const { inputSize } = validateMean(p);
+  const { channels } = p;
+  const pixels = p.inputH * p.inputW;
+  const zx = p.inputZeroPoint;
   const stage = new FixedPointStage(p.requant);
   const sums = new Float64Array(channels);
 

@@ -5,7 +5,7 @@ import * as v from './validate.js';
 
 const OP = 'pad';
 
-export function createPad(p: PadParams): UnaryKernel {
+export function validatePad(p: PadParams): v.Sizes {
   v.paramsObject(OP, p);
   const inputH = v.positiveInt(OP, 'inputH', p.inputH);
   const inputW = v.positiveInt(OP, 'inputW', p.inputW);
@@ -16,12 +16,20 @@ export function createPad(p: PadParams): UnaryKernel {
   const padRight = v.nonNegativeInt(OP, 'padRight', p.padRight);
   const before = v.nonNegativeInt(OP, 'padChannelsBefore', p.padChannelsBefore);
   const after = v.nonNegativeInt(OP, 'padChannelsAfter', p.padChannelsAfter);
-  const value = v.uint8Value(OP, 'value', p.value);
-  const outputH = padTop + inputH + padBottom;
+  v.uint8Value(OP, 'value', p.value);
+  return {
+    inputSize: v.elementCount(OP, 'input', inputH, inputW, inputC),
+    outputSize: v.elementCount(OP, 'output', padTop + inputH + padBottom, padLeft + inputW + padRight, before + inputC + after),
+  };
+}
+
+export function createPad(p: PadParams): UnaryKernel {
+  const { inputSize, outputSize } = validatePad(p);
+  const {
+    inputH, inputW, inputC, padTop, padBottom, padLeft, padRight, padChannelsBefore: before, padChannelsAfter: after, value,
+  } = p;
   const outputW = padLeft + inputW + padRight;
   const outputC = before + inputC + after;
-  const inputSize = v.elementCount(OP, 'input', inputH, inputW, inputC);
-  const outputSize = v.elementCount(OP, 'output', outputH, outputW, outputC);
   const outputRow = outputW * outputC;
 
   return {

@@ -3,14 +3,21 @@
 import type { DequantizeKernel, DequantizeParams, QuantizeKernel, QuantizeParams } from '../kernel-set.js';
 import * as v from './validate.js';
 
-export function createQuantize(p: QuantizeParams): QuantizeKernel {
+/** Returns the element count of the input and of the output. */
+export function validateQuantize(p: QuantizeParams): number {
   const op = 'quantize';
   v.paramsObject(op, p);
   const size = v.positiveInt(op, 'size', p.size);
-  const scale = v.finitePositive(op, 'scale', p.scale);
-  const zo = v.uint8Value(op, 'zeroPoint', p.zeroPoint);
+  v.finitePositive(op, 'scale', p.scale);
+  v.uint8Value(op, 'zeroPoint', p.zeroPoint);
   v.clampBounds(op, '', p.min, p.max);
-  const { min, max } = p;
+  return size;
+}
+
+export function createQuantize(p: QuantizeParams): QuantizeKernel {
+  const op = 'quantize';
+  const size = validateQuantize(p);
+  const { scale, zeroPoint: zo, min, max } = p;
   // NaN has no nearest integer; it quantizes as 0 does.
   const nan = zo < min ? min : zo > max ? max : zo;
 
@@ -28,12 +35,20 @@ export function createQuantize(p: QuantizeParams): QuantizeKernel {
   };
 }
 
-export function createDequantize(p: DequantizeParams): DequantizeKernel {
+/** Returns the element count of the input and of the output. */
+export function validateDequantize(p: DequantizeParams): number {
   const op = 'dequantize';
   v.paramsObject(op, p);
   const size = v.positiveInt(op, 'size', p.size);
-  const scale = v.finitePositive(op, 'scale', p.scale);
-  const z = v.uint8Value(op, 'zeroPoint', p.zeroPoint);
+  v.finitePositive(op, 'scale', p.scale);
+  v.uint8Value(op, 'zeroPoint', p.zeroPoint);
+  return size;
+}
+
+export function createDequantize(p: DequantizeParams): DequantizeKernel {
+  const op = 'dequantize';
+  const size = validateDequantize(p);
+  const { scale, zeroPoint: z } = p;
 
   return {
     run(input: Uint8Array, output: Float32Array): void {

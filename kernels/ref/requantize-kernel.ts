@@ -7,11 +7,18 @@ import * as v from './validate.js';
 
 const OP = 'requantize';
 
-export function createRequantize(p: RequantizeParams): UnaryKernel {
+/** Returns the element count of the input and of the output. */
+export function validateRequantize(p: RequantizeParams): number {
   v.paramsObject(OP, p);
   const size = v.positiveInt(OP, 'size', p.size);
-  const zi = v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
+  v.uint8Value(OP, 'inputZeroPoint', p.inputZeroPoint);
   v.requantization(OP, p.requant, 1);
+  return size;
+}
+
+export function createRequantize(p: RequantizeParams): UnaryKernel {
+  const size = validateRequantize(p);
+  const zi = p.inputZeroPoint;
   const stage = new FixedPointStage(p.requant);
   const table = new Uint8Array(256);
   for (let x = 0; x < 256; x++) table[x] = stage.apply(x - zi);

@@ -7,16 +7,23 @@ import * as v from './validate.js';
 
 const OP = 'softmax';
 
-export function createSoftmax(p: SoftmaxParams): UnaryKernel {
+/** Returns the element count of the input and of the output. */
+export function validateSoftmax(p: SoftmaxParams): number {
   v.paramsObject(OP, p);
   const rows = v.positiveInt(OP, 'rows', p.rows);
   const channels = v.positiveInt(OP, 'channels', p.channels);
-  const zo = v.uint8Value(OP, 'outputZeroPoint', p.outputZeroPoint);
+  v.uint8Value(OP, 'outputZeroPoint', p.outputZeroPoint);
   v.clampBounds(OP, '', p.min, p.max);
-  const inverseOutputScale = v.finitePositive(OP, 'inverseOutputScale', p.inverseOutputScale);
-  const table = expTable(p.expTable);
-  const size = v.elementCount(OP, 'input', rows, channels);
-  const { min, max } = p;
+  v.finitePositive(OP, 'inverseOutputScale', p.inverseOutputScale);
+  expTable(p.expTable);
+  return v.elementCount(OP, 'input', rows, channels);
+}
+
+export function createSoftmax(p: SoftmaxParams): UnaryKernel {
+  const size = validateSoftmax(p);
+  const { channels, outputZeroPoint: zo, inverseOutputScale, min, max } = p;
+  // A private copy: the caller keeps its array and may change it later.
+  const table = Float64Array.from(p.expTable);
 
   return {
     run(input: Uint8Array, output: Uint8Array): void {
@@ -37,8 +44,8 @@ export function createSoftmax(p: SoftmaxParams): UnaryKernel {
   };
 }
 
-/** A private copy of the table; table[0] > 0 keeps every row's sum positive. */
-function expTable(t: unknown): Float64Array {
+/** table[0] > 0 keeps every row's sum positive. */
+function expTable(t: unknown): void {
   if (!(t instanceof Float64Array)) throw new TypeError(`${OP}: expTable must be a Float64Array`);
   if (t.length !== 256) throw new RangeError(`${OP}: expTable must have length 256, got ${t.length}`);
   for (let d = 0; d < 256; d++) {
@@ -47,5 +54,4 @@ function expTable(t: unknown): Float64Array {
     }
   }
   if (!(t[0] > 0)) throw new RangeError(`${OP}: expTable[0] must be > 0, got ${t[0]}`);
-  return Float64Array.from(t);
 }

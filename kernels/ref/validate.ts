@@ -7,6 +7,12 @@ import { MAX_SHIFT, MIN_SHIFT } from './requantize.js';
 
 const INT32_MAX = 2147483647;
 
+/** The element counts a unary kernel's run() requires of its input and output. */
+export interface Sizes {
+  inputSize: number;
+  outputSize: number;
+}
+
 /**
  * XNNPACK refuses requantization scales of 256 and more. Any positive scale below gives a
  * well-defined result: under 2^-32 every output is the zero point (|acc| <= 2^31), with
