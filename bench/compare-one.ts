@@ -2,7 +2,7 @@
 // its own: prints one JSON line {engine, model, runs, medianMs, p95Ms, maxRssBytes}.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { median, percentile } from '../agent/stats.js';
+import { median, percentile } from '../agent/telemetry/stats.js';
 import { loadRuntime } from '../kernels/runtime.js';
 import { loadModelFile } from '../kernels/tflite/reader.js';
 import { OnnxRuntimeRunner } from './peers/onnx-runtime.js';

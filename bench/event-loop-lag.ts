@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { InferenceSession } from '../kernels/session.js';
 import { benchInput } from '../agent/cli/bench.js';
-import { installDir } from '../agent/install-dir.js';
+import { installDir } from '../agent/core/install-dir.js';
 import { EventLoopLag } from '../agent/telemetry/event-loop-lag.js';
 import { benchArgs, runBench, usageError, wholeNumber } from './bench-args.js';
 

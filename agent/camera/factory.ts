@@ -1,5 +1,5 @@
 import { configPath } from '../config/load.js';
-import type { AgentContext } from '../context.js';
+import type { AgentContext } from '../core/context.js';
 import { CameraError, type Camera } from './camera.js';
 import { LibcameraCamera } from './libcamera-camera.js';
 import { SimCamera } from './sim-camera.js';

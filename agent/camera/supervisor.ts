@@ -1,5 +1,5 @@
-import { reportHealth, type AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
+import { reportHealth, type AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
 import { CameraError, type Camera, type Frame } from './camera.js';
 import { createCamera } from './factory.js';
 import { captureTimeoutMs, number } from './options.js';

@@ -3,8 +3,8 @@ import type { EngineChoice } from '../../kernels/engine.js';
 import type { TensorValues } from '../../kernels/graph/executor.js';
 import type { ModelInfo } from '../../kernels/model-info.js';
 import type { InferenceSession } from '../../kernels/session.js';
-import { openSessionForCli } from '../model-loading.js';
-import { median, percentile } from '../stats.js';
+import { openSessionForCli } from './open-session.js';
+import { median, percentile } from '../telemetry/stats.js';
 import { engineOption, positiveInteger, threadsOption } from './options.js';
 
 interface BenchOptions {

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import type { EngineChoice } from '../../kernels/engine.js';
 import type { InferenceSession } from '../../kernels/session.js';
-import { readLabels, topK } from '../classification.js';
-import { CliError, ExitCode } from '../cli-error.js';
-import { openSessionForCli } from '../model-loading.js';
-import { ImageError, imageToTensor, type ResizeFit, type ResizeKernel } from '../preprocess.js';
+import { readLabels, topK } from '../pipeline/classification.js';
+import { CliError, ExitCode } from './cli-error.js';
+import { openSessionForCli } from './open-session.js';
+import { ImageError, imageToTensor, type ResizeFit, type ResizeKernel } from '../pipeline/preprocess.js';
 import { engineOption, positiveInteger, threadsOption } from './options.js';
 
 interface ClassifyOptions {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { CliError } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkBroker, checkCamera, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError, ExitCode } from '../cli-error.js';
+import { CliError, ExitCode } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
 import { isLoopback } from '../web/access.js';

@@ -3,7 +3,7 @@ import { summarizeModel, type ModelSummary } from '../../kernels/model-summary.j
 import { planModel } from '../../kernels/graph/plan.js';
 import { loadModelFile } from '../../kernels/tflite/reader.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
-import { CliError, ExitCode } from '../cli-error.js';
+import { CliError, ExitCode } from './cli-error.js';
 
 const shape = (s: number[]): string => s.join('x');
 const millions = (n: number): string => (n / 1e6).toFixed(2) + ' M';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from '../cli-error.js';
+import { CliError, ExitCode } from './cli-error.js';
 import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
 import { doctorCommand } from './doctor.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { startAgent } from '../agent.js';
-import { CliError, ExitCode } from '../cli-error.js';
+import { CliError, ExitCode } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
 import { positiveInteger, positiveNumber } from './options.js';

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
-import { installDir } from '../install-dir.js';
+import { installDir } from '../core/install-dir.js';
 import type { AgentConfig } from './types.js';
 
 const schemaFile = join(installDir, 'config', 'agent.schema.json');

@@ -1,4 +1,4 @@
-import type { AgentContext } from '../context.js';
+import type { AgentContext } from '../core/context.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 
 export interface CommandTargets {

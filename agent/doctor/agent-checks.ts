@@ -5,7 +5,7 @@ import { loadModelFile } from '../../kernels/tflite/reader.js';
 import { createCamera } from '../camera/factory.js';
 import { configPath } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
-import { createAgentContext, type AgentContext } from '../context.js';
+import { createAgentContext, type AgentContext } from '../core/context.js';
 import { createGpio } from '../gpio/factory.js';
 import { brokerCredentials } from '../mqtt/connection-options.js';
 import type { CheckResult } from './check.js';

@@ -1,4 +1,4 @@
-import type { AgentContext } from '../context.js';
+import type { AgentContext } from '../core/context.js';
 import { SYSFS_GPIO, findGpioChip } from './chip.js';
 import type { StatusLed, TriggerInput } from './gpio.js';
 import { PinLed } from './led.js';

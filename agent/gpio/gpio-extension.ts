@@ -1,5 +1,5 @@
-import { reportHealth, type AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
+import { reportHealth, type AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
 import { createGpio, type GpioParts } from './factory.js';
 import type { LedPattern } from './gpio.js';
 

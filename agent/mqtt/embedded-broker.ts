@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
-import { listen } from '../listen.js';
+import { listen } from '../core/listen.js';
 
 export interface EmbeddedBroker {
   /** mqtt://127.0.0.1:<port> */

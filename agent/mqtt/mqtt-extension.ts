@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
-import { reportHealth, type AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
-import { installDir } from '../install-dir.js';
+import { reportHealth, type AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
+import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
 import { CommandQueue } from './command-transport.js';
 import { connectionOptions } from './connection-options.js';
 import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
-import { Outbox } from './outbox.js';
+import { openOutbox } from '../outbox/open-outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { ResultDelivery } from './result-delivery.js';
 import { deviceTopics, type DeviceTopics } from './topics.js';
 
@@ -20,19 +21,6 @@ export interface MqttExtensionOptions {
   url?: string;
   /** How long stop() waits for outstanding results and commands before it disconnects (default 5 s). */
   drainTimeoutMs?: number;
-}
-
-/** Opens the outbox in <dataDir>/outbox with the configured bounds; its health goes to the context. */
-export function openOutbox(ctx: AgentContext): Promise<Outbox> {
-  const { maxRecords, maxAgeHours, flushMilliseconds } = ctx.config.outbox;
-  return Outbox.open({
-    dir: join(ctx.dataDir, 'outbox'),
-    maxRecords,
-    maxAgeHours,
-    flushMilliseconds,
-    log: ctx.log.child({ part: 'outbox' }),
-    reportHealth: (reason) => reportHealth(ctx, 'outbox', reason),
-  });
 }
 
 async function packageVersion(): Promise<string> {

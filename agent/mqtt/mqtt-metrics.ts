@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import { totalCounter } from '../telemetry/metrics-server.js';
-import type { OutboxStats } from './outbox.js';
+import type { OutboxStats } from '../outbox/outbox.js';
 
 /**
  * Prometheus metrics of the outbox and the broker connection, read at scrape time.

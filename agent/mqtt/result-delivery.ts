@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Outbox } from './outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 
 /** QoS 1 results published and not yet acknowledged, at most. */
 const DELIVERY_WINDOW = 16;

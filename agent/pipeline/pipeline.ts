@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import type { InferenceSession } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
-import { topK } from '../classification.js';
-import { reportHealth, type AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
-import { ImageError, imageToTensor } from '../preprocess.js';
-import type { ResultPayload } from '../result.js';
+import { topK } from './classification.js';
+import { reportHealth, type AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
+import { ImageError, imageToTensor } from './preprocess.js';
+import type { ResultPayload } from './result.js';
 import { FrameSlot, type Waiter } from './frame-slot.js';
 import { MotionGate } from './motion-gate.js';
 

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Summary, type Registry } from 'prom-client';
-import type { AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
-import { listen } from '../listen.js';
+import type { AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
+import { listen } from '../core/listen.js';
 
 /** A Prometheus counter that follows a running total the agent keeps itself, read at scrape time. */
 export function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {

@@ -1,6 +1,6 @@
 import { freemem, loadavg, totalmem } from 'node:os';
-import type { AgentContext } from '../context.js';
-import type { Extension } from '../extension.js';
+import type { AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { cpuTemperature, throttling } from './host.js';
 

@@ -1,4 +1,4 @@
-import type { AgentContext } from '../context.js';
+import type { AgentContext } from '../core/context.js';
 import type { LedPattern } from '../gpio/gpio.js';
 import { cpuTemperature, type Throttling } from '../telemetry/host.js';
 import type { EngineInfo } from '../telemetry/telemetry.js';

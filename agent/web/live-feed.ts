@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentContext } from '../context.js';
-import type { AgentEventMap } from '../events.js';
+import type { AgentContext } from '../core/context.js';
+import type { AgentEventMap } from '../core/events.js';
 import { throttling, type Throttling } from '../telemetry/host.js';
 import { deviceStatus, type DeviceProbes } from './device-status.js';
 import { EventHub } from './sse.js';

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { installDir } from '../install-dir.js';
-import { listen } from '../listen.js';
+import { installDir } from '../core/install-dir.js';
+import { listen } from '../core/listen.js';
 import type { AccessGuard } from './access.js';
 import { SECURITY_HEADERS, sendText } from './http.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AgentContext } from '../context.js';
+import type { AgentContext } from '../core/context.js';
 import { MAX_COMMAND_BYTES } from '../control/registry.js';
-import type { Extension } from '../extension.js';
+import type { Extension } from '../core/extension.js';
 import { AccessGuard, isLoopback } from './access.js';
 import type { DeviceProbes } from './device-status.js';
 import { close, pageUrl, readBody, SECURITY_HEADERS, sendJson, sendText } from './http.js';

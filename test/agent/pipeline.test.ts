@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/camera/camera.js';
 import { loadConfig } from '../../agent/config/load.js';
-import { createAgentContext } from '../../agent/context.js';
+import { createAgentContext } from '../../agent/core/context.js';
 import { Pipeline, type FrameSource, type LoadedModel } from '../../agent/pipeline/pipeline.js';
-import type { ResultPayload } from '../../agent/result.js';
+import type { ResultPayload } from '../../agent/pipeline/result.js';
 import { imagePath } from '../support/paths.js';
 
 async function context(overrides: Record<string, unknown> = {}) {

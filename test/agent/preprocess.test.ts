@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ImageError, imageToTensor } from '../../agent/preprocess.js';
+import { ImageError, imageToTensor } from '../../agent/pipeline/preprocess.js';
 import { imagePath } from '../support/paths.js';
 
 const rgb = { height: 224, width: 224, channels: 3, type: 'uint8' };

@@ -4,7 +4,7 @@ import { Executor } from '../../kernels/graph/executor.js';
 import { planModel } from '../../kernels/graph/plan.js';
 import type { KernelSet } from '../../kernels/kernel-set.js';
 import { loadModelFile } from '../../kernels/tflite/reader.js';
-import { imageToTensor } from '../../agent/preprocess.js';
+import { imageToTensor } from '../../agent/pipeline/preprocess.js';
 import { imagePath, modelPath } from '../support/paths.js';
 
 export async function executorOnImage(name: string, kernels: KernelSet, image: string) {

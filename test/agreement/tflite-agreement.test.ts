@@ -6,7 +6,7 @@ import { TfliteWasmRunner } from '../../bench/peers/tflite-wasm.js';
 import { Runtime } from '../../kernels/runtime.js';
 import { planModel } from '../../kernels/graph/plan.js';
 import { loadModelFile } from '../../kernels/tflite/reader.js';
-import { imageToTensor } from '../../agent/preprocess.js';
+import { imageToTensor } from '../../agent/pipeline/preprocess.js';
 import { implementations } from '../kernels/implementations.js';
 import { agreementFailures, compareOutputs, describeAgreement } from '../support/agreement.js';
 import { imagePath, modelPath, shippedModels, testImages } from '../support/paths.js';

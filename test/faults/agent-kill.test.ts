@@ -5,7 +5,7 @@
 // seq must carry on from the last recorded result, with no gap.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLog, RecordType } from '../../agent/mqtt/outbox-log.js';
+import { parseLog, RecordType } from '../../agent/outbox/outbox-log.js';
 import { TcpProxy } from '../agent/mqtt/tcp-proxy.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';

@@ -7,7 +7,7 @@
 // must carry on after the last intact record.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLog, RecordType, type LogRecord } from '../../agent/mqtt/outbox-log.js';
+import { parseLog, RecordType, type LogRecord } from '../../agent/outbox/outbox-log.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
 import { mulberry32 } from '../support/rng.js';
 import { Recorder } from '../support/recorder.js';

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraError } from '../../agent/camera/camera.js';
 import { createCamera } from '../../agent/camera/factory.js';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
-import { createAgentContext } from '../../agent/context.js';
+import { createAgentContext } from '../../agent/core/context.js';
 import { fakeBin } from '../agent/camera/fake-camera.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { createTestPki, type TestPki } from '../support/mosquitto.js';

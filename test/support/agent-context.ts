@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../agent/config/load.js';
-import { createAgentContext, type AgentContext } from '../../agent/context.js';
+import { createAgentContext, type AgentContext } from '../../agent/core/context.js';
 
 export interface LogRecord {
   level: number;

@@ -1,7 +1,7 @@
 // An MQTT client that records what arrives, for assertions, and lets a test await a
 // condition on the messages (checked on each arrival, no polling).
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { ResultPayload } from '../../agent/result.js';
+import type { ResultPayload } from '../../agent/pipeline/result.js';
 
 export interface Received {
   topic: string;

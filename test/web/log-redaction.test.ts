@@ -1,7 +1,7 @@
 // Secrets never reach the agent's log, whatever object a log line passes.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { REDACTED_LOG_PATHS } from '../../agent/log-redaction.js';
+import { REDACTED_LOG_PATHS } from '../../agent/logging/redaction.js';
 
 describe('the agent log', () => {
   it('redacts tokens, passwords and credential headers, at the top level and nested', () => {

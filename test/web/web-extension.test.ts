@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/camera/camera.js';
-import type { ResultPayload } from '../../agent/result.js';
+import type { ResultPayload } from '../../agent/pipeline/result.js';
 import { WebExtension } from '../../agent/web/web-extension.js';
 import { createTestContext, type TestContext } from '../support/agent-context.js';
 import { freePort } from '../support/mosquitto.js';

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CameraError, type Camera, type Frame } from '../../../agent/camera/camera.js';
 import { createCamera } from '../../../agent/camera/factory.js';
 import { BACKOFF_MAX_MS, SupervisedCamera } from '../../../agent/camera/supervisor.js';
-import type { AgentContext } from '../../../agent/context.js';
-import type { AgentEventMap } from '../../../agent/events.js';
+import type { AgentContext } from '../../../agent/core/context.js';
+import type { AgentEventMap } from '../../../agent/core/events.js';
 import { imagePath } from '../../support/paths.js';
 import { testContext, type LogLine } from './test-context.js';
 

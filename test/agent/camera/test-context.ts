@@ -1,4 +1,4 @@
-import type { AgentContext } from '../../../agent/context.js';
+import type { AgentContext } from '../../../agent/core/context.js';
 import { createTestContext, type LogRecord } from '../../support/agent-context.js';
 
 export type LogLine = LogRecord;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createCamera } from '../../../agent/camera/factory.js';
 import { SupervisedCamera } from '../../../agent/camera/supervisor.js';
 import { UsbCamera, type UsbCameraOptions } from '../../../agent/camera/usb-camera.js';
-import type { AgentEventMap } from '../../../agent/events.js';
+import type { AgentEventMap } from '../../../agent/core/events.js';
 import { imagePath } from '../../support/paths.js';
 import { captureFailure as failure, processGone, useFakeCameras } from './fake-camera.js';
 import { testContext } from './test-context.js';

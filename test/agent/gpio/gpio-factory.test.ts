@@ -2,7 +2,7 @@
 // built on a pin driver, and the gpio part: trigger events and the LED following the agent.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../../agent/context.js';
+import type { AgentContext } from '../../../agent/core/context.js';
 import { createGpio, gpioOnDriver } from '../../../agent/gpio/factory.js';
 import { GpioExtension } from '../../../agent/gpio/gpio-extension.js';
 import { GpioError } from '../../../agent/gpio/gpio.js';

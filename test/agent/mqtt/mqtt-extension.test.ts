@@ -4,10 +4,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AgentContext } from '../../../agent/context.js';
+import type { AgentContext } from '../../../agent/core/context.js';
 import { MqttExtension, type MqttExtensionOptions } from '../../../agent/mqtt/mqtt-extension.js';
-import { parseLog, RecordType } from '../../../agent/mqtt/outbox-log.js';
-import type { ResultPayload } from '../../../agent/result.js';
+import { parseLog, RecordType } from '../../../agent/outbox/outbox-log.js';
+import type { ResultPayload } from '../../../agent/pipeline/result.js';
 import { createTestContext, type TestContext } from '../../support/agent-context.js';
 import { Mosquitto } from '../../support/mosquitto.js';
 import { Recorder, sampleResult } from '../../support/recorder.js';

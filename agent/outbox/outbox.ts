@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ResultPayload, ResultSink } from '../result.js';
+import type { ResultPayload, ResultSink } from '../pipeline/result.js';
 import { OutboxFile } from './outbox-file.js';
 import { encodeJsonRecord, encodeRecord, MAX_PAYLOAD_BYTES, parseLog, RecordType, toRanges, type DamagedSpan } from './outbox-log.js';
 import { EntryQueue, type OutboxEntry } from './outbox-queue.js';

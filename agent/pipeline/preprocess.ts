@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { TensorValues } from '../kernels/graph/executor.js';
+import type { TensorValues } from '../../kernels/graph/executor.js';
 
 // Every frame is decoded once and never again, so libvips' operation cache only holds
 // memory (measured: the agent's RSS grew by 40 MB in a minute at 10 fps with it on).

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Frame } from './camera/camera.js';
-import type { ResultPayload } from './result.js';
+import type { Frame } from '../camera/camera.js';
+import type { ResultPayload } from '../pipeline/result.js';
 
 /** What the agent's parts tell each other. Listeners must not throw. */
 export interface AgentEventMap {

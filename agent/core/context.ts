@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { AgentConfig } from './config/types.js';
-import { CommandRegistry } from './control/registry.js';
+import type { AgentConfig } from '../config/types.js';
+import { CommandRegistry } from '../control/registry.js';
 import { AgentEvents } from './events.js';
-import type { ResultSink } from './result.js';
-import { RunStats } from './run-stats.js';
+import type { ResultSink } from '../pipeline/result.js';
+import { RunStats } from '../telemetry/run-stats.js';
 
 /** Settings that commands may change while the agent runs. */
 export interface LiveSettings {

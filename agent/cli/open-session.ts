@@ -1,6 +1,6 @@
-import type { EngineChoice } from '../kernels/engine.js';
-import { InferenceSession } from '../kernels/session.js';
-import { ModelError } from '../kernels/tflite/errors.js';
+import type { EngineChoice } from '../../kernels/engine.js';
+import { InferenceSession } from '../../kernels/session.js';
+import { ModelError } from '../../kernels/tflite/errors.js';
 import { CliError, ExitCode } from './cli-error.js';
 
 /** Opens a model for a command, turning load failures into one-line user errors. */

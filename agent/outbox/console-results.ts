@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { AgentContext } from './context.js';
-import type { Extension } from './extension.js';
-import { openOutbox } from './mqtt/mqtt-extension.js';
-import type { Outbox } from './mqtt/outbox.js';
-import type { ResultPayload } from './result.js';
+import type { AgentContext } from '../core/context.js';
+import type { Extension } from '../core/extension.js';
+import { openOutbox } from './open-outbox.js';
+import type { Outbox } from './outbox.js';
+import type { ResultPayload } from '../pipeline/result.js';
 
 /**
  * Results with no broker to go to: they are numbered and recorded by the same outbox (so

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CliError, ExitCode } from './cli-error.js';
+import { CliError, ExitCode } from '../cli/cli-error.js';
 
 export interface Prediction {
   index: number;
