@@ -8,7 +8,8 @@ import { mkdirSync, openSync, rmSync, symlinkSync, writeSync, closeSync } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
-import { canMountTmpfs } from '../support/tmpfs.js';
+import { tmpfsUnavailable } from '../support/tmpfs.js';
+import { itWhenPresent } from '../support/required-part.js';
 import type { Recorder } from '../support/recorder.js';
 import { telemetry, watchDevice } from './camera-drill.js';
 import { describeItem, recordFigure } from './report.js';
@@ -164,7 +165,7 @@ describe('item 5: disk full or read-only data dir', { timeout: 180_000 }, () => 
       'restart continuing seq (the log rewritten on recovery).');
   });
 
-  it.skipIf(!canMountTmpfs)('a real filesystem filled up (ENOSPC) and remounted read-only (EROFS), and a start on a read-only data dir', async () => {
+  itWhenPresent(tmpfsUnavailable)('a real filesystem filled up (ENOSPC) and remounted read-only (EROFS), and a start on a read-only data dir', async () => {
     const device = 'fault-5-fs';
     const watch = await watchDevice(broker.url, device);
     watches.push(watch);

@@ -9,6 +9,10 @@ import { GpioError } from '../../../agent/gpio/gpio.js';
 import type { InputOptions, InputPin, Level, OutputPin, PinDriver } from '../../../agent/gpio/pins.js';
 import { SimulatedLed, SimulatedTrigger } from '../../../agent/gpio/simulated.js';
 import { testContext } from '../camera/test-context.js';
+import { itWhenPresent } from '../../support/required-part.js';
+
+// These need a machine without GPIO, as CI machines are: on a board they would find real pins.
+const boardHasGpio = existsSync('/sys/class/gpio') ? 'a machine without GPIO (this one has /sys/class/gpio)' : null;
 
 /** A pin driver in memory that records what was opened, and can refuse a pin. */
 class FakeDriver implements PinDriver {
@@ -66,7 +70,7 @@ describe('createGpio', () => {
     expect(none.describe()).toBe('GPIO on, but no pins are set (gpio.trigger.pin, gpio.led.pin)');
   });
 
-  it.skipIf(existsSync('/sys/class/gpio'))('runs on without GPIO on a board that has none, with the reason as a problem', async () => {
+  itWhenPresent(boardHasGpio)('runs on without GPIO on a board that has none, with the reason as a problem', async () => {
     const gpio = await createGpio((await testContext(pins)).ctx, { simulate: false });
     expect([gpio.trigger, gpio.led]).toEqual([null, null]);
     expect(gpio.problem).toBe('this board has no usable sysfs GPIO (/sys/class/gpio/export cannot be opened for writing)');
@@ -150,7 +154,7 @@ describe('GpioExtension', () => {
     await part.stop();
   });
 
-  it.skipIf(existsSync('/sys/class/gpio'))('marks gpio degraded when configured GPIO cannot be used, and the agent goes on', async () => {
+  itWhenPresent(boardHasGpio)('marks gpio degraded when configured GPIO cannot be used, and the agent goes on', async () => {
     const { ctx } = await testContext(pins);
     const health: unknown[] = [];
     ctx.events.on('health', (h) => health.push(h));

@@ -11,7 +11,8 @@ import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.js';
 import { crc32 } from '../../../agent/outbox/crc32.js';
 import type { LogRecord } from '../../support/agent-context.js';
 import { sampleResult } from '../../support/recorder.js';
-import { canMountTmpfs } from '../../support/tmpfs.js';
+import { tmpfsUnavailable } from '../../support/tmpfs.js';
+import { itWhenPresent } from '../../support/required-part.js';
 
 const dirs: string[] = [];
 const open: Outbox[] = [];
@@ -362,7 +363,7 @@ describe('outbox: a disk that cannot be written', () => {
 
 
   // Needs root with CAP_SYS_ADMIN (mount); the ENOSPC test above covers the same path without.
-  it.skipIf(!canMountTmpfs)('degrades on a data dir remounted read-only (EROFS) and recovers when it is writable again', async () => {
+  itWhenPresent(tmpfsUnavailable)('degrades on a data dir remounted read-only (EROFS) and recovers when it is writable again', async () => {
     const mountPoint = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
     try {
