@@ -32,6 +32,8 @@ export interface RunningAgent {
   readonly ctx: AgentContext;
   /** Resolves when --max-frames results have been produced (never without it). */
   readonly done: Promise<void>;
+  /** Resolves when a part cannot go on (the 'fatal' event): the agent must stop and exit non-zero. */
+  readonly failed: Promise<{ part: string; reason: string }>;
   /** Finishes the frame in flight, delivers what is outstanding, says offline, stops. */
   stop(): Promise<void>;
 }
@@ -41,7 +43,7 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
   const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
   try {
     const labels = config.model.labels ? await readLabels(configPath(config.model.labels)) : session.info.labels;
-    return { session, name: modelName(file), labels };
+    return { file, session, name: modelName(file), labels };
   } catch (err) {
     await session.close();
     throw err;
@@ -53,8 +55,9 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
   await mkdir(ctx.dataDir, { recursive: true });
+  const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));
 
-  let model = await loadModel(config);
+  const model = await loadModel(config);
   if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
   log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
 
@@ -78,7 +81,6 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
     async reloadModel(file) {
       const next = await loadModel(file ? { ...config, model: { ...config.model, file } } : config);
       await pipeline.swapModel(next);
-      model = next;
       log.info({ model: next.name, engine: next.session.engine }, 'model reloaded');
       return { model: next.name, engine: next.session.engine };
     },
@@ -128,10 +130,11 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   return {
     ctx,
     done: pipeline.done,
+    failed,
     stop() {
       stopping ??= (async () => {
+        // The pipeline closes the model it runs (which a reload or a worker restart may have replaced).
         await controller.stop();
-        await model.session.close();
         await broker?.close();
         log.info('edge-agent stopped');
       })();

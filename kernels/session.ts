@@ -32,6 +32,12 @@ export class InferenceSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exited: Error | null = null;
+  private settleEnded!: (reason: Error) => void;
+  /**
+   * Resolves, with the reason, once the worker is gone: closed by close(), or dead (it
+   * exited, threw, or ran out of memory). Requests after that reject with the same reason.
+   */
+  readonly ended = new Promise<Error>((resolve) => (this.settleEnded = resolve));
 
   private constructor(private readonly worker: Worker, readonly info: ModelInfo) {
     worker.on('message', (reply: WorkerReply) => {
@@ -81,6 +87,7 @@ export class InferenceSession {
 
   async close(): Promise<void> {
     this.exited ??= new Error('the inference session is closed');
+    this.settleEnded(this.exited);
     await this.worker.terminate();
   }
 
@@ -98,7 +105,8 @@ export class InferenceSession {
 
   private fail(err: Error): void {
     this.exited ??= err;
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) p.reject(this.exited);
     this.pending.clear();
+    this.settleEnded(this.exited);
   }
 }

@@ -80,17 +80,23 @@ export const runCommand = new Command('run')
     for (const warning of loaded.warnings) agent.ctx.log.warn(warning);
     // pm2's wait_ready: the agent is up.
     process.send?.('ready');
-    const stopped = new Promise<string>((resolve) => {
+    const stopped = new Promise<{ reason: string; fatal?: { part: string; reason: string } }>((resolve) => {
       const unlisten = onSignals((signal) => {
         unlisten();
-        resolve(signal);
+        resolve({ reason: signal });
       });
       agent.done.then(() => {
         unlisten();
-        resolve('max-frames');
+        resolve({ reason: 'max-frames' });
+      });
+      agent.failed.then((fatal) => {
+        unlisten();
+        resolve({ reason: `${fatal.part} failed`, fatal });
       });
     });
-    const reason = await stopped;
+    const { reason, fatal } = await stopped;
     agent.ctx.log.info({ reason }, 'stopping');
     await agent.stop();
+    // Non-zero, so that pm2 (or systemd) starts the whole process again.
+    if (fatal) throw new CliError(`${fatal.part}: ${fatal.reason}`, ExitCode.software);
   });

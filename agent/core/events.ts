@@ -20,6 +20,11 @@ export interface AgentEventMap {
   health: [{ part: string; degraded: boolean; reason: string | null }];
   /** Something asked for a capture now (GPIO trigger, MQTT command). */
   trigger: [{ source: string }];
+  /**
+   * A part cannot go on and cannot recover by itself (the inference worker keeps dying):
+   * the agent stops and exits non-zero, for pm2 to restart the whole process.
+   */
+  fatal: [{ part: string; reason: string }];
 }
 
 export class AgentEvents extends EventEmitter<AgentEventMap> {}

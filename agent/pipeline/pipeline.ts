@@ -1,25 +1,22 @@
 import { basename } from 'node:path';
-import type { InferenceSession } from '../../kernels/session.js';
+import { InferenceSession } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
-import { topK } from './classification.js';
-import { reportHealth, type AgentContext } from '../core/context.js';
+import type { AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
-import { ImageError, imageToTensor } from './preprocess.js';
-import type { ResultPayload } from './result.js';
+import type { FrameErrorCause } from '../telemetry/run-stats.js';
+import { topK } from './classification.js';
+import { FrameErrors } from './frame-errors.js';
 import { FrameSlot, type Waiter } from './frame-slot.js';
 import { MotionGate } from './motion-gate.js';
+import { imageToTensor } from './preprocess.js';
+import type { ResultPayload } from './result.js';
+import { SupervisedModel, type LoadedModel } from './supervised-model.js';
+
+export type { LoadedModel } from './supervised-model.js';
 
 /** Where frames come from: resolves null while the camera is backing off after failures. */
 export interface FrameSource {
   capture(): Promise<Frame | null>;
-}
-
-/** The loaded model the pipeline runs; replaced whole by a model reload. */
-export interface LoadedModel {
-  session: InferenceSession;
-  /** The model's name in results: its file name without .tflite. */
-  name: string;
-  labels: string[] | null;
 }
 
 export interface PipelineOptions {
@@ -32,10 +29,21 @@ interface Submitted {
   recorded: Promise<ResultPayload>;
 }
 
-const round = (ms: number): number => Math.round(ms * 100) / 100;
+/** A frame that did not become a result; already counted and logged by FrameErrors. */
+class FrameLostError extends Error {
+  constructor(readonly frameCause: FrameErrorCause, message: string) {
+    super(message);
+    this.name = 'FrameLostError';
+  }
+}
 
-/** The health part of frames that cannot be decoded. */
-const FRAMES = 'frames';
+/**
+ * Trigger captures in progress or waiting, at most: a bouncing switch or a PIR sensor that
+ * keeps firing gets one capture after the current one, never a queue of them.
+ */
+const MAX_TRIGGER_CAPTURES = 2;
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export function modelName(file: string): string {
   return basename(file).replace(/\.tflite$/i, '');
@@ -44,42 +52,48 @@ export function modelName(file: string): string {
 /**
  * camera -> preprocess -> inference -> result: captures at the set fps (continuous mode)
  * or on triggers, keeps only the newest frame while inference is busy, skips still scenes
- * when the motion gate is on, and submits each result to the context's result sink.
+ * when the motion gate is on, and submits each result to the context's result sink. A
+ * frame that does not become a result is counted, logged and reported (FrameErrors); the
+ * model's worker is restarted if it dies (SupervisedModel). Pausing stops the timer and
+ * GPIO triggers; a capture request (the "capture" command) still runs while paused.
  */
 export class Pipeline implements Extension {
   readonly name = 'pipeline';
   private readonly slot = new FrameSlot<ResultPayload>();
   private readonly gate: MotionGate | null;
+  private readonly errors: FrameErrors;
+  private readonly model: SupervisedModel;
   private timer: NodeJS.Timeout | null = null;
   private capturing = false;
   private processing: Promise<void> | null = null;
   private running = false;
   private produced = 0;
+  private triggerCaptures = 0;
   /** Results submitted to the sink and not yet recorded. */
   private readonly recording = new Set<Promise<void>>();
   private finished!: () => void;
   /** Resolves when --max-frames results have been produced. */
   readonly done = new Promise<void>((resolve) => (this.finished = resolve));
-  private readonly onTrigger = ({ source }: { source: string }): void => {
-    this.capture(`trigger:${source}`).catch(() => {});
-  };
 
   constructor(
     private readonly ctx: AgentContext,
     private readonly camera: FrameSource,
-    private model: LoadedModel,
+    model: LoadedModel,
     private readonly options: PipelineOptions = {},
   ) {
     const motion = ctx.config.trigger.motion;
     this.gate = motion.enabled ? new MotionGate(motion.threshold, motion.minIntervalSeconds * 1000) : null;
+    this.errors = new FrameErrors(ctx);
+    const { engine, threads } = ctx.config.model;
+    this.model = new SupervisedModel(ctx, model, (file) => InferenceSession.open(file, { engine, threads }));
   }
 
   get engine(): string {
-    return this.model.session.engine;
+    return this.model.current.session.engine;
   }
 
   get modelName(): string {
-    return this.model.name;
+    return this.model.current.name;
   }
 
   async start(): Promise<void> {
@@ -88,7 +102,7 @@ export class Pipeline implements Extension {
     this.reschedule();
   }
 
-  /** Stops capturing and finishes the frame in flight. */
+  /** Stops capturing, finishes the frame in flight, and closes the model. */
   async stop(): Promise<void> {
     this.running = false;
     this.ctx.events.off('trigger', this.onTrigger);
@@ -97,6 +111,7 @@ export class Pipeline implements Extension {
     await this.processing;
     await Promise.all(this.recording);
     this.slot.abandon(new Error('the agent is stopping'));
+    await this.model.close();
   }
 
   /** Applies the live fps and pause settings to the capture timer. */
@@ -123,11 +138,28 @@ export class Pipeline implements Extension {
 
   /** Swaps in a loaded model; the old one finishes its frame and is closed. */
   async swapModel(next: LoadedModel): Promise<void> {
-    const previous = this.model;
-    this.model = next;
+    const previous = this.model.swap(next);
     await this.processing;
     await previous.session.close();
   }
+
+  private readonly onTrigger = ({ source }: { source: string }): void => {
+    if (this.ctx.settings.paused) {
+      this.ctx.log.debug({ source }, 'trigger ignored: paused');
+      return;
+    }
+    if (this.triggerCaptures >= MAX_TRIGGER_CAPTURES) {
+      this.ctx.stats.triggersCoalesced++;
+      return;
+    }
+    this.triggerCaptures++;
+    this.capture(`trigger:${source}`)
+      .catch((err: unknown) => {
+        // A frame lost on its way is counted where it was lost; a stop is no failure.
+        if (!(err instanceof FrameLostError) && this.running) this.errors.record('trigger', `trigger:${source}`, err);
+      })
+      .finally(() => this.triggerCaptures--);
+  };
 
   private tick(): void {
     if (this.capturing) return;
@@ -165,6 +197,7 @@ export class Pipeline implements Extension {
       try {
         submitted = await this.process(next.frame, waiters.length > 0);
       } catch (err) {
+        if (!(err instanceof FrameLostError)) this.ctx.log.error({ err, source: next.frame.source }, 'a frame could not be processed');
         for (const w of waiters) w.reject(err as Error);
         continue;
       }
@@ -180,7 +213,6 @@ export class Pipeline implements Extension {
           for (const w of waiters) w.resolve(result);
         },
         (err: Error) => {
-          this.ctx.log.error({ err }, 'a result could not be recorded');
           for (const w of waiters) w.reject(err);
         },
       );
@@ -189,33 +221,49 @@ export class Pipeline implements Extension {
     }
   }
 
+  /** Counts and reports a frame lost at `cause`; the error to reject its waiters with. */
+  private lost(cause: FrameErrorCause, frame: Frame, err: unknown): FrameLostError {
+    this.errors.record(cause, frame.source, err);
+    const message = err instanceof Error ? err.message : String(err);
+    return new FrameLostError(cause, message.startsWith(`${frame.source}: `) ? message : `${frame.source}: ${message}`);
+  }
+
   /**
    * One frame through the model, submitted to the result sink; null when the motion gate
-   * skips it or it cannot be decoded.
+   * skips it or --max-frames has been reached. Throws a FrameLostError when it is lost.
    */
   private async process(frame: Frame, requested: boolean): Promise<Submitted | null> {
-    const { ctx, model } = this;
+    const { ctx } = this;
     if (this.options.maxFrames !== undefined && this.produced >= this.options.maxFrames) return null;
     const started = performance.now();
-    if (this.gate && !requested && !(await this.gate.shouldClassify(frame.data))) {
-      ctx.stats.framesStill++;
-      return null;
+    if (this.gate && !requested) {
+      let moved: boolean;
+      try {
+        moved = await this.gate.shouldClassify(frame.data);
+      } catch (err) {
+        throw this.lost('motionGate', frame, err);
+      }
+      if (!moved) {
+        ctx.stats.framesStill++;
+        return null;
+      }
     }
+    const model = this.model.current;
     const info = model.session.info;
     const [, height, width, channels] = info.input.shape;
     let tensor;
     try {
       tensor = await imageToTensor(frame.data, { height, width, channels, type: info.input.type }, frame.source, ctx.config.model.resize);
-      this.setFramesHealth(null);
     } catch (err) {
-      if (!(err instanceof ImageError)) throw err;
-      ctx.stats.captureErrors++;
-      this.setFramesHealth(err.message);
-      if (requested) throw err;
-      return null;
+      throw this.lost('preprocess', frame, err);
     }
     const preprocessed = performance.now();
-    const { values } = await model.session.run(tensor);
+    let values: Float32Array;
+    try {
+      ({ values } = await this.model.run(tensor));
+    } catch (err) {
+      throw this.lost('inference', frame, err);
+    }
     const inferred = performance.now();
     const top = topK(values, ctx.settings.topK, model.labels).filter((p) => p.score >= ctx.settings.scoreThreshold);
     const sink = ctx.results;
@@ -242,21 +290,21 @@ export class Pipeline implements Extension {
         total: round(frame.captureMs + Date.now() - frame.capturedAt),
       },
       engine: model.session.engine,
-    }).then((result) => {
-      ctx.stats.recordResult();
-      ctx.stats.inferenceMs.add(inferred - preprocessed);
-      ctx.stats.totalMs.add(result.latencyMs.total);
-      ctx.events.emit('result', result);
-      ctx.events.emit('frame', { frame, result });
-      return result;
-    });
+    }).then(
+      (result) => {
+        ctx.stats.recordResult();
+        ctx.stats.inferenceMs.add(inferred - preprocessed);
+        ctx.stats.totalMs.add(result.latencyMs.total);
+        this.errors.flowing();
+        ctx.events.emit('result', result);
+        ctx.events.emit('frame', { frame, result });
+        return result;
+      },
+      (err: unknown) => {
+        throw this.lost('outbox', frame, err);
+      },
+    );
     if (last) void recorded.then(this.finished, this.finished);
     return { recorded };
-  }
-
-  private setFramesHealth(reason: string | null): void {
-    if ((reason !== null) === this.ctx.degraded.has(FRAMES)) return;
-    reportHealth(this.ctx, FRAMES, reason);
-    if (reason) this.ctx.log.warn({ reason }, 'a frame could not be decoded');
   }
 }

@@ -3,6 +3,7 @@ import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
 import { listen } from '../core/listen.js';
+import { FRAME_ERROR_CAUSES, type FrameErrorCause } from './run-stats.js';
 
 /** A Prometheus counter that follows a running total the agent keeps itself, read at scrape time. */
 export function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -28,7 +29,22 @@ export function registerAgentMetrics(ctx: AgentContext): void {
   counter('edge_agent_results_total', 'Frames classified', () => stats.framesInferred);
   counter('edge_agent_frames_dropped_total', 'Frames replaced by a newer one while inference was busy', () => stats.framesDropped);
   counter('edge_agent_frames_still_total', 'Frames skipped by the motion gate', () => stats.framesStill);
-  counter('edge_agent_capture_errors_total', 'Failed captures and undecodable frames', () => stats.captureErrors);
+  counter('edge_agent_capture_errors_total', 'Captures the camera failed', () => stats.captureErrors);
+  counter('edge_agent_triggers_coalesced_total', 'Trigger edges dropped while one capture ran and another waited', () => stats.triggersCoalesced);
+  const lost = new Map<FrameErrorCause, number>();
+  new Counter({
+    name: 'edge_agent_frame_errors_total',
+    help: 'Captured frames that did not become results, by cause',
+    labelNames: ['cause'],
+    registers: [r],
+    collect() {
+      for (const cause of FRAME_ERROR_CAUSES) {
+        const now = stats.frameErrors[cause];
+        this.inc({ cause }, Math.max(0, now - (lost.get(cause) ?? 0)));
+        lost.set(cause, now);
+      }
+    },
+  });
   new Gauge({ name: 'edge_agent_fps', help: 'Results per second over the last 10 s', registers: [r], collect() { this.set(stats.fps()); } });
   new Gauge({ name: 'edge_agent_outbox_depth', help: 'Results recorded and not yet acknowledged', registers: [r], collect() { this.set(ctx.results?.depth() ?? 0); } });
   new Gauge({ name: 'edge_agent_degraded', help: '1 while some part is degraded', registers: [r], collect() { this.set(ctx.degraded.size > 0 ? 1 : 0); } });

@@ -15,6 +15,10 @@ export class SampleWindow {
   }
 }
 
+/** Where a captured frame can fail to become a result (see pipeline/frame-errors.ts). */
+export const FRAME_ERROR_CAUSES = ['motionGate', 'preprocess', 'inference', 'outbox', 'trigger'] as const;
+export type FrameErrorCause = (typeof FRAME_ERROR_CAUSES)[number];
+
 /** Counters and latency windows of the running agent, read by telemetry and metrics. */
 export class RunStats {
   framesCaptured = 0;
@@ -23,7 +27,12 @@ export class RunStats {
   framesDropped = 0;
   /** Frames the motion gate skipped as still. */
   framesStill = 0;
+  /** Trigger edges that arrived while a capture was running and another was already waiting. */
+  triggersCoalesced = 0;
+  /** Captures the camera failed (the camera part). */
   captureErrors = 0;
+  /** Captured frames that did not become results, by cause. */
+  readonly frameErrors = Object.fromEntries(FRAME_ERROR_CAUSES.map((c) => [c, 0])) as Record<FrameErrorCause, number>;
   readonly totalMs = new SampleWindow();
   readonly inferenceMs = new SampleWindow();
   private readonly resultTimes: number[] = [];

@@ -69,6 +69,9 @@ export class Telemetry implements Extension {
         dropped: stats.framesDropped,
         still: stats.framesStill,
         captureErrors: stats.captureErrors,
+        // Captured frames that did not become results, by where they were lost.
+        errors: { ...stats.frameErrors },
+        triggersCoalesced: stats.triggersCoalesced,
       },
       outboxDepth: ctx.results?.depth() ?? 0,
       paused: ctx.settings.paused,

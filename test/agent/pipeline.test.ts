@@ -1,83 +1,8 @@
 // The pipeline with an in-process camera and model (unit test): scheduling, newest-wins,
 // the motion gate, capture requests, limits, frame health and stopping mid-capture.
-import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Frame } from '../../agent/camera/camera.js';
-import { loadConfig } from '../../agent/config/load.js';
-import { createAgentContext } from '../../agent/core/context.js';
-import { Pipeline, type FrameSource, type LoadedModel } from '../../agent/pipeline/pipeline.js';
-import type { ResultPayload } from '../../agent/pipeline/result.js';
-import { imagePath } from '../support/paths.js';
-
-async function context(overrides: Record<string, unknown> = {}) {
-  const { config } = await loadConfig({ env: {}, overrides: overrides as never });
-  const submitted: ResultPayload[] = [];
-  const ctx = createAgentContext({ ...config, device: { id: 'test-device' } }, pino({ level: 'silent' }), '/tmp');
-  ctx.results = {
-    submit: async (r: Omit<ResultPayload, 'seq'>) => {
-      const full = { ...r, seq: submitted.length };
-      submitted.push(full);
-      return full;
-    },
-    depth: () => 0,
-  };
-  return { ctx, submitted };
-}
-
-const cat = readFileSync(imagePath('cat.png'));
-const parrot = readFileSync(imagePath('parrot.jpg'));
-
-/** A camera that hands out the given images in turn, instantly. */
-function camera(images: Buffer[]): FrameSource & { captures: number } {
-  const cam = {
-    captures: 0,
-    async capture(): Promise<Frame> {
-      const data = images[cam.captures++ % images.length];
-      return { data, source: `frame-${cam.captures}`, capturedAt: Date.now(), captureMs: 1 };
-    },
-  };
-  return cam;
-}
-
-/** A camera whose captures finish only when the test releases them. */
-function heldCamera(): FrameSource & { started: Promise<void>; release(): void } {
-  let release!: () => void;
-  let started!: () => void;
-  const startedPromise = new Promise<void>((resolve) => (started = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  return {
-    started: startedPromise,
-    release,
-    async capture(): Promise<Frame> {
-      started();
-      await released;
-      return { data: cat, source: 'held.png', capturedAt: Date.now(), captureMs: 1 };
-    },
-  };
-}
-
-/** A model whose inference takes `delayMs` and scores class (input[0] % 10) highest. */
-function model(delayMs = 0): LoadedModel & { runs: number } {
-  const m = {
-    runs: 0,
-    name: 'fake',
-    labels: Array.from({ length: 10 }, (_, i) => `class ${i}`),
-    session: {
-      engine: 'fake',
-      info: { input: { shape: [1, 8, 8, 3], type: 'uint8' } },
-      async run(input: Uint8Array) {
-        m.runs++;
-        await new Promise((r) => setTimeout(r, delayMs));
-        const values = new Float32Array(10).fill(0.01);
-        values[input[0] % 10] = 0.9;
-        return { raw: new Uint8Array(10), values };
-      },
-      async close() {},
-    },
-  };
-  return m as unknown as LoadedModel & { runs: number };
-}
+import { Pipeline } from '../../agent/pipeline/pipeline.js';
+import { camera, cat, context, heldCamera, model, parrot } from './pipeline-fakes.js';
 
 let pipeline: Pipeline | null = null;
 afterEach(async () => {
@@ -164,7 +89,7 @@ describe('Pipeline', () => {
     await pipeline.start();
     await expect(pipeline.capture('x')).rejects.toThrow(/frame-1: /);
     expect(ctx.degraded.get('frames')).toMatch(/frame-1/);
-    expect(ctx.stats.captureErrors).toBe(1);
+    expect(ctx.stats.frameErrors.preprocess).toBe(1);
     await pipeline.capture('x');
     expect(ctx.degraded.has('frames')).toBe(false);
     expect(health).toEqual([

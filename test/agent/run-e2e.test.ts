@@ -61,6 +61,7 @@ describe('edge-agent run --simulate', () => {
     for (const key of ['cpuTempC', 'throttled', 'load', 'memory', 'rssMb', 'eventLoopLagMs', 'fps', 'latencyMs', 'frames', 'outboxDepth']) {
       expect(telemetry[0]).toHaveProperty(key);
     }
+    expect(telemetry[0].frames.errors).toEqual({ motionGate: 0, preprocess: 0, inference: 0, outbox: 0, trigger: 0 });
     const discovery = probe.on(/^homeassistant\/.+\/config$/);
     expect(discovery.length).toBeGreaterThanOrEqual(4);
     const config = JSON.parse(discovery[0].text);
@@ -135,6 +136,7 @@ describe('edge-agent run --simulate', () => {
     expect(value('edge_agent_outbox_depth')).toBeGreaterThanOrEqual(0);
     expect(value('edge_agent_mqtt_connected')).toBe(1);
     expect(text).toMatch(/^edge_agent_inference_ms\{quantile="0\.5"\} \d/m);
+    for (const cause of ['motionGate', 'preprocess', 'inference', 'outbox', 'trigger']) expect(text).toMatch(new RegExp(`^edge_agent_frame_errors_total\\{cause="${cause}"\\} 0$`, 'm'));
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     expect(await agent.stop('SIGTERM')).toBe(0);
     await probe.close();
