@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InferenceSession } from '../kernels/session.js';
 import { SupervisedCamera } from './camera/supervisor.js';
 import { readLabels } from './pipeline/classification.js';
@@ -11,7 +11,7 @@ import { registerAgentCommands } from './control/agent-commands.js';
 import { Controller } from './core/controller.js';
 import type { Extension } from './core/extension.js';
 import { GpioExtension } from './gpio/gpio-extension.js';
-import { REDACTED_LOG_PATHS } from './logging/redaction.js';
+import { createLogger, type LoggerOptions } from './logging/logger.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { MqttExtension } from './mqtt/mqtt-extension.js';
 import { modelName, Pipeline, type LoadedModel } from './pipeline/pipeline.js';
@@ -25,6 +25,8 @@ export interface AgentOptions {
   simulate: boolean;
   /** Stop after this many results. */
   maxFrames?: number;
+  /** The log's format when the agent makes its own logger (default auto: pretty on a terminal). */
+  logFormat?: LoggerOptions['format'];
   log?: Logger;
 }
 
@@ -52,7 +54,7 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
 
 /** Builds the agent's parts on one context and starts them in order. */
 export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
-  const log = options.log ?? pino({ level: config.log.level, base: { device: config.device.id }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
+  const log = options.log ?? createLogger({ level: config.log.level, device: config.device.id!, format: options.logFormat ?? 'auto' });
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
   await mkdir(ctx.dataDir, { recursive: true });
   const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { redactSecrets } from '../logging/redaction.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkBroker, checkCamera, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
 import { checkCpu, checkNativeKernels, checkNode, checkThermals } from '../doctor/system-checks.js';
@@ -27,12 +28,14 @@ export const doctorCommand = new Command('doctor')
   .option('--json', 'print the checks as one JSON array')
   .action(async (o: { config?: string; json?: boolean }) => {
     const results = await runChecks(o.config);
+    // A broker URL may carry a password: what doctor prints is often pasted into a bug report.
+    const print = (text: string): void => void process.stdout.write(redactSecrets(text));
     if (o.json) {
-      process.stdout.write(JSON.stringify(results) + '\n');
+      print(JSON.stringify(results) + '\n');
     } else {
       for (const r of results) {
-        process.stdout.write(`${mark[r.status]}  ${r.name.padEnd(12)} ${r.detail}\n`);
-        if (r.fix) process.stdout.write(`      ${''.padEnd(12)} fix: ${r.fix}\n`);
+        print(`${mark[r.status]}  ${r.name.padEnd(12)} ${r.detail}\n`);
+        if (r.fix) print(`      ${''.padEnd(12)} fix: ${r.fix}\n`);
       }
     }
     const failed = results.filter((r) => r.status === 'fail');

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, ExitCode } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
+import { redactSecrets } from '../logging/redaction.js';
 import { isLoopback } from '../web/access.js';
 import { FleetServer } from '../web/fleet/fleet-server.js';
 import { FleetState } from '../web/fleet/fleet-state.js';
@@ -82,7 +83,7 @@ async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOption
     onBroker: (b) => {
       server.brokerChanged(b);
       const line = b.connected ? `connected to ${b.url}` : `cannot reach the MQTT broker at ${b.url}: ${b.error}; retrying`;
-      if (line !== said) process.stderr.write(`edge-agent fleet: ${line}\n`);
+      if (line !== said) process.stderr.write(`edge-agent fleet: ${redactSecrets(line)}\n`);
       said = line;
     },
   });

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { redactSecrets } from '../logging/redaction.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
@@ -32,12 +33,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const verbose = argv.includes('--verbose');
     if (err instanceof CliError) {
-      process.stderr.write(`edge-agent: ${err.message}\n`);
+      process.stderr.write(`edge-agent: ${redactSecrets(err.message)}\n`);
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');
       return err.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`edge-agent: internal error: ${message}\n`);
+    process.stderr.write(`edge-agent: internal error: ${redactSecrets(message)}\n`);
     process.stderr.write(verbose && err instanceof Error ? `${err.stack}\n` : 'edge-agent: run again with --verbose for details\n');
     return ExitCode.software;
   }

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
+import { LOG_FORMATS, type LoggerOptions } from '../logging/logger.js';
 import { positiveInteger, positiveNumber } from './options.js';
 
 interface RunOptions {
@@ -16,6 +17,7 @@ interface RunOptions {
   deviceId?: string;
   model?: string;
   dataDir?: string;
+  logFormat: LoggerOptions['format'];
 }
 
 /** Flags as a partial configuration; paths given on the command line are relative to the working directory. */
@@ -55,6 +57,7 @@ export const runCommand = new Command('run')
   .option('--device-id <id>', 'device id in MQTT topics')
   .option('--model <file>', 'the .tflite model')
   .option('--data-dir <dir>', 'folder for the seq counter and the outbox')
+  .addOption(new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise (auto), or always one of them').choices(LOG_FORMATS).default('auto'))
   .action(async (o: RunOptions) => {
     let loaded;
     try {
@@ -70,7 +73,7 @@ export const runCommand = new Command('run')
     };
     let agent;
     try {
-      agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames });
+      agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
     } catch (err) {
       if (err instanceof ModelError) throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
       if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.map(blame).join('\n  ')}`, ExitCode.config);

@@ -36,7 +36,7 @@ export class FrameErrors {
       return;
     }
     ctx.log.warn(
-      { cause, source, err: message, notLoggedSinceLast: last?.unlogged ?? 0, total: ctx.stats.frameErrors[cause] },
+      { cause, source, error: message, notLoggedSinceLast: last?.unlogged ?? 0, total: ctx.stats.frameErrors[cause] },
       `a frame was lost to a ${cause} error (logged at most once a minute per cause; telemetry frames.errors counts them all)`,
     );
     this.logged.set(cause, { at: now, unlogged: 0 });

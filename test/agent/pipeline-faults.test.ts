@@ -60,7 +60,7 @@ describe('Pipeline: frames that do not become results', () => {
     await expect(pipeline.capture('x')).rejects.toThrow('frame-1: the kernel failed');
     expect(ctx.stats.frameErrors.inference).toBe(1);
     expect(ctx.degraded.get('frames')).toBe('inference: frame-1: the kernel failed');
-    expect(lostLines(logs)).toEqual([expect.objectContaining({ cause: 'inference', source: 'frame-1', err: 'the kernel failed' })]);
+    expect(lostLines(logs)).toEqual([expect.objectContaining({ cause: 'inference', source: 'frame-1', error: 'the kernel failed' })]);
     await pipeline.capture('x');
     expect(ctx.degraded.has('frames')).toBe(false);
     expect(submitted).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('Pipeline: frames that do not become results', () => {
     await pipeline.start();
     ctx.events.emit('trigger', { source: 'gpio' });
     await until(() => ctx.stats.frameErrors.trigger === 1, 'the trigger error to be counted');
-    expect(lostLines(logs)).toEqual([expect.objectContaining({ cause: 'trigger', source: 'trigger:gpio', err: expect.stringMatching(/camera is not delivering frames/) })]);
+    expect(lostLines(logs)).toEqual([expect.objectContaining({ cause: 'trigger', source: 'trigger:gpio', error: expect.stringMatching(/camera is not delivering frames/) })]);
     expect(ctx.degraded.get('frames')).toMatch(/^trigger: /);
   });
 
