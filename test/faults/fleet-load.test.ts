@@ -2,15 +2,16 @@
 //
 // 1. 50 real agent processes (`edge-agent run --simulate`, the 0.25/128 model on the
 //    native engine, 128x128 images so nothing is resampled) against one mosquitto, all
-//    set to 5 fps at the same time for 60 seconds, one subscriber for the whole fleet.
+//    set to 3 fps at the same time for 60 seconds, one subscriber for the whole fleet.
 //    Start-up of 50 processes on two cores takes a while, so the agents start at a rate
 //    that is as good as idle (one frame at start, then one every 1000 s) and the load
 //    begins when every agent has answered an MQTT set-fps 5 command: the 60 s window is
 //    the same for all. It ends with SIGTERM to all, after which each agent delivers what
-//    it has and exits 0. An agent here needs about 10 ms of CPU per frame at 5 fps, so 50
-//    of them need about 2.5 cores: on this 2-core machine they cannot all keep 5 fps, and
-//    newest-wins drops the frames they cannot take. Every result they produce must
-//    arrive; the rate they reached is stated.
+//    it has and exits 0. An agent here needs about 8 ms of CPU per frame, so 50 of them at
+//    3 fps need about 1.2 of this machine's 2 cores, leaving room for the broker and the
+//    subscriber; at 5 fps they would need all of both and newest-wins would drop frames,
+//    which measures the machine rather than the agents. Every agent must reach at least
+//    90% of the set rate, and every result it produces must arrive.
 // 2. The same mosquitto under the nominal load (50 x 5 fps) and ten times it, from
 //    synthetic devices (synthetic-publishers.mjs) that publish what agents publish, to
 //    state the broker's CPU at those rates.
@@ -34,7 +35,10 @@ import { describeItem, recordFigure } from './report.js';
 import { cleanup, fastModel, loggedSeqs, scratchDir, startAgent } from './support.js';
 
 const AGENTS = 50;
-const FPS = 5;
+/** Part 1: what 50 real agents on this machine's two cores can all keep. */
+const FPS = 3;
+/** Part 2: the fleet's nominal rate, which synthetic devices put on the broker. */
+const NOMINAL_FPS = 5;
 const WINDOW_SECONDS = 60;
 const devices = Array.from({ length: AGENTS }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
 
@@ -51,12 +55,13 @@ beforeAll(async () => {
   broker = await Mosquitto.start();
   describeItem(
     '9',
-    'Fleet load: 50 agents at 5 fps on one mosquitto',
-    'Here all 50 agents share this machine\'s two cores with the broker and the subscriber, which no real fleet ' +
-      'does, so their frame rate and the frame-to-subscriber latency are those of an overloaded machine. On Pis ' +
-      'each agent has a board to itself; at 5 fps an agent took about 10 ms of CPU per frame here, and a Pi 4 core ' +
-      'is several times slower, so expect tens of percent of one of its four cores. The ' +
-      'latency is its own preprocessing and inference (tens of ms) plus the SD card\'s fsync in the outbox group ' +
+    `Fleet load: ${AGENTS} agents at ${FPS} fps on one mosquitto, and the broker at ${AGENTS} and ${AGENTS * 10} devices x ${NOMINAL_FPS} fps`,
+    `Here all ${AGENTS} agents share this machine's two cores with the broker and the subscriber, which no real fleet ` +
+      `does: ${FPS} fps is the rate they can all keep here (each must reach 90% of it); at ${NOMINAL_FPS} fps they would need ` +
+      'both cores whole, and the figures would measure the machine. On Pis each agent has a board to itself; an agent ' +
+      'took about 8 ms of CPU per frame here, and a Pi 4 core is several times slower, so expect tens of percent of one ' +
+      'of its four cores. The broker is measured at the nominal rate with synthetic devices (part 2). The frame-to-subscriber ' +
+      'latency is the agent\'s own preprocessing and inference (tens of ms) plus the SD card\'s fsync in the outbox group ' +
       'commit (up to outbox.flushMilliseconds of waiting) plus the Wi-Fi round trip. The broker figures carry ' +
       'over to an x86 broker host; a Pi 4 as the broker would spend several times the CPU per message shown here.',
   );
@@ -199,10 +204,8 @@ describe('item 9: fleet load', () => {
     const mb = (bytes: number): number => round(bytes / 2 ** 20, 0);
     const agentsCpu = agentCpu.reduce((a, b) => a + b, 0);
     const othersCpu = Math.max(0, machineBusy - agentsCpu - brokerCpu - subscriberCpu);
-    // The load was applied to every agent. Whether each kept 5 fps depends on the CPU: an
-    // agent needs about 10 ms of CPU per frame at this cadence here, so 50 of them at 5 fps
-    // need some 2.5 cores; on fewer, newest-wins drops frames and the figures say how many.
-    expect(Math.min(...perAgentRate)).toBeGreaterThan(1);
+    // Every agent kept the set rate (90%: the window's edges cut a frame or two).
+    expect(Math.min(...perAgentRate), `per-agent rates: ${perAgentRate.map((r) => round(r, 2)).join(', ')}`).toBeGreaterThanOrEqual(0.9 * FPS);
 
     recordFigure('9', `${AGENTS} agent processes at ${FPS} fps for ${WINDOW_SECONDS} s`, {
       'agents (separate processes, each with its inference worker thread)': AGENTS,
@@ -235,8 +238,8 @@ describe('item 9: fleet load', () => {
     writeFileSync(template, sampleResult ?? JSON.stringify({ seq: 0, ts: new Date().toISOString(), device: 'x', model: 'mobilenet_v1_0.25_128_quant', source: 'bird.png', top: [{ index: 16, label: 'bulbul', score: 0.5 }, { index: 20, label: 'chickadee', score: 0.3 }, { index: 17, label: 'jay', score: 0.1 }], latencyMs: { capture: 0.3, preprocess: 2.1, inference: 0.6, total: 3.5 }, engine: 'native' }));
     const brokerPid = broker.pid!;
     const phases: { devices: number; fps: number; seconds: number }[] = [
-      { devices: AGENTS, fps: FPS, seconds: 20 },
-      { devices: AGENTS * 10, fps: FPS, seconds: 20 },
+      { devices: AGENTS, fps: NOMINAL_FPS, seconds: 20 },
+      { devices: AGENTS * 10, fps: NOMINAL_FPS, seconds: 20 },
     ];
     const figures: Record<string, number | string> = {};
     for (const [index, phase] of phases.entries()) {
@@ -292,6 +295,6 @@ describe('item 9: fleet load', () => {
       figures[`${label}: mosquitto CPU per 1,000 results (ms)`] = round((brokerCpu * 1e6) / published, 1);
     }
     figures['mosquitto RSS after both phases (MB)'] = round(rssBytes(brokerPid) / 2 ** 20, 1);
-    recordFigure('9', 'mosquitto alone at the nominal rate and at ten times it', figures, `The same mosquitto, after the agents had gone, loaded by synthetic devices: one Node process with one MQTT client per device (clean: false), each publishing a real agent's result payload (its own seq, ts = publish time) at QoS 1 at ${FPS} fps and telemetry every 10 s, spread evenly over the frame interval, for 20 s; one QoS 1 subscriber on edge/+/result. This puts the broker under the fleet's nominal load, and ten times it, on a machine that cannot also run that many real agents. Latency here is publish to subscriber (no inference, no outbox). CPU is mosquitto's utime+stime over each phase, publisher start-up included.`);
+    recordFigure('9', 'mosquitto alone at the nominal rate and at ten times it', figures, `The same mosquitto, after the agents had gone, loaded by synthetic devices: one Node process with one MQTT client per device (clean: false), each publishing a real agent's result payload (its own seq, ts = publish time) at QoS 1 at ${NOMINAL_FPS} fps and telemetry every 10 s, spread evenly over the frame interval, for 20 s; one QoS 1 subscriber on edge/+/result. This puts the broker under the fleet's nominal load, and ten times it, on a machine that cannot also run that many real agents. Latency here is publish to subscriber (no inference, no outbox). CPU is mosquitto's utime+stime over each phase, publisher start-up included.`);
   }, 180_000);
 });
