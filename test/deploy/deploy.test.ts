@@ -1,6 +1,6 @@
 // scripts/deploy for real: an OpenSSH server on 127.0.0.1 plays the Raspberry Pi, the real
 // project is deployed into a temporary directory, npm ci --omit=dev runs "on the device", pm2
-// starts the real agent from ecosystem.config.cjs, and the script waits for it on mosquitto.
+// starts the real agent from ecosystem.config.js, and the script waits for it on mosquitto.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -80,7 +80,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(run.output).toMatch(new RegExp(`${device()} +ok +device cam-1, online`));
 
     expect(readlinkSync(current())).toMatch(/^releases\/\d{8}T\d{6}Z$/);
-    for (const file of ['bin/edge-agent', 'dist/agent/cli/main.js', 'ecosystem.config.cjs', 'config/default.yaml',
+    for (const file of ['bin/edge-agent', 'dist/agent/cli/main.js', 'ecosystem.config.js', 'config/default.yaml',
       'models/mobilenet_v2_1.0_224_quant.tflite', 'samples/cat.png', 'kernels/native/src/binding.c', 'package-lock.json',
       'agent/web/public/device.html']) {
       expect(existsSync(join(current(), file)), file).toBe(true);

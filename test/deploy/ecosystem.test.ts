@@ -1,9 +1,11 @@
-// ecosystem.config.cjs under a real pm2 (its own PM2_HOME) with the real agent and mosquitto:
-// pm2 waits for the agent's `ready`, and `pm2 stop` lets it say `offline` before kill_timeout.
+// ecosystem.config.js under a real pm2 (its own PM2_HOME) with the real agent and mosquitto:
+// a bare `pm2 start` in a fresh copy of the repository finds it, pm2 waits for the agent's
+// `ready`, and `pm2 stop` lets it say `offline` before kill_timeout.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Mosquitto } from '../support/mosquitto.js';
 import { repoRoot } from '../support/paths.js';
@@ -15,14 +17,14 @@ function ecosystemApp(configFile: string): { kill_timeout: number; listen_timeou
   const saved = process.env.EDGE_AGENT_CONFIG;
   process.env.EDGE_AGENT_CONFIG = configFile;
   try {
-    return (createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ kill_timeout: number; listen_timeout: number }> }).apps[0];
+    return (createRequire(import.meta.url)('../../ecosystem.config.js') as { apps: Array<{ kill_timeout: number; listen_timeout: number }> }).apps[0];
   } finally {
     if (saved === undefined) delete process.env.EDGE_AGENT_CONFIG;
     else process.env.EDGE_AGENT_CONFIG = saved;
   }
 }
 
-describe('ecosystem.config.cjs', () => {
+describe('ecosystem.config.js', () => {
   let work: string;
   let broker: Mosquitto;
   let pm2: Pm2;
@@ -46,7 +48,7 @@ describe('ecosystem.config.cjs', () => {
     const bus = await pm2.bus();
     const status = await watchStatus(broker.url, 'edge/eco-test/status');
     try {
-      const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: config });
+      const start = await pm2.run(['start', 'ecosystem.config.js'], { EDGE_AGENT_CONFIG: config });
       expect(start.code, start.output).toBe(0);
       expect(bus.events).toContainEqual({ kind: 'msg', name: 'edge-agent', raw: 'ready' });
 
@@ -78,7 +80,7 @@ describe('ecosystem.config.cjs', () => {
 
   test('without a configuration file, pm2 start fails at once and names the file', async () => {
     const missing = join(work, 'missing.yaml');
-    const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: missing });
+    const start = await pm2.run(['start', 'ecosystem.config.js'], { EDGE_AGENT_CONFIG: missing });
     expect(start.code).not.toBe(0);
     expect(start.output).toContain(`no configuration file at ${missing}`);
   }, 30_000);
@@ -88,7 +90,7 @@ describe('ecosystem.config.cjs', () => {
     const bad = join(work, 'bad.yaml');
     writeFileSync(bad, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ncamera:\n  fps: -1\n`);
     const t0 = Date.now();
-    const start = await pm2.run(['start', 'ecosystem.config.cjs'], { EDGE_AGENT_CONFIG: bad });
+    const start = await pm2.run(['start', 'ecosystem.config.js'], { EDGE_AGENT_CONFIG: bad });
     expect(start.code, start.output).toBe(0);
     // The agent exits by itself rather than waiting out listen_timeout.
     expect(Date.now() - t0).toBeLessThan(ecosystemApp(bad).listen_timeout);
@@ -100,4 +102,34 @@ describe('ecosystem.config.cjs', () => {
     expect(app.pid).toBe(0);
     expect(readFileSync(app.pm2_env.pm_err_log_path, 'utf8')).toContain('camera.fps');
   }, 60_000);
+
+  // What a Pi user types: `pm2 start` with no file, in the directory they cloned. pm2 then
+  // require()s ecosystem.config.js, which only works in a CommonJS package root.
+  test('a bare pm2 start in a fresh copy of the repository starts the agent', async () => {
+    await pm2.run(['delete', 'all']);
+    const clone = join(work, 'clone');
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const file of tracked) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true });
+      cpSync(join(repoRoot, file), join(clone, file));
+    }
+    // What npm ci would install, and the build it runs (npm run build, as package.json says).
+    symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
+    execFileSync('npm', ['run', 'build'], { cwd: clone, stdio: 'ignore' });
+    const fresh = join(work, 'fresh.yaml');
+    writeFileSync(fresh, `device:\n  id: eco-fresh\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data-fresh')}\ncamera:\n  type: sim\n`);
+    const status = await watchStatus(broker.url, 'edge/eco-fresh/status');
+    try {
+      const start = await pm2.run(['start'], { EDGE_AGENT_CONFIG: fresh }, clone);
+      expect(start.code, start.output).toBe(0);
+      const [app] = await pm2.list();
+      expect(app.pm2_env.status).toBe('online');
+      expect(app.pm2_env.pm_exec_path).toBe(join(clone, 'bin/edge-agent'));
+      await status.seen('online', 20_000);
+      expect((await pm2.run(['stop', 'edge-agent'])).code).toBe(0);
+      await status.seen('offline', 20_000);
+    } finally {
+      await status.close();
+    }
+  }, 180_000);
 });

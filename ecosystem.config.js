@@ -1,6 +1,7 @@
-// pm2 process file for the agent: `pm2 start ecosystem.config.cjs` (plain `pm2 start` finds it
-// too). CommonJS because pm2 loads it with require() and the package is "type": "module".
-// Deployment and Raspberry Pi set-up: docs/deploy.md.
+// pm2 process file for the agent: a bare `pm2 start` in the install directory finds it by
+// this name. CommonJS because pm2 loads it with require(): the package root is CommonJS
+// for that reason, and the agent's own code is ES modules (agent/package.json,
+// dist/package.json). Deployment and Raspberry Pi set-up: docs/deploy.md.
 'use strict';
 const { existsSync } = require('node:fs');
 
