@@ -67,10 +67,7 @@ export const runCommand = new Command('run')
       throw err;
     }
     // Problems found while starting name a key ("mqtt.tls.ca: cannot read ..."); say where it was set.
-    const blame = (problem: string): string => {
-      const key = /^([A-Za-z]+(?:\.[A-Za-z]+)*): /.exec(problem)?.[1];
-      return key ? `${loaded.sourceOf(key)}${problem}` : problem;
-    };
+    const { blame } = loaded;
     let agent;
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
