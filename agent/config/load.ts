@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { installDir } from '../core/install-dir.js';
+import type { ConfigFile } from './config-file.js';
 import { agentConfigSchema, configRules, defaultConfig, type ConfigProblem } from './definition.js';
 import type { AgentConfig } from './types.js';
 
@@ -32,18 +33,25 @@ function merge(base: Json, over: Json): Json {
   return out;
 }
 
+/** What to do instead of a file that holds no settings, by what chose the file. */
+const withoutTheFile: Record<ConfigFile['chosenBy'], string> = {
+  '--config': 'leave --config out',
+  EDGE_AGENT_CONFIG: 'unset EDGE_AGENT_CONFIG',
+  'system file': 'remove it',
+};
+
 /**
  * The user's configuration file as a mapping. It must hold settings: an empty one is more
- * likely a failed copy than a wish for the defaults (those need no --config).
+ * likely a failed copy than a wish for the defaults (those need no file).
  */
-async function readUserFile(path: string): Promise<JsonObject> {
+async function readUserFile({ path, chosenBy }: ConfigFile): Promise<JsonObject> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const cause = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a configuration file' : (err as Error).message;
-    throw new ConfigError([`${path}: ${cause}`]);
+    throw new ConfigError([`${path}: ${cause}${chosenBy === 'EDGE_AGENT_CONFIG' ? ' (named by EDGE_AGENT_CONFIG)' : ''}`]);
   }
   let text: string;
   try {
@@ -59,14 +67,14 @@ async function readUserFile(path: string): Promise<JsonObject> {
   }
   const value = doc.toJSON() as Json;
   if (value === null || value === undefined) {
-    throw new ConfigError([`${path}: holds no settings (empty, or only comments); leave --config out to run on the defaults`]);
+    throw new ConfigError([`${path}: holds no settings (empty, or only comments); ${withoutTheFile[chosenBy]} to run on the defaults`]);
   }
   if (!isObject(value)) throw new ConfigError([`${path}: the top level must be a mapping of sections`]);
   return value;
 }
 
 /** Variables named EDGE_AGENT_* that are not configuration keys. */
-const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH', 'EDGE_AGENT_FLEET_TOKEN']);
+const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH', 'EDGE_AGENT_FLEET_TOKEN', 'EDGE_AGENT_CONFIG']);
 
 /**
  * Maps EDGE_AGENT_<SECTION>_<KEY> to a key path by walking the schema: the words after
@@ -190,8 +198,8 @@ export interface LoadedConfig {
 }
 
 export interface LoadOptions {
-  /** The user's configuration file. */
-  file?: string;
+  /** The user's configuration file: a path is taken as given with --config. */
+  file?: string | ConfigFile | null;
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags, as a partial configuration. */
   overrides?: JsonObject;
@@ -207,7 +215,7 @@ let validator: ValidateFunction | undefined;
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const schema = agentConfigSchema as SchemaNode;
   const warnings: string[] = [];
-  const file = options.file;
+  const file = typeof options.file === 'string' ? { path: options.file, chosenBy: '--config' as const } : options.file ?? null;
   const user: JsonObject = file ? await readUserFile(file) : {};
   const env = fromEnvironment(options.env ?? process.env, schema, warnings);
   const flags = options.overrides ?? {};
@@ -224,7 +232,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     if (has(flags, pointer)) return { from: 'flag' };
     const variable = variableFor(pointer);
     if (variable) return { from: 'environment', variable };
-    if (file && has(user, pointer)) return { from: 'file', file };
+    if (file && has(user, pointer)) return { from: 'file', file: file.path };
     return { from: 'defaults' };
   };
 
