@@ -1,30 +1,47 @@
 import { Command } from 'commander';
 import { CliError } from './cli-error.js';
+import { describeConfigFile, resolveConfigFile } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { redactSecrets } from '../logging/redaction.js';
+import type { AgentConfig } from '../config/types.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkBroker, checkCamera, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
 import { checkCpu, checkNativeKernels, checkNode, checkThermals } from '../doctor/system-checks.js';
 
 const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
-async function runChecks(configFile: string | undefined): Promise<CheckResult[]> {
-  const machine = (await Promise.all([checkNode(), checkCpu(), checkNativeKernels(), checkThermals()])).flat();
-  let config;
+/** The configuration run would read, as checks: which file, its problems, and variables that name no key. */
+async function configChecks(flag: string | undefined): Promise<{ config: AgentConfig | null; checks: CheckResult[] }> {
+  const file = resolveConfigFile({ flag });
+  const read = describeConfigFile(file);
+  let loaded;
   try {
-    config = (await loadConfig({ file: configFile })).config;
+    loaded = await loadConfig({ file });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return [...machine, { name: 'config', status: 'fail', detail: err.problems.join('; '), fix: 'correct the configuration file' }];
+    return { config: null, checks: [{ name: 'config', status: 'fail', detail: `${read}: ${err.problems.join('; ')}`, fix: 'correct the configuration' }] };
   }
+  const warnings: CheckResult[] = loaded.warnings.map((warning) => ({
+    name: 'environment',
+    status: 'warn',
+    detail: warning,
+    fix: 'correct or unset the variable (EDGE_AGENT_<SECTION>_<KEY>; the README lists them)',
+  }));
+  return { config: loaded.config, checks: [{ name: 'config', status: 'ok', detail: read }, ...warnings] };
+}
+
+async function runChecks(flag: string | undefined): Promise<CheckResult[]> {
+  const machine = (await Promise.all([checkNode(), checkCpu(), checkNativeKernels(), checkThermals()])).flat();
+  const { config, checks } = await configChecks(flag);
+  if (!config) return [...machine, ...checks];
   const ctx = doctorContext(config);
   const parts = await Promise.all([checkModel(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
-  return [...machine, { name: 'config', status: 'ok', detail: configFile ?? 'defaults (config/default.yaml)' }, ...parts];
+  return [...machine, ...checks, ...parts];
 }
 
 export const doctorCommand = new Command('doctor')
   .description('check this machine and the configured parts: Node.js, CPU, kernels, throttling, model, camera, GPIO, broker')
-  .option('--config <file>', 'the configuration to check (as for run)')
+  .option('--config <file>', 'the configuration to check; default: as for run')
   .option('--json', 'print the checks as one JSON array')
   .action(async (o: { config?: string; json?: boolean }) => {
     const results = await runChecks(o.config);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, ExitCode } from './cli-error.js';
+import { resolveConfigFile } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
 import { redactSecrets } from '../logging/redaction.js';
@@ -36,7 +37,7 @@ function seconds(value: string): number {
 async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { url: string }> {
   let config: AgentConfig;
   try {
-    ({ config } = await loadConfig({ file: o.config, overrides: o.mqttUrl ? { mqtt: { url: o.mqttUrl } } : {} }));
+    ({ config } = await loadConfig({ file: resolveConfigFile({ flag: o.config }), overrides: o.mqttUrl ? { mqtt: { url: o.mqttUrl } } : {} }));
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.join('\n  ')}`, ExitCode.config);
     throw err;
@@ -111,7 +112,7 @@ async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOption
 export const fleetCommand = new Command('fleet')
   .description('every device on the broker: a live page, or one JSON table with --json')
   .option('--mqtt-url <url>', 'the broker the devices publish to (default: mqtt.url of --config)')
-  .option('--config <file>', 'configuration to take the topic prefix, user name, password and TLS files from')
+  .option('--config <file>', 'configuration to take the topic prefix, user name, password and TLS files from; default: as for run')
   .option('--host <address>', 'listen address of the page; beyond loopback a token is required', '127.0.0.1')
   .option('--port <n>', 'listen port of the page', port, 8090)
   .option('--json', 'print the devices heard within --wait seconds as JSON, and exit')

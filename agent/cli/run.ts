@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from './cli-error.js';
+import { resolveConfigFile, SYSTEM_CONFIG_FILE } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
 import { LOG_FORMATS, type LoggerOptions } from '../logging/logger.js';
@@ -48,7 +49,7 @@ function onSignals(stop: (signal: string) => void): () => void {
 
 export const runCommand = new Command('run')
   .description('run the agent: capture, classify and publish')
-  .option('--config <file>', 'configuration file (YAML); overrides config/default.yaml')
+  .option('--config <file>', `configuration file (YAML); default: $EDGE_AGENT_CONFIG, else ${SYSTEM_CONFIG_FILE} if present`)
   .option('--simulate', 'simulated camera and GPIO; starts an embedded broker when none is configured')
   .option('--images <dir>', 'folder of images for the simulated camera')
   .option('--fps <n>', 'frames per second', positiveNumber('--fps'))
@@ -59,18 +60,16 @@ export const runCommand = new Command('run')
   .option('--data-dir <dir>', 'folder for the seq counter and the outbox')
   .addOption(new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise (auto), or always one of them').choices(LOG_FORMATS).default('auto'))
   .action(async (o: RunOptions) => {
+    const file = resolveConfigFile({ flag: o.config });
     let loaded;
     try {
-      loaded = await loadConfig({ file: o.config, overrides: overridesFrom(o) as never });
+      loaded = await loadConfig({ file, overrides: overridesFrom(o) as never });
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.join('\n  ')}`, ExitCode.config);
       throw err;
     }
     // Problems found while starting name a key ("mqtt.tls.ca: cannot read ..."); say where it was set.
-    const blame = (problem: string): string => {
-      const key = /^([A-Za-z]+(?:\.[A-Za-z]+)*): /.exec(problem)?.[1];
-      return key ? `${loaded.sourceOf(key)}${problem}` : problem;
-    };
+    const { blame } = loaded;
     let agent;
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
@@ -80,6 +79,7 @@ export const runCommand = new Command('run')
       if (err instanceof Error && err.name === 'CameraError') throw new CliError(blame(err.message), ExitCode.config);
       throw err;
     }
+    agent.ctx.log.info({ file: file?.path ?? null, chosenBy: file?.chosenBy ?? 'nothing: the defaults only' }, 'configuration');
     for (const warning of loaded.warnings) agent.ctx.log.warn(warning);
     // pm2's wait_ready: the agent is up.
     process.send?.('ready');

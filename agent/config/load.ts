@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { installDir } from '../core/install-dir.js';
+import type { ConfigFile } from './config-file.js';
+import { agentConfigSchema, configRules, defaultConfig, type ConfigProblem } from './definition.js';
 import type { AgentConfig } from './types.js';
-
-const schemaFile = join(installDir, 'config', 'agent.schema.json');
-const defaultsFile = join(installDir, 'config', 'default.yaml');
 
 /** A configuration problem: each line names where (file or variable, and key path) and what. */
 export class ConfigError extends Error {
@@ -34,59 +33,48 @@ function merge(base: Json, over: Json): Json {
   return out;
 }
 
+/** What to do instead of a file that holds no settings, by what chose the file. */
+const withoutTheFile: Record<ConfigFile['chosenBy'], string> = {
+  '--config': 'leave --config out',
+  EDGE_AGENT_CONFIG: 'unset EDGE_AGENT_CONFIG',
+  'system file': 'remove it',
+};
+
 /**
- * A configuration file's mapping. The user's file must hold settings: an empty one is
- * more likely a failed copy than a wish for the defaults (those need no --config).
+ * The user's configuration file as a mapping. It must hold settings: an empty one is more
+ * likely a failed copy than a wish for the defaults (those need no file).
  */
-async function readYaml(file: string, { user = false } = {}): Promise<Json> {
+async function readUserFile({ path, chosenBy }: ConfigFile): Promise<JsonObject> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const cause = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a configuration file' : (err as Error).message;
-    throw new ConfigError([`${file}: ${cause}`]);
+    throw new ConfigError([`${path}: ${cause}${chosenBy === 'EDGE_AGENT_CONFIG' ? ' (named by EDGE_AGENT_CONFIG)' : ''}`]);
   }
   let text: string;
   try {
     if (bytes.includes(0)) throw new Error('NUL byte');
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ConfigError([`${file}: not a text file (a configuration is YAML text)`]);
+    throw new ConfigError([`${path}: not a text file (a configuration is YAML text)`]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     // The first error only: the ones after it are mostly its consequences.
-    throw new ConfigError([`${file}: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}`]);
+    throw new ConfigError([`${path}: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}`]);
   }
   const value = doc.toJSON() as Json;
   if (value === null || value === undefined) {
-    if (user) throw new ConfigError([`${file}: holds no settings (empty, or only comments); leave --config out to run on the defaults`]);
-    return {};
+    throw new ConfigError([`${path}: holds no settings (empty, or only comments); ${withoutTheFile[chosenBy]} to run on the defaults`]);
   }
-  if (!isObject(value)) throw new ConfigError([`${file}: the top level must be a mapping of sections`]);
+  if (!isObject(value)) throw new ConfigError([`${path}: the top level must be a mapping of sections`]);
   return value;
 }
 
-/** Problems the schema cannot express, by key path. */
-function semanticProblems(config: AgentConfig): [string, string][] {
-  const problems: [string, string][] = [];
-  const url = config.mqtt.url;
-  if (url !== null) {
-    // mqtt.js would take 'mqtt://exa mple' as host 'exa' and 'mqtts://' as localhost, and retry forever.
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      problems.push(['mqtt.url', `${JSON.stringify(url)} is not a valid URL`]);
-    }
-    if (parsed && parsed.hostname === '') problems.push(['mqtt.url', `${JSON.stringify(url)} names no host`]);
-  }
-  return problems;
-}
-
 /** Variables named EDGE_AGENT_* that are not configuration keys. */
-const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH', 'EDGE_AGENT_FLEET_TOKEN']);
+const otherVariables = new Set(['EDGE_AGENT_KERNEL_PATH', 'EDGE_AGENT_FLEET_TOKEN', 'EDGE_AGENT_CONFIG']);
 
 /**
  * Maps EDGE_AGENT_<SECTION>_<KEY> to a key path by walking the schema: the words after
@@ -108,14 +96,23 @@ function envPath(words: string[], node: SchemaNode): string[] | null {
 function envValue(raw: string, node: SchemaNode): Json {
   const types = [node.type ?? []].flat();
   if (raw === 'null' && types.includes('null')) return null;
+  // A list is colon-separated, as PATH is.
+  if (types.includes('array')) return raw.split(':');
   if (types.includes('boolean') && /^(true|false|1|0)$/.test(raw)) return raw === 'true' || raw === '1';
   if ((types.includes('integer') || types.includes('number')) && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw);
   if (node.enum?.some((e) => typeof e === 'number') && Number.isFinite(Number(raw))) return Number(raw);
   return raw;
 }
 
-function fromEnvironment(env: NodeJS.ProcessEnv, schema: SchemaNode, warnings: string[]): JsonObject {
-  let out: JsonObject = {};
+interface EnvironmentLayer {
+  values: JsonObject;
+  /** The variable that set each key, by JSON pointer ('/camera/fps'). */
+  variables: Map<string, string>;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv, schema: SchemaNode, warnings: string[]): EnvironmentLayer {
+  let values: JsonObject = {};
+  const variables = new Map<string, string>();
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('EDGE_AGENT_') || raw === undefined || otherVariables.has(name)) continue;
     const path = envPath(name.slice('EDGE_AGENT_'.length).toLowerCase().split('_').filter(Boolean), schema);
@@ -126,18 +123,59 @@ function fromEnvironment(env: NodeJS.ProcessEnv, schema: SchemaNode, warnings: s
     const node = path.reduce<SchemaNode>((n, k) => n.properties![k], schema);
     let value: Json = envValue(raw, node);
     for (const key of [...path].reverse()) value = { [key]: value };
-    out = merge(out, value) as JsonObject;
+    values = merge(values, value) as JsonObject;
+    variables.set(`/${path.join('/')}`, name);
   }
-  return out;
+  return { values, variables };
 }
 
-function describe(error: ErrorObject, source: (path: string) => string): string {
-  const path = error.instancePath || '/';
+/** Where a key's value came from. */
+type Origin =
+  | { from: 'file'; file: string }
+  | { from: 'environment'; variable: string }
+  | { from: 'flag' }
+  | { from: 'defaults' };
+
+/**
+ * How a problem about `key` starts: the file and the key, the variable alone (it is what the
+ * user wrote, and names the key), 'flag' and the key, or the key alone for a default.
+ */
+function at(origin: Origin, key: string): string {
+  switch (origin.from) {
+    case 'file':
+      return `${origin.file}: ${key}`;
+    case 'environment':
+      return origin.variable;
+    case 'flag':
+      return `flag ${key}`;
+    case 'defaults':
+      return key;
+  }
+}
+
+/** Where another key involved in a problem was set. */
+function setBy(origin: Origin): string {
+  switch (origin.from) {
+    case 'file':
+      return `set in ${origin.file}`;
+    case 'environment':
+      return `set by ${origin.variable}`;
+    case 'flag':
+      return 'set by a flag';
+    case 'defaults':
+      return 'the default';
+  }
+}
+
+const keyOf = (pointer: string): string => pointer.slice(1).replaceAll('/', '.') || '(top level)';
+const pointerOf = (key: string): string => `/${key.replaceAll('.', '/')}`;
+
+function describe(error: ErrorObject, originOf: (pointer: string) => Origin): string {
   // An unknown key is blamed on whoever wrote that key, not on whoever wrote its section.
   const blamed = error.keyword === 'additionalProperties'
     ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
-    : path;
-  const where = `${source(blamed)}${path.slice(1).replaceAll('/', '.') || '(top level)'}`;
+    : error.instancePath;
+  const where = at(originOf(blamed), keyOf(error.instancePath));
   switch (error.keyword) {
     case 'additionalProperties':
       return `${where}: unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`;
@@ -151,58 +189,70 @@ function describe(error: ErrorObject, source: (path: string) => string): string 
 export interface LoadedConfig {
   config: AgentConfig;
   /**
-   * Where a key was set, as problems are prefixed: '<file>: ', 'environment ' or 'flag '.
-   * For problems found after loading (a TLS file that cannot be read, a camera option).
+   * A problem found after loading that starts with a key path ("mqtt.tls.ca: cannot read
+   * ..."), with where that key was set, as the loader's own problems say it.
    */
-  sourceOf(keyPath: string): string;
+  blame(problem: string): string;
   /** Problems that did not stop loading, e.g. an EDGE_AGENT_ variable that names no key. */
   warnings: string[];
 }
 
 export interface LoadOptions {
-  /** The user's configuration file. */
-  file?: string;
+  /** The user's configuration file: a path is taken as given with --config. */
+  file?: string | ConfigFile | null;
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags, as a partial configuration. */
   overrides?: JsonObject;
 }
 
+let validator: ValidateFunction | undefined;
+
 /**
  * Defaults, then the user's file, then EDGE_AGENT_* variables, then flags; validated
- * against the schema with every problem listed by where it came from and its key path.
+ * against the schema, then by the rules across keys, with every problem listed by where
+ * it came from and its key path.
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
-  const schema = JSON.parse(await readFile(schemaFile, 'utf8')) as SchemaNode;
+  const schema = agentConfigSchema as SchemaNode;
   const warnings: string[] = [];
-  let merged = await readYaml(defaultsFile);
-  let user: Json = {};
-  if (options.file) {
-    user = await readYaml(options.file, { user: true });
-    merged = merge(merged, user);
-  }
+  const file = typeof options.file === 'string' ? { path: options.file, chosenBy: '--config' as const } : options.file ?? null;
+  const user: JsonObject = file ? await readUserFile(file) : {};
   const env = fromEnvironment(options.env ?? process.env, schema, warnings);
-  merged = merge(merged, env);
-  merged = merge(merged, options.overrides ?? {});
+  const flags = options.overrides ?? {};
+  const merged = [user, env.values, flags].reduce<Json>(merge, defaultConfig() as unknown as Json);
 
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(schema);
-  const has = (root: Json, path: string): boolean =>
-    path.split('/').slice(1).reduce<Json | undefined>((n, k) => (isObject(n) ? n[k] : undefined), root) !== undefined;
-  const source = (path: string): string => {
-    if (has(options.overrides ?? {}, path)) return 'flag ';
-    if (has(env, path)) return 'environment ';
-    if (has(user, path)) return `${options.file}: `;
-    return `${defaultsFile}: `;
+  const has = (root: Json, pointer: string): boolean =>
+    pointer.split('/').slice(1).reduce<Json | undefined>((n, k) => (isObject(n) || Array.isArray(n) ? (n as Record<string, Json>)[k] : undefined), root) !== undefined;
+  const variableFor = (pointer: string): string | undefined => {
+    // The key itself, a list it is an item of, or (for a section) a key within it.
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) if (env.variables.has(p)) return env.variables.get(p);
+    return pointer === '' ? undefined : [...env.variables].find(([p]) => p.startsWith(`${pointer}/`))?.[1];
   };
-  if (!validate(merged)) {
-    throw new ConfigError((validate.errors ?? []).map((e) => describe(e, source)));
+  const originOf = (pointer: string): Origin => {
+    if (has(flags, pointer)) return { from: 'flag' };
+    const variable = variableFor(pointer);
+    if (variable) return { from: 'environment', variable };
+    if (file && has(user, pointer)) return { from: 'file', file: file.path };
+    return { from: 'defaults' };
+  };
+
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(agentConfigSchema);
+  if (!validator(merged)) {
+    throw new ConfigError((validator.errors ?? []).map((e) => describe(e, originOf)));
   }
   const config = merged as unknown as AgentConfig;
-  const sourceOf = (keyPath: string): string => source(`/${keyPath.replaceAll('.', '/')}`);
-  const problems = semanticProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems.map(([key, problem]) => `${sourceOf(key)}${key}: ${problem}`));
+  const problemLine = ({ key, problem, alongside = [] }: ConfigProblem): string => {
+    const others = alongside.map((k) => `${k}: ${setBy(originOf(pointerOf(k)))}`);
+    return `${at(originOf(pointerOf(key)), key)}: ${problem}${others.length > 0 ? ` (${others.join('; ')})` : ''}`;
+  };
+  const problems = configRules.map((r) => r.check(config)).filter((p) => p !== null);
+  if (problems.length > 0) throw new ConfigError(problems.map(problemLine));
   config.device.id ??= hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'edge-agent';
-  return { config, warnings, sourceOf };
+  const blame = (problem: string): string => {
+    const key = /^([A-Za-z]+(?:\.[A-Za-z]+)*): /.exec(problem)?.[1];
+    return key ? `${at(originOf(pointerOf(key)), key)}${problem.slice(key.length)}` : problem;
+  };
+  return { config, warnings, blame };
 }
 
 /** A path from the configuration: absolute as given, else relative to the install directory. */

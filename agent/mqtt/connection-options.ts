@@ -17,25 +17,21 @@ async function readTlsFile(key: 'ca' | 'cert' | 'key', file: string | null): Pro
 }
 
 /**
- * The user name, password and TLS files of the mqtt section, checked and read: what any
- * client of the configured broker needs (the agent, the fleet view).
+ * The user name, password and TLS files of the mqtt section, read: what any client of the
+ * configured broker needs (the agent, the fleet view). How these keys go together is
+ * checked when the configuration is loaded (agent/config/definition.ts); TLS files are
+ * left out for a plain mqtt:// broker, such as the embedded one of --simulate.
  */
 export async function brokerCredentials(mqtt: MqttConfig, url: string): Promise<IClientOptions> {
   const { tls } = mqtt;
   const secure = /^(mqtts|wss):/i.test(url);
-  const problems: string[] = [];
-  if (!secure && (tls.ca || tls.cert || tls.key)) {
-    problems.push(`mqtt.tls: certificate files are set but the broker URL ${url} is not mqtts:// or wss://`);
-  }
-  if ((tls.cert === null) !== (tls.key === null)) problems.push('mqtt.tls: cert and key go together: set both or neither');
-  if (mqtt.password !== null && mqtt.username === null) problems.push('mqtt.password: set mqtt.username too (MQTT sends no password without a user name)');
-  if (problems.length > 0) throw new ConfigError(problems);
-  const [ca, cert, key] = await Promise.all([readTlsFile('ca', tls.ca), readTlsFile('cert', tls.cert), readTlsFile('key', tls.key)]);
-  return {
+  const credentials: IClientOptions = {
     ...(mqtt.username !== null ? { username: mqtt.username } : {}),
     ...(mqtt.password !== null ? { password: mqtt.password } : {}),
-    ...(secure ? { ca, cert, key, rejectUnauthorized: tls.rejectUnauthorized } : {}),
   };
+  if (!secure) return credentials;
+  const [ca, cert, key] = await Promise.all([readTlsFile('ca', tls.ca), readTlsFile('cert', tls.cert), readTlsFile('key', tls.key)]);
+  return { ...credentials, ca, cert, key, rejectUnauthorized: tls.rejectUnauthorized };
 }
 
 /**

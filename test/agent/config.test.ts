@@ -56,7 +56,18 @@ describe('loadConfig', () => {
     expect(list).toContain(`${user}: camera.type: must be one of "sim", "usb", "libcamera"`);
     expect(list.some((p) => p.startsWith(`${user}: camera.usb.device: must match pattern`))).toBe(true);
     expect(list).toContain(`${user}: mqtt: unknown key 'colour'`);
-    expect(list).toContain('environment model.threads: must be integer');
+    expect(list).toContain('EDGE_AGENT_MODEL_THREADS: must be integer');
+  });
+
+  it('names the variable, not the key, when a variable is wrong', async () => {
+    expect(await problems({ env: { EDGE_AGENT_CAMERA_FPS: '-1' } })).toEqual(['EDGE_AGENT_CAMERA_FPS: must be > 0']);
+    expect(await problems({ env: { EDGE_AGENT_CAMERA_TYPE: 'webcam' } })).toEqual(['EDGE_AGENT_CAMERA_TYPE: must be one of "sim", "usb", "libcamera"']);
+    expect(await problems({ env: { EDGE_AGENT_MODEL_DIRS: 'models::/srv/models' } })).toEqual(['EDGE_AGENT_MODEL_DIRS: must NOT have fewer than 1 characters']);
+  });
+
+  it('reads a list from a variable, colon-separated', async () => {
+    const { config } = await loadConfig({ env: { EDGE_AGENT_MODEL_DIRS: '/srv/models:models' } });
+    expect(config.model.dirs).toEqual(['/srv/models', 'models']);
   });
 
   it('names the flag when a flag is wrong', async () => {
@@ -69,5 +80,57 @@ describe('loadConfig', () => {
     expect(list[0]).toMatch(new RegExp(`^${broken}: `));
     expect(await problems({ file: `${dir}/missing.yaml`, env: {} })).toEqual([`${dir}/missing.yaml: no such file`]);
     expect(await problems({ file: file('list.yaml', '- a\n- b\n'), env: {} })).toEqual([`${dir}/list.yaml: the top level must be a mapping of sections`]);
+  });
+});
+
+describe('rules across keys', () => {
+  it('trigger.mode: gpio with gpio.enabled: false names both keys and where each was set', async () => {
+    const user = file('gpio-off.yaml', 'trigger:\n  mode: gpio\n');
+    expect(await problems({ file: user, env: {} })).toEqual([
+      `${user}: trigger.mode: gpio needs gpio.enabled: true, and it is false: no trigger would ever come (gpio.enabled: the default)`,
+    ]);
+    expect(await problems({ file: user, env: { EDGE_AGENT_GPIO_ENABLED: 'false' } })).toEqual([
+      `${user}: trigger.mode: gpio needs gpio.enabled: true, and it is false: no trigger would ever come (gpio.enabled: set by EDGE_AGENT_GPIO_ENABLED)`,
+    ]);
+    expect(await problems({ env: { EDGE_AGENT_TRIGGER_MODE: 'gpio' }, overrides: { gpio: { enabled: false } } })).toEqual([
+      'EDGE_AGENT_TRIGGER_MODE: gpio needs gpio.enabled: true, and it is false: no trigger would ever come (gpio.enabled: set by a flag)',
+    ]);
+  });
+
+  it('trigger.mode: gpio needs a trigger pin, and the LED cannot be on the same pin', async () => {
+    const user = file('gpio-pins.yaml', 'trigger:\n  mode: gpio\ngpio:\n  enabled: true\n  led:\n    pin: 27\n');
+    expect(await problems({ file: user, env: {} })).toEqual([
+      `${user}: trigger.mode: gpio needs gpio.trigger.pin, and it is null: no trigger would ever come (gpio.trigger.pin: the default)`,
+    ]);
+    expect(await problems({ file: user, env: { EDGE_AGENT_GPIO_TRIGGER_PIN: '27' } })).toEqual([
+      `${user}: gpio.led.pin: BCM 27 is the trigger input too: one pin cannot be both (gpio.trigger.pin: set by EDGE_AGENT_GPIO_TRIGGER_PIN)`,
+    ]);
+    const { config } = await loadConfig({ file: user, env: { EDGE_AGENT_GPIO_TRIGGER_PIN: '17' } });
+    expect(config.gpio.trigger.pin).toBe(17);
+  });
+
+  it('a client key without its certificate, and TLS files with a plain broker URL set elsewhere', async () => {
+    const user = file('tls.yaml', 'mqtt:\n  tls:\n    ca: /etc/ssl/ca.crt\n    key: /etc/ssl/device.key\n');
+    expect(await problems({ file: user, env: { EDGE_AGENT_MQTT_URL: 'mqtt://broker:1883' } })).toEqual([
+      `${user}: mqtt.tls.key: set mqtt.tls.cert too: cert and key go together (mqtt.tls.cert: the default)`,
+      `${user}: mqtt.tls.ca: TLS files need an mqtts:// or wss:// broker, and mqtt.url is mqtt://broker:1883 (mqtt.url: set by EDGE_AGENT_MQTT_URL; mqtt.tls.key: set in ${user})`,
+    ]);
+  });
+
+  it('the device page and the metrics on one port of one address', async () => {
+    const overrides = { web: { enabled: true, host: '0.0.0.0', port: 9100 }, metrics: { enabled: true, port: 9100 } };
+    expect(await problems({ env: {}, overrides })).toEqual([
+      'flag web.port: 9100 on 127.0.0.1 is metrics.port too: the second server could not listen (metrics.port: set by a flag)',
+    ]);
+    const apart = await loadConfig({ env: {}, overrides: { ...overrides, web: { ...overrides.web, host: '127.0.0.2' } } });
+    expect(apart.config.web.port).toBe(9100);
+  });
+
+  it('blames a problem found after loading on where its key was set', async () => {
+    const user = file('blame.yaml', 'mqtt:\n  url: mqtts://broker:8883\n  tls:\n    ca: /nonexistent/ca.crt\n');
+    const loaded = await loadConfig({ file: user, env: { EDGE_AGENT_CAMERA_SIM_IMAGES: '/nonexistent' } });
+    expect(loaded.blame('mqtt.tls.ca: cannot read /nonexistent/ca.crt: no such file')).toBe(`${user}: mqtt.tls.ca: cannot read /nonexistent/ca.crt: no such file`);
+    expect(loaded.blame('camera.sim.images: no JPEG or PNG files')).toBe('EDGE_AGENT_CAMERA_SIM_IMAGES: no JPEG or PNG files');
+    expect(loaded.blame('camera.usb.device: not a video device')).toBe('camera.usb.device: not a video device');
   });
 });

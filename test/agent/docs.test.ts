@@ -1,17 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../agent/config/load.js';
 import { repoRoot } from '../support/paths.js';
 
 describe('documentation', () => {
-  it('the README configuration reference matches the schema', async () => {
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [`${repoRoot}scripts/config-reference.mjs`, '--check'], (err) => resolve(err ? 1 : 0)),
-    );
-    expect(code, 'run npm run docs:config').toBe(0);
-  });
-
   it.each(['sim.yaml', 'pi4.yaml'])('the example config/%s is valid', async (name) => {
     const { config } = await loadConfig({ file: `${repoRoot}config/${name}`, env: {} });
     expect(config.device.id).toBeTruthy();

@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../agent/pipeline/pipeline.js';
 import { camera, cat, context, emptyCamera, heldCamera, model, parrot, type LogRecord } from './pipeline-fakes.js';
 
+// A GPIO trigger needs GPIO on and a trigger pin (the configuration's rules refuse it otherwise).
+const gpioTriggered = { trigger: { mode: 'gpio' }, gpio: { enabled: true, trigger: { pin: 17 } } };
+
 let pipeline: Pipeline | null = null;
 afterEach(async () => {
   await pipeline?.stop();
@@ -79,7 +82,7 @@ describe('Pipeline: frames that do not become results', () => {
 
   // Before: a GPIO trigger's failed capture was swallowed by .catch(() => {}).
   it('logs and counts a GPIO trigger whose capture fails', async () => {
-    const { ctx, logs } = await context({ trigger: { mode: 'gpio' } });
+    const { ctx, logs } = await context(gpioTriggered);
     const cam = emptyCamera();
     pipeline = new Pipeline(ctx, cam, model());
     await pipeline.start();
@@ -90,7 +93,7 @@ describe('Pipeline: frames that do not become results', () => {
   });
 
   it('does not count a trigger twice when its frame was lost further on', async () => {
-    const { ctx } = await context({ trigger: { mode: 'gpio' } });
+    const { ctx } = await context(gpioTriggered);
     pipeline = new Pipeline(ctx, camera([corrupt]), model());
     await pipeline.start();
     ctx.events.emit('trigger', { source: 'gpio' });
@@ -103,7 +106,7 @@ describe('Pipeline: frames that do not become results', () => {
 describe('Pipeline: pause and triggers', () => {
   // Before: pause stopped only the timer; GPIO triggers still captured.
   it('ignores GPIO triggers while paused, and takes them again after resume', async () => {
-    const { ctx, submitted } = await context({ trigger: { mode: 'gpio' } });
+    const { ctx, submitted } = await context(gpioTriggered);
     const cam = camera([cat]);
     pipeline = new Pipeline(ctx, cam, model());
     await pipeline.start();
@@ -119,7 +122,7 @@ describe('Pipeline: pause and triggers', () => {
 
   // Before: every edge queued a capture of its own behind the camera.
   it('coalesces a burst of trigger edges: one capture runs, at most one waits, the rest are counted', async () => {
-    const { ctx, submitted } = await context({ trigger: { mode: 'gpio' } });
+    const { ctx, submitted } = await context(gpioTriggered);
     const cam = heldCamera();
     pipeline = new Pipeline(ctx, cam, model());
     await pipeline.start();

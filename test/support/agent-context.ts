@@ -1,5 +1,5 @@
-// A real AgentContext for tests of the agent's parts: configuration from
-// config/default.yaml plus overrides, a real command registry, event bus, run statistics
+// A real AgentContext for tests of the agent's parts: the default configuration
+// (agent/config/definition.ts) plus overrides, a real command registry, event bus, run statistics
 // and Prometheus registry, a temporary data dir, and a pino logger whose records are kept
 // for assertions (and printed too when EDGE_AGENT_TEST_LOG=debug).
 import { EventEmitter } from 'node:events';

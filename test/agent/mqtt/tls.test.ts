@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../agent/config/load.js';
+import { brokerCredentials } from '../../../agent/mqtt/connection-options.js';
 import { MqttExtension } from '../../../agent/mqtt/mqtt-extension.js';
 import { createTestContext, type TestContext } from '../../support/agent-context.js';
 import { createTestPki, Mosquitto, type TestPki } from '../../support/mosquitto.js';
@@ -109,10 +110,24 @@ describe('mqtt connection configuration errors', () => {
     expect((err as Error).message).toBe('mqtt.tls.ca: cannot read /nonexistent/ca.crt: no such file');
   });
 
-  it('refuses a certificate without its key, TLS files with a plain mqtt:// URL, and a password without a user', async () => {
-    expect(((await startWith({ tls: { ...deviceTls(), key: null } })) as Error).message).toMatch(/mqtt\.tls: cert and key go together/);
-    expect(((await startWith({ tls: deviceTls() }, 'mqtt://127.0.0.1:1')) as Error).message).toMatch(/mqtt\.tls: .*not mqtts:\/\//);
-    expect(((await startWith({ password: 'p' })) as Error).message).toMatch(/mqtt\.password: set mqtt\.username too/);
+  it('is refused while loading: a certificate without its key, TLS files with a plain mqtt:// URL, a password without a user', async () => {
+    await expect(createTestContext({ config: { mqtt: { tls: { ...deviceTls(), key: null } } } })).rejects.toThrow(
+      'flag mqtt.tls.cert: set mqtt.tls.key too: cert and key go together (mqtt.tls.key: set by a flag)',
+    );
+    await expect(createTestContext({ config: { mqtt: { url: 'mqtt://127.0.0.1:1', tls: deviceTls() } } })).rejects.toThrow(
+      /^flag mqtt\.tls\.ca: TLS files need an mqtts:\/\/ or wss:\/\/ broker, and mqtt\.url is mqtt:\/\/127\.0\.0\.1:1 \(mqtt\.url: set by a flag; /,
+    );
+    await expect(createTestContext({ config: { mqtt: { password: 'p' } } })).rejects.toThrow(
+      'flag mqtt.password: set mqtt.username too: MQTT sends no password without a user name (mqtt.username: the default)',
+    );
+  });
+
+  it('leaves the TLS files out, unread, for a plain mqtt:// broker the agent starts itself (--simulate)', async () => {
+    const t = await createTestContext({ config: { mqtt: { tls: { ca: '/nonexistent/ca.crt', cert: null, key: null, rejectUnauthorized: true } } } });
+    cleanups.push(() => t.cleanup());
+    const options = await brokerCredentials(t.ctx.config.mqtt, 'mqtt://127.0.0.1:1883');
+    expect(options).not.toHaveProperty('ca');
+    await expect(brokerCredentials(t.ctx.config.mqtt, 'mqtts://127.0.0.1:8883')).rejects.toThrow('mqtt.tls.ca: cannot read /nonexistent/ca.crt: no such file');
   });
 
   it('refuses to start without a broker URL', async () => {
