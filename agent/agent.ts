@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { InferenceSession } from '../kernels/session.js';
 import { SupervisedCamera } from './camera/supervisor.js';
-import { readLabels } from './pipeline/classification.js';
+import { classCount, fitLabels, readLabelFile } from './pipeline/classification.js';
+import { imageInputSpec } from './pipeline/preprocess.js';
 import { configPath } from './config/load.js';
 import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './outbox/console-results.js';
@@ -44,7 +45,11 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
   const file = configPath(config.model.file);
   const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
   try {
-    const labels = config.model.labels ? await readLabels(configPath(config.model.labels)) : session.info.labels;
+    // Refused here, once, rather than as an undecodable image at every frame.
+    imageInputSpec(file, session.info.input);
+    const labels = config.model.labels
+      ? fitLabels(await readLabelFile(configPath(config.model.labels)), classCount(session.info.output.shape))
+      : session.info.labels;
     return { file, session, name: modelName(file), labels };
   } catch (err) {
     await session.close();

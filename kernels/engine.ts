@@ -1,3 +1,4 @@
+import { EngineUnavailableError } from './engine-error.js';
 import type { KernelSet } from './kernel-set.js';
 import { refKernels } from './ref/index.js';
 
@@ -27,6 +28,6 @@ export async function selectEngine(choice: EngineChoice, threads = 1): Promise<S
   if (choice === 'js') return { kernels: refKernels, fallbackReason: null };
   const native = await loadNative(threads);
   if ('kernels' in native) return { kernels: native.kernels, fallbackReason: null };
-  if (choice === 'native') throw new Error(`the native engine is unavailable: ${native.error}`);
+  if (choice === 'native') throw new EngineUnavailableError(`the native engine is unavailable: ${native.error}`);
   return { kernels: refKernels, fallbackReason: native.error };
 }

@@ -28,8 +28,8 @@ export interface SeparablePair {
   standardParams: number;
   macs: number;
   standardMacs: number;
-  /** standardMacs / macs. */
-  saving: number;
+  /** standardMacs / macs; null for a pair that does no work (tensors with no elements), where it would be 0/0. */
+  saving: number | null;
 }
 
 export interface ModelSummary {
@@ -123,7 +123,7 @@ function separablePairs(model: Model, layers: LayerSummary[]): SeparablePair[] {
       standardParams: inputC * outputC * k * k,
       macs,
       standardMacs,
-      saving: standardMacs / macs,
+      saving: macs > 0 ? standardMacs / macs : null,
     });
   }
   return pairs;

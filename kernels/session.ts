@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { TensorValues } from './graph/executor.js';
+import { EngineUnavailableError } from './engine-error.js';
 import { dequantizeOutput, type ModelInfo } from './model-info.js';
 import type { RuntimeOptions } from './runtime.js';
 import { ModelError } from './tflite/errors.js';
@@ -18,6 +19,7 @@ type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
 
 function toError(reply: WorkerReply & { kind: 'error' }): Error {
   if (reply.name === 'ModelError' && reply.file !== null) return new ModelError(reply.file, reply.message);
+  if (reply.name === 'EngineUnavailableError') return new EngineUnavailableError(reply.message);
   const err = new Error(reply.message);
   err.name = reply.name;
   if (reply.stack) err.stack = reply.stack;

@@ -5,7 +5,7 @@ import type { ModelInfo } from '../../kernels/model-info.js';
 import type { InferenceSession } from '../../kernels/session.js';
 import { openSessionForCli } from './open-session.js';
 import { median, percentile } from '../telemetry/stats.js';
-import { engineOption, positiveInteger, threadsOption } from './options.js';
+import { engineOption, nonNegativeInteger, positiveInteger, threadsOption } from './options.js';
 
 interface BenchOptions {
   model: string;
@@ -82,7 +82,7 @@ export const benchCommand = new Command('bench')
   .addOption(engineOption())
   .addOption(threadsOption())
   .option('--runs <n>', 'timed runs', positiveInteger('--runs'), 30)
-  .option('--warmup <n>', 'untimed runs first', positiveInteger('--warmup'), 3)
+  .option('--warmup <n>', 'untimed runs first (0: time from the first run)', nonNegativeInteger('--warmup'), 3)
   .option('--json', 'print the summary as one JSON line last')
   .action(async (o: BenchOptions) => {
     const session = await openSessionForCli(o.model, o.engine, o.threads);

@@ -1,10 +1,11 @@
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { EngineChoice } from '../../kernels/engine.js';
 import type { InferenceSession } from '../../kernels/session.js';
-import { readLabels, topK } from '../pipeline/classification.js';
+import { classCount, fitLabels, readLabelFile, topK } from '../pipeline/classification.js';
 import { CliError, ExitCode } from './cli-error.js';
-import { openSessionForCli } from './open-session.js';
-import { ImageError, imageToTensor, type ResizeFit, type ResizeKernel } from '../pipeline/preprocess.js';
+import { loadFailure, openSessionForCli } from './open-session.js';
+import { ImageError, imageInputSpec, imageToTensor, type InputSpec, type ResizeFit, type ResizeKernel } from '../pipeline/preprocess.js';
 import { engineOption, positiveInteger, threadsOption } from './options.js';
 
 interface ClassifyOptions {
@@ -29,11 +30,11 @@ function printTable(image: string, engine: string, ms: number, top: ReturnType<t
 export const classifyCommand = new Command('classify')
   .description('classify images with a quantized TFLite model')
   .requiredOption('--model <file>', 'the .tflite model')
-  .option('--labels <file>', 'label file, one per line (default: the labels inside the model)')
-  .option('--top <k>', 'how many classes to print', positiveInteger('--top'), 5)
+  .option('--labels <file>', 'labels file: one label a line, or `N  label` lines; must fit the model (default: the labels inside the model)')
+  .option('--top <k>', 'how many classes to print (classes that score 0 are left out)', positiveInteger('--top'), 5)
   .addOption(engineOption())
   .addOption(threadsOption())
-  .option('--json', 'one JSON line per image')
+  .option('--json', 'one JSON line per image; {"image", "error"} for an image that failed')
   .option('--raw', 'with --json, also print the output tensor as stored')
   .addOption(new Option('--resize-fit <fit>', 'how other sizes are fitted').choices(['fill', 'cover', 'contain']).default('fill'))
   .addOption(
@@ -41,39 +42,66 @@ export const classifyCommand = new Command('classify')
   )
   .argument('<image...>', 'JPEG or PNG files')
   .action(async (images: string[], o: ClassifyOptions) => {
-    const labels = o.labels ? await readLabels(o.labels) : null;
+    // Read first, so that a missing or broken labels file fails before the model loads.
+    const labelFile = o.labels ? await readLabelFile(o.labels) : null;
     const session = await openSessionForCli(o.model, o.engine, o.threads);
-    let failures = 0;
+    const failures: number[] = [];
     try {
+      let spec: InputSpec;
+      try {
+        spec = imageInputSpec(o.model, session.info.input);
+      } catch (err) {
+        throw loadFailure(err) ?? err;
+      }
+      const labels = labelFile ? fitLabels(labelFile, classCount(session.info.output.shape)) : session.info.labels;
       for (const image of images) {
-        if (!(await classifyOne(session, image, o, labels))) failures++;
+        const failed = await classifyOne(session, spec, image, o, labels);
+        if (failed !== null) failures.push(failed);
       }
     } finally {
       await session.close();
     }
-    if (failures > 0) {
-      throw new CliError(`${failures} of ${images.length} image${images.length > 1 ? 's' : ''} could not be classified`, ExitCode.dataError);
+    if (failures.length > 0) {
+      // 66 only when every failure was an image that is not there to read; a bad image is data.
+      const code = failures.every((c) => c === ExitCode.noInput) ? ExitCode.noInput : ExitCode.dataError;
+      throw new CliError(`${failures.length} of ${images.length} image${images.length > 1 ? 's' : ''} could not be classified`, code);
     }
   });
 
-/** Classifies and prints one image; false when the image could not be read. */
-async function classifyOne(session: InferenceSession, image: string, o: ClassifyOptions, labels: string[] | null): Promise<boolean> {
-  const [, height, width, channels] = session.info.input.shape;
+/** Why `image` cannot be read as a file at all, or null when it can be tried. */
+async function notReadable(image: string): Promise<string | null> {
+  try {
+    const info = await stat(image);
+    return info.isDirectory() ? 'is a directory, not an image' : null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file';
+    return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot be read (${code ?? (err as Error).message})`;
+  }
+}
+
+/** Classifies and prints one image; the exit code of its failure, or null when it was classified. */
+async function classifyOne(
+  session: InferenceSession, spec: InputSpec, image: string, o: ClassifyOptions, labels: readonly string[] | null,
+): Promise<number | null> {
+  const fail = (reason: string, code: number): number => {
+    process.stderr.write(`edge-agent: ${image}: ${reason}\n`);
+    if (o.json) process.stdout.write(JSON.stringify({ image, error: reason }) + '\n');
+    return code;
+  };
+  const missing = await notReadable(image);
+  if (missing !== null) return fail(missing, ExitCode.noInput);
   let tensor;
   try {
-    tensor = await imageToTensor(image, { height, width, channels, type: session.info.input.type }, image, {
-      fit: o.resizeFit,
-      kernel: o.resizeKernel,
-    });
+    tensor = await imageToTensor(image, spec, image, { fit: o.resizeFit, kernel: o.resizeKernel });
   } catch (err) {
     if (!(err instanceof ImageError)) throw err;
-    process.stderr.write(`edge-agent: ${err.message}\n`);
-    return false;
+    return fail(err.reason, ExitCode.dataError);
   }
   const start = performance.now();
   const result = await session.run(tensor);
   const ms = Math.round((performance.now() - start) * 1000) / 1000;
-  const top = topK(result.values, o.top, labels ?? session.info.labels);
+  const top = topK(result.values, o.top, labels);
   if (o.json) {
     const line: Record<string, unknown> = { image, engine: session.engine, ms, top };
     if (o.raw) line.raw = Array.from(result.raw);
@@ -81,5 +109,5 @@ async function classifyOne(session: InferenceSession, image: string, o: Classify
   } else {
     printTable(image, session.engine, ms, top);
   }
-  return true;
+  return null;
 }

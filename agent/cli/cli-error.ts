@@ -5,7 +5,10 @@ export const ExitCode = {
   noInput: 66,
   unavailable: 69,
   software: 70,
+  ioError: 74,
   config: 78,
+  /** 128 + SIGPIPE: what the shell reports for a tool whose reader went away (`| head -1`). */
+  brokenPipe: 141,
 } as const;
 
 /** An error meant for the user: its message is printed as is, without a stack trace. */

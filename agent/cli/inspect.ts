@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { summarizeModel, type ModelSummary } from '../../kernels/model-summary.js';
-import { planModel } from '../../kernels/graph/plan.js';
+import { planModel, unsupportedOperators } from '../../kernels/graph/plan.js';
 import { loadModelFile } from '../../kernels/tflite/reader.js';
+import type { Model } from '../../kernels/tflite/model-types.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
-import { CliError, ExitCode } from './cli-error.js';
+import { loadFailure } from './open-session.js';
 
 const shape = (s: number[]): string => s.join('x');
 const millions = (n: number): string => (n / 1e6).toFixed(2) + ' M';
@@ -15,7 +16,28 @@ function table(rows: string[][], rightAligned: Set<number>): string {
     .join('\n');
 }
 
-function printSummary(file: string, s: ModelSummary, arena: string): void {
+/** Whether the runtime here can plan the model (engine aside: the TypeScript one always runs), and its arena if so. */
+interface Runnability {
+  runnable: boolean;
+  /** The activation arena in bytes; null when the model cannot run. */
+  arenaBytes: number | null;
+  /** Why it cannot run; null when it can. */
+  reason: string | null;
+  /** Operators no kernel here executes (the model may also fail for other reasons). */
+  unsupportedOperators: string[];
+}
+
+function runnability(model: Model): Runnability {
+  const unsupported = unsupportedOperators(model);
+  try {
+    return { runnable: true, arenaBytes: planModel(model).arenaBytes, reason: null, unsupportedOperators: unsupported };
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    return { runnable: false, arenaBytes: null, reason: err.reason, unsupportedOperators: unsupported };
+  }
+}
+
+function printSummary(file: string, s: ModelSummary, run: Runnability): void {
   const layerRows = [['#', 'operator', 'input', 'output', 'kernel/stride', 'activation', 'quantization', 'params', 'MACs']];
   for (const l of s.layers) {
     layerRows.push([
@@ -42,10 +64,13 @@ function printSummary(file: string, s: ModelSummary, arena: string): void {
       p.standardParams.toLocaleString('en-US'),
       millions(p.macs),
       millions(p.standardMacs),
-      `${p.saving.toFixed(1)}x`,
+      p.saving === null ? '-' : `${p.saving.toFixed(1)}x`,
     ]);
   }
   const t = s.totals;
+  const arena = run.arenaBytes !== null ? `activation arena ${(run.arenaBytes / 1024).toFixed(0)} KiB` : `not executable here: ${run.reason}`;
+  // A model with no convolutions (or only empty ones) has no MACs to compare.
+  const saving = t.macs > 0 ? ` (the separable layers save ${(t.standardConvMacs / t.macs).toFixed(1)}x in MACs)` : '';
   const out = [
     file,
     '',
@@ -54,9 +79,8 @@ function printSummary(file: string, s: ModelSummary, arena: string): void {
     `Depthwise-separable pairs (depthwise k x k + pointwise 1x1) against one standard k x k convolution:`,
     s.pairs.length ? table(pairRows, new Set([1, 2, 3, 5, 6, 7, 8, 9])) : '  none',
     '',
-    `Totals: ${millions(t.params)} parameters, ${millions(t.macs)} MACs` + `, ${arena}`,
-    `As standard convolutions: ${millions(t.standardConvParams)} parameters, ${millions(t.standardConvMacs)} MACs ` +
-      `(the separable layers save ${(t.standardConvMacs / t.macs).toFixed(1)}x in MACs)`,
+    `Totals: ${millions(t.params)} parameters, ${millions(t.macs)} MACs, ${arena}`,
+    `As standard convolutions: ${millions(t.standardConvParams)} parameters, ${millions(t.standardConvMacs)} MACs${saving}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 }
@@ -64,28 +88,19 @@ function printSummary(file: string, s: ModelSummary, arena: string): void {
 export const inspectCommand = new Command('inspect')
   .description('show a model\'s layers, their cost, and the depthwise-separable saving')
   .requiredOption('--model <file>', 'the .tflite model')
-  .option('--json', 'print one JSON object')
+  .option('--json', 'print one JSON object: layers, pairs, totals, arenaBytes, runnable, reason, unsupportedOperators')
   .action(async (o: { model: string; json?: boolean }) => {
-    let summary: ModelSummary;
-    let arena: string;
+    let model: Model;
     try {
-      const model = await loadModelFile(o.model);
-      summary = summarizeModel(model);
-      try {
-        arena = `activation arena ${(planModel(model).arenaBytes / 1024).toFixed(0)} KiB`;
-      } catch (err) {
-        if (!(err instanceof ModelError)) throw err;
-        arena = `not executable here: ${err.message}`;
-      }
+      model = await loadModelFile(o.model);
     } catch (err) {
-      if (err instanceof ModelError) {
-        throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
-      }
-      throw err;
+      throw loadFailure(err) ?? err;
     }
+    const summary = summarizeModel(model);
+    const run = runnability(model);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ layers: summary.layers, pairs: summary.pairs, totals: summary.totals }) + '\n');
+      process.stdout.write(JSON.stringify({ layers: summary.layers, pairs: summary.pairs, totals: summary.totals, ...run }) + '\n');
     } else {
-      printSummary(o.model, summary, arena);
+      printSummary(o.model, summary, run);
     }
   });

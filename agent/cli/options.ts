@@ -7,6 +7,13 @@ export function positiveInteger(name: string) {
   };
 }
 
+export function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer of 0 or more, got '${value}'`);
+    return Number(value);
+  };
+}
+
 export function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -4,7 +4,8 @@ import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { resolveConfigFile, SYSTEM_CONFIG_FILE } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { ModelError } from '../../kernels/tflite/errors.js';
+import { ListenError } from '../core/listen.js';
+import { loadFailure } from './open-session.js';
 import { LOG_FORMATS, type LoggerOptions } from '../logging/logger.js';
 import { positiveInteger, positiveNumber } from './options.js';
 
@@ -33,6 +34,16 @@ function overridesFrom(o: RunOptions): Record<string, unknown> {
   if (o.model) out.model = { file: resolve(o.model) };
   if (o.dataDir) out.dataDir = resolve(o.dataDir);
   return out;
+}
+
+/**
+ * A server that could not listen: unavailable (69), as for `fleet`, not an internal error. It
+ * is not a configuration error (78, which pm2 never restarts): a port in use is often held by
+ * the edge-agent being replaced, and an address may only be missing until the network is up.
+ */
+function listenFailure(err: ListenError): CliError {
+  const why = err.code === 'EADDRINUSE' ? 'the port is in use (another program, or another edge-agent, holds it)' : (err.cause as Error).message;
+  return new CliError(`${err.what}: cannot listen on ${err.host}:${err.port}: ${why}`, ExitCode.unavailable);
 }
 
 /** Turns SIGINT/SIGTERM into one clean stop; a second signal exits at once. */
@@ -74,7 +85,9 @@ export const runCommand = new Command('run')
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
     } catch (err) {
-      if (err instanceof ModelError) throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
+      if (err instanceof ListenError) throw listenFailure(err);
+      const failure = loadFailure(err);
+      if (failure) throw failure;
       if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.map(blame).join('\n  ')}`, ExitCode.config);
       if (err instanceof Error && err.name === 'CameraError') throw new CliError(blame(err.message), ExitCode.config);
       throw err;

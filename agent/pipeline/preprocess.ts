@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { TensorValues } from '../../kernels/graph/executor.js';
+import { ModelError } from '../../kernels/tflite/errors.js';
 
 // Every frame is decoded once and never again, so libvips' operation cache only holds
 // memory (measured: the agent's RSS grew by 40 MB in a minute at 10 fps with it on).
@@ -24,10 +25,29 @@ export interface InputSpec {
 }
 
 export class ImageError extends Error {
-  constructor(readonly source: string, cause: string) {
-    super(`${source}: ${cause}`);
+  constructor(readonly source: string, readonly reason: string) {
+    super(`${source}: ${reason}`);
     this.name = 'ImageError';
   }
+}
+
+const IMAGE_TYPES = ['uint8', 'int8', 'float32'];
+
+/**
+ * The image a model takes: its input must be [1, height, width, channels] with 3 (RGB) or 1
+ * (grey) channels, of a type imageToTensor writes. Anything else (an embedding vector, a
+ * batch, an audio frame) is the model's fault, not the image's, and is said so before any
+ * image is read.
+ */
+export function imageInputSpec(model: string, input: { shape: readonly number[]; type: string }): InputSpec {
+  const { shape, type } = input;
+  const [batch, height, width, channels] = shape;
+  const image = shape.length === 4 && batch === 1 && height > 0 && width > 0 && (channels === 3 || channels === 1);
+  if (!image || !IMAGE_TYPES.includes(type)) {
+    throw new ModelError(model, `its input is ${shape.join('x')} ${type}, not an image ` +
+      `(an image input is [1, height, width, 3 or 1] of ${IMAGE_TYPES.slice(0, -1).join(', ')} or ${IMAGE_TYPES.at(-1)})`);
+  }
+  return { height, width, channels, type };
 }
 
 function describeSharpError(err: unknown): string {

@@ -42,6 +42,14 @@ function bytesOf(t: Tensor, storage: Slot['storage']): number {
   return t.shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
 }
 
+/** What the Edge TPU compiler leaves in place of the layers it compiled. */
+const EDGE_TPU_OPERATOR = 'CUSTOM:edgetpu-custom-op';
+
+/** The model's operators that no kernel here executes, each named once. */
+export function unsupportedOperators(model: Model): string[] {
+  return [...new Set(model.operators.map((o) => o.name).filter((n) => !supportedOperators.includes(n)))];
+}
+
 /**
  * Turns a model into an executable plan: every operator lowered to a kernel step (with
  * weights moved into the uint8 domain and requantization constants computed once), and
@@ -49,7 +57,12 @@ function bytesOf(t: Tensor, storage: Slot['storage']): number {
  * memory.
  */
 export function planModel(model: Model): Plan {
-  const unsupported = [...new Set(model.operators.map((o) => o.name).filter((n) => !supportedOperators.includes(n)))];
+  const unsupported = unsupportedOperators(model);
+  // Detected by the operator, not the file name, which a copy may have lost.
+  if (unsupported.includes(EDGE_TPU_OPERATOR)) {
+    fail(model, 'compiled for the Edge TPU (its layers are one edgetpu-custom-op operator, which only a Coral accelerator runs): ' +
+      'use the CPU version of the model, usually the same name without _edgetpu');
+  }
   if (unsupported.length > 0) {
     fail(model, `unsupported operator${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')} (supported: ${supportedOperators.join(', ')})`);
   }

@@ -36,7 +36,7 @@ export class Buffers {
     if (offset > 1) {
       const size = buffer.uint64(BufferFields.size);
       if (offset + size > this.reader.size) {
-        buffer.fail(BufferFields.size, `${size} bytes at offset ${offset} run past the end of the file ` +
+        buffer.pastEnd(BufferFields.size, `${size} bytes at offset ${offset} run past the end of the file ` +
           `(${this.reader.size} bytes)`);
       }
       return size > 0 ? this.reader.bytes.subarray(offset, offset + size) : null;

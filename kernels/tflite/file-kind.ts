@@ -15,6 +15,8 @@ const MAGIC: readonly { at: number; bytes: string; kind: string }[] = [
   { at: 0, bytes: '\x89HDF\r\n\x1a\n', kind: 'an HDF5 file (a Keras model? convert it to .tflite)' },
   { at: 0, bytes: '\x93NUMPY', kind: 'a NumPy array' },
   { at: 8, bytes: 'TFL3', kind: 'a size-prefixed TFLite flatbuffer, which is not supported' },
+  // A clone made without Git LFS holds this small text file where the model should be.
+  { at: 0, bytes: 'version https://git-lfs', kind: 'a Git LFS pointer, not the model itself: run git lfs pull' },
 ];
 
 /** What the bytes look like, as a noun phrase ('a PNG image'), or null if unknown. */

@@ -41,6 +41,14 @@ export class FlatReader {
     throw new ModelError(this.file, `${where}: ${what}`);
   }
 
+  /**
+   * A reference beyond the last byte. A file cut short (an interrupted download or copy) fails
+   * here and nowhere else, so the message says so; a damaged offset can fail here too.
+   */
+  pastEnd(where: string, what: string): never {
+    this.fail(where, `${what}: the file is truncated or damaged`);
+  }
+
   charge(units: number, where: string): void {
     this.budget -= units;
     if (this.budget < 0) {
@@ -59,7 +67,7 @@ export class FlatReader {
   follow(at: number, need: number, where: string): number {
     const target = at + this.bb.readUint32(at);
     if (target + need > this.size) {
-      this.fail(where, `offset at byte ${at} points to byte ${target}, past the end of the ` +
+      this.pastEnd(where, `offset at byte ${at} points to byte ${target}, past the end of the ` +
         `file (${this.size} bytes)`);
     }
     return target;
@@ -67,19 +75,19 @@ export class FlatReader {
 
   tableAt(pos: number, where: string): Table {
     const { bb, size } = this;
-    if (pos < 4 || pos + 4 > size) this.fail(where, `table at byte ${pos} lies outside the file (${size} bytes)`);
+    if (pos < 4 || pos + 4 > size) this.pastEnd(where, `table at byte ${pos} lies outside the file (${size} bytes)`);
     const vtable = pos - bb.readInt32(pos);
     if (vtable < 0 || vtable + 4 > size) {
-      this.fail(where, `table at byte ${pos} has its field table at byte ${vtable}, outside the file`);
+      this.pastEnd(where, `table at byte ${pos} has its field table at byte ${vtable}, outside the file`);
     }
     const vtableSize = bb.readUint16(vtable);
     const tableSize = bb.readUint16(vtable + 2);
     if (vtableSize < 4 || vtableSize % 2 !== 0 || vtable + vtableSize > size) {
-      this.fail(where, `table at byte ${pos} has a field table of ${vtableSize} bytes at byte ` +
+      this.pastEnd(where, `table at byte ${pos} has a field table of ${vtableSize} bytes at byte ` +
         `${vtable}, which is malformed or runs past the end of the file`);
     }
     if (tableSize < 4 || pos + tableSize > size) {
-      this.fail(where, `table at byte ${pos} claims ${tableSize} bytes, which is malformed or ` +
+      this.pastEnd(where, `table at byte ${pos} claims ${tableSize} bytes, which is malformed or ` +
         'runs past the end of the file');
     }
     this.charge(TABLE_COST, where);
@@ -91,7 +99,7 @@ export class FlatReader {
     const length = this.bb.readUint32(pos);
     const start = pos + 4;
     if (length > this.size - start) {
-      this.fail(where, `string of ${length} bytes at byte ${pos} runs past the end of the file ` +
+      this.pastEnd(where, `string of ${length} bytes at byte ${pos} runs past the end of the file ` +
         `(${this.size - start} bytes left)`);
     }
     // Bytes that are not UTF-8 decode to U+FFFD, two bytes of heap each.
@@ -138,6 +146,10 @@ export class Table {
 
   fail(field: Field, what: string): never {
     this.reader.fail(`${this.where}: ${field.name}`, what);
+  }
+
+  pastEnd(field: Field, what: string): never {
+    this.reader.pastEnd(`${this.where}: ${field.name}`, what);
   }
 
   /** The same table, described differently in messages (once its name is known). */
@@ -265,8 +277,8 @@ export class Table {
     const start = pos + 4;
     const left = this.reader.size - start;
     if (length > left / elementSize) {
-      this.fail(field, `vector at byte ${pos} claims ${length} entries of ${elementSize} bytes, ` +
-        `but only ${left} bytes remain in the file`);
+      this.pastEnd(field, `vector at byte ${pos} claims ${length} entries of ${elementSize} bytes, ` +
+        `past the end of the file (${left} bytes remain)`);
     }
     this.reader.charge(length * costPerElement, where);
     return { start, length };

@@ -41,7 +41,8 @@ export function readLabels(bytes: Uint8Array, metadata: Uint8Array | null, file:
   try {
     const zip = Zip.find(bytes);
     if (!zip) {
-      if (named !== null) warnings.push(`metadata names the label file ${quote(named)}, but the model carries no associated files`);
+      // The archive is the last thing in the file, so a file cut short loses it first.
+      if (named !== null) warnings.push(`metadata names the label file ${quote(named)}, but the model carries no associated files (the file may be truncated)`);
       return { labels: null, warnings };
     }
     const entry = chooseLabelFile(zip.entries, named, warnings);

@@ -1,6 +1,7 @@
 // Reading a model file's bytes, with the failures a user can cause (a wrong path, a
 // directory, a device, a file too large for the board) turned into ModelErrors.
 
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ModelError } from './errors.js';
 
@@ -13,7 +14,8 @@ const MAX_MODEL_BYTES = 2 ** 31 - 1;
 /** The whole file, or a ModelError naming `path` and saying why not. */
 export async function readModelBytes(path: string): Promise<Uint8Array> {
   try {
-    const handle = await open(path, 'r');
+    // Non-blocking, or opening a FIFO would wait for a writer that never comes.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const info = await handle.stat();
       if (info.isDirectory()) throw new ModelError(path, 'is a directory, not a model file');

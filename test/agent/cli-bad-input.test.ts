@@ -3,6 +3,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel, tinyModel } from '../support/model-builder.js';
+import { edgeTpuModel, vectorInputModel } from '../support/small-models.js';
 import { imagePath, modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -10,9 +11,8 @@ const dir = mkdtempSync('/tmp/edge-agent-bad-');
 const good = readFileSync(modelPath('mobilenet_v1_0.25_128_quant.tflite'));
 const cat = imagePath('cat.png');
 
-function expectCleanFailure(r: { code: number; stderr: string; stdout: string }, file: string, cause: RegExp): void {
-  expect(r.code, r.stderr).toBeGreaterThanOrEqual(1);
-  expect(r.code).toBeLessThanOrEqual(125);
+function expectCleanFailure(r: { code: number; stderr: string; stdout: string }, file: string, cause: RegExp, code = 65): void {
+  expect(r.code, r.stderr).toBe(code);
   const lines = r.stderr.trim().split('\n');
   expect(lines.length, r.stderr).toBeGreaterThanOrEqual(1);
   expect(lines.length, r.stderr).toBeLessThanOrEqual(3);
@@ -39,26 +39,49 @@ beforeAll(() => {
   const logistic = tinyModel();
   logistic.operator_codes = [{ deprecated_builtin_code: 14, builtin_code: 14 }];
   writeFileSync(`${dir}/logistic.tflite`, encodeModel(logistic));
+  // What a clone without Git LFS holds in place of the model.
+  writeFileSync(`${dir}/lfs-pointer.tflite`, `version https://git-lfs.github.com/spec/v1\noid sha256:${'4d7a2c'.repeat(10)}abcd\nsize ${good.length}\n`);
+  // Named without _edgetpu: the operator, not the name, gives it away.
+  writeFileSync(`${dir}/coral.tflite`, edgeTpuModel());
+  writeFileSync(`${dir}/vector-input.tflite`, vectorInputModel());
 });
 
 describe('classify and inspect with bad input', () => {
-  const cases: [string, string, RegExp][] = [
-    ['a missing model', 'missing.tflite', /no such file/],
-    ['an empty model', 'empty.tflite', /empty/],
-    ['random bytes', 'random.tflite', /not a TFLite|identifier|TFL3/i],
-    ['a truncated model', 'truncated.tflite', /truncat|out of range|beyond|outside/i],
-    ['a model with flipped bytes', 'flipped.tflite', /out of range|beyond|outside|points/i],
-    ['an image given as a model', 'cat-as-model.tflite', /PNG/],
-    ['a model with an unsupported operator', 'logistic.tflite', /LOGISTIC/],
+  const cases: [string, string, RegExp, number][] = [
+    ['a missing model', 'missing.tflite', /no such file/, 66],
+    ['an empty model', 'empty.tflite', /empty/, 65],
+    ['random bytes', 'random.tflite', /not a TFLite|identifier|TFL3/i, 65],
+    ['a truncated model', 'truncated.tflite', /truncated/, 65],
+    ['a model with flipped bytes', 'flipped.tflite', /out of range|beyond|outside|points/i, 65],
+    ['an image given as a model', 'cat-as-model.tflite', /PNG/, 65],
+    ['a model with an unsupported operator', 'logistic.tflite', /LOGISTIC/, 65],
+    ['a Git LFS pointer', 'lfs-pointer.tflite', /a Git LFS pointer, not the model itself: run git lfs pull/, 65],
+    ['a model compiled for the Edge TPU', 'coral.tflite', /compiled for the Edge TPU .*the CPU version of the model/, 65],
+    ['a model whose input is not an image', 'vector-input.tflite', /input is 1x1024 uint8, not an image/, 65],
   ];
-  it.each(cases)('classify with %s fails cleanly', async (_, name, cause) => {
+  it.each(cases)('classify with %s fails cleanly', async (_, name, cause, code) => {
     const r = await runCli(['classify', '--model', `${dir}/${name}`, '--engine', 'js', cat]);
-    expectCleanFailure(r, `${dir}/${name}`, cause);
+    expectCleanFailure(r, `${dir}/${name}`, cause, code);
+    if (name === 'vector-input.tflite') expect(r.stderr).not.toContain(cat);
   });
 
 
-  it('inspect with a truncated model fails cleanly', async () => {
-    expectCleanFailure(await runCli(['inspect', '--model', `${dir}/truncated.tflite`]), `${dir}/truncated.tflite`, /./);
+  it('inspect with a truncated model fails cleanly, saying so', async () => {
+    expectCleanFailure(await runCli(['inspect', '--model', `${dir}/truncated.tflite`]), `${dir}/truncated.tflite`, /truncated/);
+  });
+
+  it('a model cut in its appended labels still classifies, and says the labels were lost to truncation', async () => {
+    writeFileSync(`${dir}/cut-labels.tflite`, good.subarray(0, good.length - 10));
+    const r = await runCli(['classify', '--model', `${dir}/cut-labels.tflite`, '--engine', 'js', '--json', cat]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^edge-agent: ${dir}/cut-labels\\.tflite: warning: .*no associated files \\(the file may be truncated\\)$`));
+  });
+
+  it('run with a model whose input is not an image exits 65 at start, saying so', async () => {
+    writeFileSync(`${dir}/vector.yaml`, `model:\n  file: ${dir}/vector-input.tflite\n`);
+    const r = await runCli(['run', '--simulate', '--max-frames', '1', '--config', `${dir}/vector.yaml`, '--data-dir', `${dir}/data`]);
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/vector-input\.tflite: its input is 1x1024 uint8, not an image/);
   });
 
   it('an image that is not an image fails cleanly, naming it', async () => {
@@ -68,7 +91,7 @@ describe('classify and inspect with bad input', () => {
 
   it('a missing image fails cleanly, naming it', async () => {
     const r = await runCli(['classify', '--model', modelPath('mobilenet_v1_0.25_128_quant.tflite'), '--engine', 'js', `${dir}/nope.jpg`]);
-    expectCleanFailure(r, `${dir}/nope.jpg`, /no such file/);
+    expectCleanFailure(r, `${dir}/nope.jpg`, /no such file/, 66);
   });
 
   it('a bad flag is a usage error', async () => {

@@ -44,11 +44,11 @@ describe('edge-agent classify', () => {
     expect(lines[2]).toMatch(/286\s+Egyptian cat\s+0\.\d{4}/);
   });
 
-  it('reads labels from --labels, shifted when the file lacks the background class', async () => {
+  it('reads labels from --labels, one per class (a file one short is refused: test/agent/cli-labels.test.ts)', async () => {
     const { writeFile, mkdtemp } = await import('node:fs/promises');
     const { readFileSync } = await import('node:fs');
     const dir = await mkdtemp('/tmp/edge-agent-labels-');
-    const labels = readFileSync(modelPath('imagenet_labels.txt'), 'utf8').split('\n').slice(1);
+    const labels = readFileSync(modelPath('imagenet_labels.txt'), 'utf8').split('\n');
     await writeFile(`${dir}/labels.txt`, labels.map((l) => l.toUpperCase()).join('\n'));
     const r = await runCli(['classify', '--model', v2, '--json', '--engine', 'js', '--labels', `${dir}/labels.txt`, imagePath('cat.png')]);
     const { rm } = await import('node:fs/promises');

@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
+import { edgeTpuModel, emptyPairModel, softmaxOnlyModel } from '../support/small-models.js';
+import { encodeModel, tinyModel } from '../support/model-builder.js';
+
+const dir = mkdtempSync('/tmp/edge-agent-inspect-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function scratchModel(name: string, bytes: Uint8Array): string {
+  writeFileSync(`${dir}/${name}`, bytes);
+  return `${dir}/${name}`;
+}
 
 const inspect = async (name: string) => {
   const r = await runCli(['inspect', '--model', modelPath(name), '--json']);
@@ -42,6 +53,45 @@ describe('edge-agent inspect', () => {
     }
     const extra = pairs.reduce((a: number, p: any) => a + p.standardMacs - p.macs, 0);
     expect(totals.standardConvMacs).toBe(totals.macs + extra);
+  });
+
+  it('--json says the model runs here and the size of its activation arena', async () => {
+    const info = await inspect('mobilenet_v1_0.25_128_quant.tflite');
+    expect(info).toMatchObject({ runnable: true, reason: null, unsupportedOperators: [] });
+    // The largest activations live together: 64x64x8 in, 64x64x8 out of the first depthwise layer.
+    expect(info.arenaBytes).toBeGreaterThanOrEqual(2 * 64 * 64 * 8);
+    const text = await runCli(['inspect', '--model', modelPath('mobilenet_v1_0.25_128_quant.tflite')]);
+    expect(text.stdout).toContain(`activation arena ${(info.arenaBytes / 1024).toFixed(0)} KiB`);
+  });
+
+  it('--json says which operators keep a model from running here, and why', async () => {
+    const logistic = tinyModel();
+    logistic.operator_codes = [{ deprecated_builtin_code: 14, builtin_code: 14 }];
+    const cases: [string, Uint8Array, string[], RegExp][] = [
+      ['logistic.tflite', encodeModel(logistic), ['LOGISTIC'], /unsupported operator LOGISTIC/],
+      ['coral.tflite', edgeTpuModel(), ['CUSTOM:edgetpu-custom-op'], /compiled for the Edge TPU/],
+      ['empty.tflite', emptyPairModel(), [], /does not fit a 0x0 input/],
+    ];
+    for (const [name, bytes, operators, reason] of cases) {
+      const r = await runCli(['inspect', '--model', scratchModel(name, bytes), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout);
+      expect(info, name).toMatchObject({ runnable: false, arenaBytes: null, unsupportedOperators: operators });
+      expect(info.reason, name).toMatch(reason);
+    }
+  });
+
+  it('never prints NaN: a model with no MACs, and a depthwise + pointwise pair on tensors with no elements', async () => {
+    for (const [name, bytes] of [['softmax.tflite', softmaxOnlyModel()], ['empty.tflite', emptyPairModel()]] as const) {
+      const file = scratchModel(name, bytes);
+      for (const args of [['--json'], []]) {
+        const r = await runCli(['inspect', '--model', file, ...args]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout, `${name} ${args}`).not.toMatch(/NaN|Infinity/);
+        // A pair that does no work saves nothing measurable: null, where the ratio would be 0/0.
+        if (args.length > 0 && name === 'empty.tflite') expect(JSON.parse(r.stdout).pairs).toMatchObject([{ macs: 0, standardMacs: 0, saving: null }]);
+      }
+    }
   });
 
   it('prints a readable table without --json', async () => {

@@ -68,6 +68,20 @@ describe('Pipeline', () => {
     expect(top[0].label).toMatch(/^class \d$/);
   });
 
+  it('never publishes a prediction that scores 0, whatever topK asks for', async () => {
+    const { ctx, submitted } = await context({ trigger: { mode: 'mqtt' } });
+    const m = model();
+    m.session.run = async () => ({ raw: new Uint8Array(10), values: Float32Array.from([0, 0, 0.7, 0, 0.2, 0, 0, 0, 0, 0]) });
+    pipeline = new Pipeline(ctx, camera([cat]), m);
+    await pipeline.start();
+    ctx.settings.topK = 5;
+    await pipeline.capture('x');
+    expect(submitted[0].top).toEqual([
+      { index: 2, label: 'class 2', score: 0.7 },
+      { index: 4, label: 'class 4', score: 0.2 },
+    ]);
+  });
+
   it('skips still frames when the motion gate is on, and lets a changed scene through', async () => {
     const { ctx, submitted } = await context({ camera: { fps: 40 }, trigger: { motion: { enabled: true, threshold: 0.02, minIntervalSeconds: 60 } } });
     pipeline = new Pipeline(ctx, camera([cat, cat, cat, cat, parrot, parrot, parrot, parrot]), model(), { maxFrames: 2 });

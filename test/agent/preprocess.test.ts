@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ImageError, imageToTensor } from '../../agent/pipeline/preprocess.js';
+import { ModelError } from '../../kernels/tflite/errors.js';
+import { ImageError, imageInputSpec, imageToTensor } from '../../agent/pipeline/preprocess.js';
 import { imagePath } from '../support/paths.js';
 
 const rgb = { height: 224, width: 224, channels: 3, type: 'uint8' };
@@ -48,5 +49,32 @@ describe('imageToTensor', () => {
     const { readFileSync } = await import('node:fs');
     const jpeg = readFileSync(imagePath('parrot.jpg'));
     await expect(imageToTensor(jpeg.subarray(0, jpeg.length / 3), rgb, 'parrot-cut')).rejects.toThrow(/^parrot-cut: /);
+  });
+});
+
+describe('imageInputSpec', () => {
+  it('reads [1, height, width, channels] inputs of 3 (RGB) or 1 (grey) channels', () => {
+    expect(imageInputSpec('m.tflite', { shape: [1, 224, 192, 3], type: 'uint8' })).toEqual({ height: 224, width: 192, channels: 3, type: 'uint8' });
+    expect(imageInputSpec('m.tflite', { shape: [1, 96, 96, 1], type: 'int8' })).toEqual({ height: 96, width: 96, channels: 1, type: 'int8' });
+  });
+
+  it('blames the model, not the image, for an input that is not an image', () => {
+    const cases: [number[], string, string][] = [
+      [[1, 1024], 'uint8', 'its input is 1x1024 uint8, not an image'],
+      [[1, 16, 16, 4], 'uint8', 'its input is 1x16x16x4 uint8, not an image'],
+      [[2, 224, 224, 3], 'uint8', 'its input is 2x224x224x3 uint8, not an image'],
+      [[1, 0, 224, 3], 'uint8', 'its input is 1x0x224x3 uint8, not an image'],
+      [[1, 224, 224, 3], 'int32', 'its input is 1x224x224x3 int32, not an image'],
+    ];
+    for (const [shape, type, says] of cases) {
+      let error: unknown;
+      try {
+        imageInputSpec('m.tflite', { shape, type });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ModelError);
+      expect((error as ModelError).message).toBe(`m.tflite: ${says} (an image input is [1, height, width, 3 or 1] of uint8, int8 or float32)`);
+    }
   });
 });

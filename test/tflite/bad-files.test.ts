@@ -1,6 +1,7 @@
 // Files that are not sound models, as a user might pass them to --model: each must give
 // a ModelError whose message starts with the path and says what is wrong.
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,12 @@ describe('files that cannot be read', () => {
     expect((await loadError('/dev/zero')).reason).toBe('is not a regular file');
   });
 
+  it('a FIFO, which no writer will ever open, without waiting for one', async () => {
+    const fifo = join(scratch, 'fifo.tflite');
+    execFileSync('mkfifo', [fifo]);
+    expect((await loadError(fifo)).reason).toBe('is not a regular file');
+  }, 5000);
+
   it('an empty file', async () => {
     expect((await loadError(scratchFile('empty.tflite', new Uint8Array(0)))).reason).toBe('empty file (0 bytes), not a TFLite model');
   });
@@ -88,6 +95,12 @@ describe('files that are something else', () => {
   it('an image given as a model', async () => {
     expect((await loadError(path('samples/cat.png'))).reason).toBe('not a TFLite model: it looks like a PNG image');
     expect((await loadError(path('samples/parrot.jpg'))).reason).toBe('not a TFLite model: it looks like a JPEG image');
+  });
+
+  it('a Git LFS pointer in place of the model', async () => {
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'0123456789abcdef'.repeat(4)}\nsize ${model.length}\n`;
+    expect((await loadError(scratchFile('pointer.tflite', new TextEncoder().encode(pointer)))).reason)
+      .toBe('not a TFLite model: it looks like a Git LFS pointer, not the model itself: run git lfs pull');
   });
 
   it('the label file given as a model', async () => {
@@ -115,7 +128,7 @@ describe('damaged models', () => {
     for (const cut of cuts) {
       const file = scratchFile(`cut-${cut}.tflite`, model.subarray(0, cut));
       const error = await loadError(file);
-      expect(error.reason, `cut at ${cut}`).toMatch(cut < 8 ? /too short/ : /past the end of the file|outside the file/);
+      expect(error.reason, `cut at ${cut}`).toMatch(cut < 8 ? /too short/ : /(past the end of the file|outside the file).*: the file is truncated or damaged$/);
     }
   });
 
@@ -123,7 +136,7 @@ describe('damaged models', () => {
     const cut = readModel(model.subarray(0, model.length - 10), 'cut.tflite');
     expect(cut.labels).toBeNull();
     expect(cut.operators).toHaveLength(31);
-    expect(cut.warnings).toEqual([expect.stringMatching(/label file 'imagenet_labels\.txt', but the model carries no associated files/)]);
+    expect(cut.warnings).toEqual([expect.stringMatching(/label file 'imagenet_labels\.txt', but the model carries no associated files \(the file may be truncated\)$/)]);
   });
 
   it('with a flipped root offset, vtable offset or version', () => {
