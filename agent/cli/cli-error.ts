@@ -5,6 +5,10 @@ export const ExitCode = {
   noInput: 66,
   unavailable: 69,
   software: 70,
+  /** EX_CANTCREAT: the data directory cannot be made or written. */
+  cantCreate: 73,
+  /** EX_TEMPFAIL: the data directory is in use by another agent; it can be tried again once that one stops. */
+  tempFail: 75,
   config: 78,
 } as const;
 

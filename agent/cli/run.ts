@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { DataDirError } from '../core/data-dir.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
 import { positiveInteger, positiveNumber } from './options.js';
 
@@ -72,6 +73,7 @@ export const runCommand = new Command('run')
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames });
     } catch (err) {
+      if (err instanceof DataDirError) throw new CliError(err.message, err.verdict.status === 'in-use' ? ExitCode.tempFail : ExitCode.cantCreate);
       if (err instanceof ModelError) throw new CliError(err.message, /no such file/.test(err.message) ? ExitCode.noInput : ExitCode.dataError);
       if (err instanceof ConfigError) throw new CliError(`configuration error:\n  ${err.problems.map(blame).join('\n  ')}`, ExitCode.config);
       if (err instanceof Error && err.name === 'CameraError') throw new CliError(blame(err.message), ExitCode.config);
