@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimDataDir, type DataDirVerdict } from '../../../agent/core/data-dir.js';
 import { describeProcess, LOCK_FILE, type LockHolder } from '../../../agent/core/data-dir-lock.js';
+import { repoRoot } from '../../support/paths.js';
+import { runNode } from '../../support/run-cli.js';
 import { canMountTmpfs } from '../../support/tmpfs.js';
 
 const dirs: string[] = [];
@@ -94,6 +96,27 @@ describe('data dir: create, write, lock', () => {
       if (verdict.status !== 'ok') continue;
       expect(verdict.replaced?.why, c.name).toMatch(c.why);
       expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as LockHolder).pid, c.name).toBe(process.pid);
+    }
+  });
+
+  it('lets exactly one of several processes starting together take over a stale lock', async () => {
+    const dir = tempDir();
+    const script = join(dir, 'claim.mjs');
+    // Each holds what it got for a while, so that the others meet a running holder, not a stale one.
+    writeFileSync(script, `const { claimDataDir } = await import(${JSON.stringify(`${repoRoot}dist/agent/core/data-dir.js`)});
+const verdict = await claimDataDir(process.argv[2]);
+process.stdout.write(verdict.status);
+await new Promise((resolve) => setTimeout(resolve, 3000));
+if (verdict.status === 'ok') await verdict.lock.release();
+`);
+    const data = join(dir, 'data');
+    for (let round = 0; round < 3; round++) {
+      mkdirSync(data, { recursive: true });
+      writeLock(data, { ...(await describeProcess(process.pid)), pid: deadPid() });
+      const runs = await Promise.all(Array.from({ length: 6 }, () => runNode(script, [data], { timeoutMs: 30_000 })));
+      const statuses = runs.map((r) => r.stdout).sort();
+      expect(statuses, runs.map((r) => r.stderr).join('')).toEqual(['in-use', 'in-use', 'in-use', 'in-use', 'in-use', 'ok']);
+      expect(existsSync(join(data, LOCK_FILE))).toBe(false);
     }
   });
 
