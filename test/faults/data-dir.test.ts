@@ -118,6 +118,7 @@ describe('data dir: one agent per directory, and a clear refusal of one it canno
   it('an unusable data directory: one line on stderr and exit 73 within a second of start-up (a file, through a file, /proc, no permission, a dangling symlink)', async () => {
     writeFileSync(`${work}/a-file`, 'not a folder');
     mkdirSync(`${work}/root-only`, { mode: 0o755 });
+    mkdirSync(`${work}/root-owned`, { mode: 0o755 });
     symlinkSync(`${work}/gone/away`, `${work}/dangling`);
     // The baseline is start-up alone, loading the program and the configuration: a configuration
     // refused by the schema stops right there. Each time is the fastest of a few runs, the least
@@ -140,7 +141,8 @@ describe('data dir: one agent per directory, and a clear refusal of one it canno
       { name: 'a file', dir: `${work}/a-file`, reason: /is a file, not a directory/ },
       { name: 'a path through a file', dir: `${work}/a-file/data`, reason: /is a file, not a directory/ },
       { name: 'under /proc', dir: '/proc/edge-agent-data', reason: /\/proc cannot hold it/ },
-      { name: 'no permission (as user nobody)', dir: `${work}/root-only/data`, reason: /no permission .* user nobody/, as: { uid: 65534, gid: 65534 } },
+      { name: 'no permission to create it (as user nobody)', dir: `${work}/root-only/data`, reason: /no permission .* user nobody/, as: { uid: 65534, gid: 65534 } },
+      { name: 'no permission to write in it (as user nobody)', dir: `${work}/root-owned`, reason: /cannot be written: no permission as user nobody/, as: { uid: 65534, gid: 65534 } },
       { name: 'a dangling symlink', dir: `${work}/dangling/data`, reason: /cannot hold it/ },
     ];
     for (const c of cases) {
