@@ -45,9 +45,11 @@ module.exports = {
       // Crash loops (broker gone, camera unplugged) back off from 0.5 s up to pm2's 15 s cap
       // instead of restarting flat out; the delay resets once the agent has run for 30 s.
       exp_backoff_restart_delay: 500,
-      // 78 is a configuration error: restarting cannot fix it, so pm2 leaves the app stopped
-      // (`pm2 ls` still says "waiting restart": pm2 sets that before it checks these codes).
-      stop_exit_codes: [78],
+      // 78 is a configuration error and 73 a data directory the agent cannot create or write:
+      // restarting cannot fix either, so pm2 leaves the app stopped (`pm2 ls` still says
+      // "waiting restart": pm2 sets that before it checks these codes). 75, a data directory in
+      // use by another agent, is restarted (with the backoff above) until that one stops.
+      stop_exit_codes: [78, 73],
       // pm2 otherwise loads its metrics module into the agent, and that keeps the process alive
       // after a failed start: it would print its configuration error and never exit.
       pmx: false,

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { InferenceSession } from '../kernels/session.js';
 import { SupervisedCamera } from './camera/supervisor.js';
@@ -7,7 +6,8 @@ import { imageInputSpec } from './pipeline/preprocess.js';
 import { configPath } from './config/load.js';
 import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './outbox/console-results.js';
-import { createAgentContext, type AgentContext } from './core/context.js';
+import { createAgentContext, reportHealth, type AgentContext } from './core/context.js';
+import { claimDataDir, DataDirError } from './core/data-dir.js';
 import { registerAgentCommands } from './control/agent-commands.js';
 import { Controller } from './core/controller.js';
 import type { Extension } from './core/extension.js';
@@ -57,13 +57,49 @@ async function loadModel(config: AgentConfig): Promise<LoadedModel> {
   }
 }
 
+/**
+ * The data directory, made and locked before anything else starts: one that cannot be used
+ * throws a DataDirError at once; one whose disk takes no writes now is run on, degraded.
+ * Returns what releases the lock.
+ */
+async function claimOrThrow(ctx: AgentContext): Promise<() => Promise<void>> {
+  const verdict = await claimDataDir(ctx.dataDir);
+  switch (verdict.status) {
+    case 'in-use':
+    case 'unusable':
+      throw new DataDirError(verdict);
+    case 'degraded':
+      ctx.log.warn({ dataDir: ctx.dataDir, fix: verdict.fix }, verdict.reason);
+      reportHealth(ctx, 'dataDir', verdict.reason);
+      return async () => {};
+    case 'ok':
+      if (verdict.replaced) {
+        const { holder, why } = verdict.replaced;
+        ctx.log.warn(
+          { dataDir: ctx.dataDir, lock: verdict.lock.file, previous: holder },
+          `took over the lock of the data directory ${ctx.dataDir}${holder ? ` from pid ${holder.pid}` : ''}: ${why}`,
+        );
+      }
+      return () => verdict.lock.release();
+  }
+}
+
 /** Builds the agent's parts on one context and starts them in order. */
 export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? createLogger({ level: config.log.level, device: config.device.id!, format: options.logFormat ?? 'auto' });
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
-  await mkdir(ctx.dataDir, { recursive: true });
-  const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));
+  const release = await claimOrThrow(ctx);
+  try {
+    return await startOn(ctx, config, options, release);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
 
+async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOptions, release: () => Promise<void>): Promise<RunningAgent> {
+  const { log } = ctx;
+  const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));
   const model = await loadModel(config);
   if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
   log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
@@ -143,6 +179,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
         // The pipeline closes the model it runs (which a reload or a worker restart may have replaced).
         await controller.stop();
         await broker?.close();
+        await release();
         log.info('edge-agent stopped');
       })();
       return stopping;

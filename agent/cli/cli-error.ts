@@ -5,7 +5,11 @@ export const ExitCode = {
   noInput: 66,
   unavailable: 69,
   software: 70,
+  /** EX_CANTCREAT: the data directory cannot be made or written. */
+  cantCreate: 73,
   ioError: 74,
+  /** EX_TEMPFAIL: the data directory is in use by another agent; it can be tried again once that one stops. */
+  tempFail: 75,
   config: 78,
   /** 128 + SIGPIPE: what the shell reports for a tool whose reader went away (`| head -1`). */
   brokenPipe: 141,

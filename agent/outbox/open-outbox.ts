@@ -7,10 +7,11 @@ export function openOutbox(ctx: AgentContext): Promise<Outbox> {
   const { maxRecords, maxAgeHours, flushMilliseconds } = ctx.config.outbox;
   return Outbox.open({
     dir: join(ctx.dataDir, 'outbox'),
+    highWaterFile: join(ctx.dataDir, 'seq-high-water'),
     maxRecords,
     maxAgeHours,
     flushMilliseconds,
     log: ctx.log.child({ part: 'outbox' }),
-    reportHealth: (reason) => reportHealth(ctx, 'outbox', reason),
+    reportHealth: (condition, reason) => reportHealth(ctx, condition, reason),
   });
 }

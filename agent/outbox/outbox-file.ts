@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../core/make-directory.js';
 
 /**
  * The outbox's files: `results.log`, appended to in batches, and `results.log.tmp`, where
@@ -21,7 +22,7 @@ export class OutboxFile {
 
   /** The log's bytes, or null when there is none yet. Removes a compaction a crash left behind. */
   async read(): Promise<Buffer | null> {
-    await mkdir(this.dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    await makeDirectory(this.dir).catch((err: NodeJS.ErrnoException) => {
       // A read-only data dir that already holds the outbox can still be read.
       if (err.code !== 'EROFS' && err.code !== 'EACCES') throw err;
     });
@@ -44,9 +45,29 @@ export class OutboxFile {
     }
   }
 
+  /**
+   * Renames a log that cannot be read to results.log.damaged-<time>, never over another file,
+   * and returns the new path (null if there is no log any more).
+   */
+  async keepAside(): Promise<string | null> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    for (let n = 1; ; n++) {
+      const target = `${this.path}.damaged-${stamp}${n > 1 ? `-${n}` : ''}`;
+      // The data dir is locked by this agent: nothing else makes files here between the check and the rename.
+      if (await lstat(target).then(() => true, () => false)) continue;
+      try {
+        await rename(this.path, target);
+        return target;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+    }
+  }
+
   /** Replaces the log with `bytes`, durably: temporary file, fsync, rename, fsync of the folder. */
   async replace(bytes: Buffer): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir);
     const handle = await open(this.tmp, 'w');
     try {
       await handle.writeFile(bytes);

@@ -4,17 +4,27 @@ import type { ResultPayload, ResultSink } from '../pipeline/result.js';
 import { OutboxFile } from './outbox-file.js';
 import { encodeJsonRecord, encodeRecord, MAX_PAYLOAD_BYTES, parseLog, RecordType, toRanges, type DamagedSpan } from './outbox-log.js';
 import { EntryQueue, type OutboxEntry } from './outbox-queue.js';
+import { SeqHighWater } from './seq-high-water.js';
+
+/**
+ * What the outbox reports on: 'outbox' the log cannot be written; 'outboxSeq' the seq
+ * high-water mark cannot be read or written; 'outboxLog' a log that could not be read was
+ * kept aside (reported until the next start, since its results were not delivered).
+ */
+export type OutboxCondition = 'outbox' | 'outboxSeq' | 'outboxLog';
 
 export interface OutboxOptions {
   /** Folder of the log, e.g. <dataDir>/outbox. */
   dir: string;
+  /** The seq high-water mark, apart from the log's folder: <dataDir>/seq-high-water. */
+  highWaterFile: string;
   maxRecords: number;
   maxAgeHours: number;
   /** At most one write (append + fsync) per this many milliseconds. */
   flushMilliseconds: number;
   log: Logger;
-  /** Told the reason when writing fails, and null when it works again. */
-  reportHealth?: (reason: string | null) => void;
+  /** Told a condition's reason when it begins, and null when it ends. */
+  reportHealth?: (condition: OutboxCondition, reason: string | null) => void;
 }
 
 export interface OutboxStats {
@@ -28,6 +38,10 @@ export interface OutboxStats {
   lastError: string | null;
   /** True while the log cannot be written and results are kept in memory only. */
   degraded: boolean;
+  /** Logs that could not be read and were kept aside (renamed) since start. */
+  logsSetAside: number;
+  /** Where the last of them was kept. */
+  lastSetAside: string | null;
 }
 
 /** The log is compacted once it is this big and more than half of it is acknowledged results. */
@@ -60,6 +74,11 @@ function entryOf(bytes: Buffer): OutboxEntry {
  *   fsync per flushMilliseconds; a lone acknowledgement waits up to a second for company.
  *   submit() resolves once its result is on disk.
  * - seq continues after a restart (kill -9 included) right after the last recorded result.
+ *   It never goes back: a high-water mark kept apart from the log (SeqHighWater) is above
+ *   every seq handed out, and decides where seq goes on when the log is gone, cannot be
+ *   read, or missed results published while it could not be written.
+ * - A log that cannot be read (an I/O error, garbage where records should be) is renamed
+ *   aside, never written over, and reported (log, health, stats); a new log is started.
  * - Bounds, a stated policy: we keep the newest. Beyond maxRecords the oldest results are
  *   dropped, as are results captured more than maxAgeHours ago; drops are counted and
  *   logged (at most once a minute).
@@ -69,6 +88,15 @@ function entryOf(bytes: Buffer): OutboxEntry {
  */
 export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink {
   private readonly file: OutboxFile;
+  private mark!: SeqHighWater;
+  /** A write of the mark in flight: submits wait on this one promise, in the order they came. */
+  private marking: Promise<void> | null = null;
+  private markProblem: string | null = null;
+  private markRetryAt = 0;
+  /** A log that could not be read and is still in place: moved aside before the log is written. */
+  private unreadable: string | null = null;
+  private logsSetAside = 0;
+  private lastSetAside: string | null = null;
   private readonly queue = new EntryQueue();
   private waiting: Waiting[] = [];
   private removals: number[] = [];
@@ -102,18 +130,36 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
   /** Opens (or creates) the outbox in options.dir and recovers what a crash left there. */
   static async open(options: OutboxOptions): Promise<Outbox> {
     const outbox = new Outbox(options);
+    const { mark, problem } = await SeqHighWater.open(options.highWaterFile);
+    outbox.mark = mark;
+    if (problem) outbox.markFailed(problem, 'read');
     let bytes: Buffer | null;
     try {
       bytes = await outbox.file.read();
     } catch (err) {
-      outbox.failed(err as NodeJS.ErrnoException, 'read', 'seq starts again at 0 and results recorded earlier are not delivered; ');
+      const error = err as NodeJS.ErrnoException;
+      // No log there to keep aside: the outbox's folder is a file.
+      if (error.code === 'ENOTDIR') {
+        outbox.nextSeq = mark.state?.next ?? 0;
+        outbox.failed(error, 'read', `seq goes on at ${outbox.nextSeq}${mark.state ? ' (the high-water mark)' : ''}; `);
+        return outbox;
+      }
+      await outbox.startOver(`it could not be read (${error.message})`);
       return outbox;
     }
-    outbox.load(bytes);
+    const parsed = bytes && parseLog(bytes);
+    if (bytes && parsed!.records.length === 0 && bytes.length > 0) {
+      await outbox.startOver(`it holds no readable record in its ${bytes.length} bytes`);
+      return outbox;
+    }
+    outbox.load(bytes, parsed);
     return outbox;
   }
 
   async submit(result: Omit<ResultPayload, 'seq'>): Promise<ResultPayload> {
+    if (this.closed) throw new Error(`the outbox ${this.file.path} is closed`);
+    // Rarely (once per SEQ_BLOCK results) the mark must be written before the next seq goes out.
+    for (let pending = this.reserve(); pending; pending = this.reserve()) await pending;
     if (this.closed) throw new Error(`the outbox ${this.file.path} is closed`);
     const payload = { seq: this.nextSeq, ...result } as ResultPayload;
     const bytes = Buffer.from(JSON.stringify(payload));
@@ -165,6 +211,8 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
       writeErrors: this.writeErrors,
       lastError: this.lastError,
       degraded: this.failure !== null,
+      logsSetAside: this.logsSetAside,
+      lastSetAside: this.lastSetAside,
     };
   }
 
@@ -176,18 +224,61 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     this.timer = null;
     await this.flushing;
     await this.flush();
+    await this.mark.idle();
   }
 
-  private load(bytes: Buffer | null): void {
+  /**
+   * The log could not be read: it is renamed aside (never written over) and a new one started,
+   * seq going on above the high-water mark. If it cannot be moved now, the outbox runs degraded
+   * and moves it before it writes a log again.
+   */
+  private async startOver(why: string): Promise<void> {
+    const mark = this.mark.state;
+    this.nextSeq = mark?.next ?? 0;
+    this.unreadable = why;
+    this.dirty = true;
+    try {
+      await this.keepAside();
+    } catch (err) {
+      this.failed(err as NodeJS.ErrnoException, 'read', `${why}, and it cannot be moved aside; `);
+      return;
+    }
+    this.schedule(Date.now());
+  }
+
+  private async keepAside(): Promise<void> {
+    const why = this.unreadable!;
+    const keptAs = await this.file.keepAside();
+    this.unreadable = null;
+    // Gone meanwhile (deleted by hand): there is nothing left to keep.
+    if (keptAs === null) return;
+    this.logsSetAside++;
+    this.lastSetAside = keptAs;
+    const mark = this.mark.state;
+    const seq = mark
+      ? `seq goes on at ${this.nextSeq}, above every seq handed out before (the high-water mark ${this.mark.file})`
+      : `there is no seq high-water mark (${this.mark.file}), so seq starts again at ${this.nextSeq} and may repeat`;
+    const damage = `was kept as ${keptAs}: ${why}; the results recorded in it were not delivered`;
+    this.options.log.error({ file: this.file.path, keptAs, nextSeq: this.nextSeq, highWaterFile: this.mark.file }, `outbox: the log ${this.file.path} ${damage}; ${seq}; a new log is started`);
+    const reason = `the outbox log ${this.file.path} ${damage}`;
+    this.options.reportHealth?.('outboxLog', reason);
+  }
+
+  private load(bytes: Buffer | null, parsed: ReturnType<typeof parseLog> | null): void {
     const log = this.options.log;
-    if (!bytes) {
+    const mark = this.mark.state;
+    if (!bytes || !parsed) {
+      // No log: a first start, or the log (or its folder) was deleted. The mark says where seq goes on.
+      this.nextSeq = mark?.next ?? 0;
+      if (mark) log.warn({ file: this.file.path, nextSeq: this.nextSeq, highWaterFile: this.mark.file }, 'outbox: there is no log; seq goes on from the high-water mark');
       this.dirty = true;
       this.schedule(Date.now());
       return;
     }
-    const { records, damaged } = parseLog(bytes);
+    const { records, damaged } = parsed;
     const entries = new Map<number, OutboxEntry>();
     let removalRecords = 0;
+    let checkpoint = false;
     for (const record of records) {
       try {
         if (record.type === RecordType.result) {
@@ -197,6 +288,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
         } else if (record.type === RecordType.checkpoint) {
           const { nextSeq } = JSON.parse(record.payload.toString('utf8')) as { nextSeq: number };
           if (Number.isSafeInteger(nextSeq)) this.nextSeq = Math.max(this.nextSeq, nextSeq);
+          checkpoint = true;
         } else {
           removalRecords++;
           for (const [from, to] of JSON.parse(record.payload.toString('utf8')) as [number, number][]) {
@@ -214,8 +306,17 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     this.fileBytes = bytes.length;
     if (damaged.length > 0) this.reportDamage(damaged);
     const dropped = this.enforceLimits();
-    // Rewriting at start trims acknowledged results and cuts off a torn tail before appending.
-    this.dirty = damaged.length > 0 || removalRecords > 0 || dropped > 0;
+    // Every log begins with a checkpoint. Without it (an empty log, a damaged head) the log cannot
+    // say where seq goes on; when results were published that it missed (it could not be written,
+    // then a crash), it says too little. Either way the mark decides, and no seq is given again.
+    const distrust = !checkpoint ? 'the log does not begin with its checkpoint (empty, or damaged at the start)' : mark?.unlogged ? 'results were published that the log does not hold (it could not be written)' : null;
+    if (distrust && mark && mark.next > this.nextSeq) {
+      log.warn({ file: this.file.path, logNextSeq: this.nextSeq, nextSeq: mark.next, highWaterFile: this.mark.file }, `outbox: ${distrust}; seq goes on from the high-water mark`);
+      this.nextSeq = mark.next;
+    }
+    // Rewriting at start trims acknowledged results and cuts off a torn tail before appending;
+    // after an unlogged stretch it also records where seq goes on, so the mark can say so no more.
+    this.dirty = damaged.length > 0 || removalRecords > 0 || dropped > 0 || distrust !== null;
     if (this.dirty) this.schedule(Date.now());
     if (this.queue.size > 0) {
       log.info(
@@ -295,6 +396,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     this.flushing = (async () => {
       try {
         if (rewrite) {
+          if (this.unreadable) await this.keepAside();
           // Every seq below nextSeq is in this write or was acknowledged or dropped.
           const parts = [encodeJsonRecord(RecordType.checkpoint, { nextSeq: this.nextSeq })];
           for (const e of this.queue) parts.push(encodeRecord(RecordType.result, e.bytes));
@@ -316,9 +418,16 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     })();
     await this.flushing;
     this.flushing = null;
+    if (error) {
+      this.failed(error);
+      // Before results go out from memory, the mark says that the log does not hold them.
+      const pending = this.reserve();
+      if (pending) await pending;
+    }
     for (const w of batch) this.queue.push(w.entry);
-    if (error) this.failed(error);
+    if (error) this.publishWaiting();
     else if (this.failure) this.recovered();
+    if (!error && rewrite && this.mark.state?.unlogged) void this.markWrite(() => this.mark.settle(this.nextSeq));
     for (const w of batch) w.resolve(w.payload);
     if (batch.length > 0) this.emit('recorded');
     if (this.failure) this.schedule(this.lastWriteAt + this.lingerMs);
@@ -332,24 +441,76 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     const code = err.code ?? 'EIO';
     const reason = `cannot ${action} the outbox ${this.file.path}: ${err.message}`;
     this.lastError = reason;
-    const waiting = this.waiting.splice(0);
-    for (const w of waiting) this.queue.push(w.entry);
-    for (const w of waiting) w.resolve(w.payload);
-    if (waiting.length > 0) this.emit('recorded');
     if (this.failure?.code !== code) {
       this.options.log.error(
         { err, file: this.file.path, retryMs: this.lingerMs },
         `${reason}; ${consequence}results are kept in memory (the newest ${this.options.maxRecords}) and published while the broker is up`,
       );
-      this.options.reportHealth?.(reason);
+      this.options.reportHealth?.('outbox', reason);
     }
     this.failure = { code, reason };
     this.schedule(Date.now() + this.lingerMs);
   }
 
+  /** Results submitted during a write that failed: into memory, in seq order after the failed batch. */
+  private publishWaiting(): void {
+    const waiting = this.waiting.splice(0);
+    for (const w of waiting) this.queue.push(w.entry);
+    for (const w of waiting) w.resolve(w.payload);
+    if (waiting.length > 0) this.emit('recorded');
+  }
+
   private recovered(): void {
     this.options.log.info({ file: this.file.path, depth: this.depth() }, 'outbox: writing works again; results held in memory are recorded');
     this.failure = null;
-    this.options.reportHealth?.(null);
+    this.options.reportHealth?.('outbox', null);
+  }
+
+  /**
+   * The mark write nextSeq needs before it is handed out (null if none): the mark must be above
+   * it, and say so if results go out unlogged. While the mark cannot be written, seqs go out
+   * anyway (reported), and it is written again once per lingerMs until that works.
+   */
+  private reserve(): Promise<void> | null {
+    if (this.marking) return this.marking;
+    const seq = this.nextSeq;
+    const unlogged = this.failure !== null;
+    const retry = this.markProblem !== null;
+    if (Date.now() < this.markRetryAt || (!retry && !this.mark.needs(seq, unlogged))) return null;
+    return this.markWrite(() => this.mark.cover(seq, unlogged, retry));
+  }
+
+  private markWrite(write: () => Promise<void>): Promise<void> {
+    const marking: Promise<void> = write()
+      .then(
+        () => this.markRecovered(),
+        (err: NodeJS.ErrnoException) => this.markFailed(err, 'write'),
+      )
+      .finally(() => {
+        if (this.marking === marking) this.marking = null;
+      });
+    this.marking = marking;
+    return marking;
+  }
+
+  private markFailed(err: NodeJS.ErrnoException, action: 'read' | 'write'): void {
+    this.markRetryAt = Date.now() + this.lingerMs;
+    const problem = `${action} ${err.code ?? err.message}`;
+    if (this.markProblem === problem) return;
+    this.markProblem = problem;
+    const reason = `cannot ${action} the seq high-water mark ${this.mark.file}: ${err.message}`;
+    this.options.log.warn(
+      { err, file: this.mark.file, retryMs: this.lingerMs },
+      `${reason}; seq goes on from the outbox log, but should the log be lost as well, seqs could be given again`,
+    );
+    this.options.reportHealth?.('outboxSeq', reason);
+  }
+
+  private markRecovered(): void {
+    this.markRetryAt = 0;
+    if (this.markProblem === null) return;
+    this.markProblem = null;
+    this.options.log.info({ file: this.mark.file }, 'outbox: the seq high-water mark is written again');
+    this.options.reportHealth?.('outboxSeq', null);
   }
 }

@@ -10,6 +10,9 @@ export interface CliResult {
 export interface RunOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (the tests run as root; an operator's agent does not). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs a Node.js script as a real child process. */
@@ -18,7 +21,7 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
     execFile(
       process.execPath,
       [script, ...args],
-      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env } },
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env }, uid: options.uid, gid: options.gid },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -1,14 +1,16 @@
 // The durable outbox on its own: seq across restarts and crashes, torn and corrupted logs,
 // the bounds, group commit, compaction, and disks that cannot be written.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeJsonRecord, parseLog, RecordType } from '../../../agent/outbox/outbox-log.js';
-import { Outbox, type OutboxOptions } from '../../../agent/outbox/outbox.js';
+import { Outbox, type OutboxCondition, type OutboxOptions } from '../../../agent/outbox/outbox.js';
 import { crc32 } from '../../../agent/outbox/crc32.js';
+import { decodeHighWater, encodeHighWaterSlot, HIGH_WATER_SLOT_BYTES } from '../../../agent/outbox/seq-high-water.js';
+import { mulberry32 } from '../../support/rng.js';
 import type { LogRecord } from '../../support/agent-context.js';
 import { sampleResult } from '../../support/recorder.js';
 import { tmpfsUnavailable } from '../../support/tmpfs.js';
@@ -31,23 +33,38 @@ function tempDir(): string {
 interface Opened {
   outbox: Outbox;
   logs: LogRecord[];
+  /** Health reports about writing the log. */
   health: (string | null)[];
+  /** Every health report, with its condition. */
+  reports: { condition: OutboxCondition; reason: string | null }[];
+}
+
+/** Where the tests keep an outbox's seq high-water mark: beside its folder, as <dataDir>/seq-high-water is beside <dataDir>/outbox. */
+function highWaterOf(dir: string): string {
+  const file = join(dirname(dir), `${basename(dir)}.seq-high-water`);
+  if (!dirs.includes(file)) dirs.push(file);
+  return file;
 }
 
 async function openOutbox(dir: string, options: Partial<OutboxOptions> = {}): Promise<Opened> {
   const logs: LogRecord[] = [];
   const health: (string | null)[] = [];
+  const reports: Opened['reports'] = [];
   const outbox = await Outbox.open({
     dir,
+    highWaterFile: highWaterOf(dir),
     maxRecords: 10_000,
     maxAgeHours: 72,
     flushMilliseconds: 0,
     log: pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) }),
-    reportHealth: (reason) => void health.push(reason),
+    reportHealth: (condition, reason) => {
+      reports.push({ condition, reason });
+      if (condition === 'outbox') health.push(reason);
+    },
     ...options,
   });
   open.push(outbox);
-  return { outbox, logs, health };
+  return { outbox, logs, health, reports };
 }
 
 async function close(outbox: Outbox): Promise<void> {
@@ -220,6 +237,179 @@ describe('outbox: damaged logs', () => {
     record.writeUInt32LE(record.readUInt32LE(2) - 1, 2);
     expect(parseLog(record).records).toHaveLength(0);
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+});
+
+describe('outbox: an unreadable log never costs data or reuses seq', () => {
+  /** An outbox folder whose outbox issued seqs 0 to count - 1 and was closed. */
+  async function issued(count: number): Promise<string> {
+    const dir = tempDir();
+    const { outbox } = await openOutbox(dir);
+    for (let i = 0; i < count; i++) await outbox.submit(sampleResult(i));
+    await close(outbox);
+    return dir;
+  }
+  const keptLogs = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('results.log.damaged-')).sort();
+  const resultSeqs = (file: string): number[] =>
+    parseLog(readFileSync(file)).records.filter((r) => r.type === RecordType.result).map((r) => (JSON.parse(r.payload.toString()) as { seq: number }).seq);
+  const setAsideReport = (logs: LogRecord[]): LogRecord | undefined => errors(logs).find((r) => /^outbox: the log .* was kept as /.test(r.msg));
+
+  it('keeps a log that cannot be read (EIO) aside, carries seq on above every seq issued, reports it and keeps recording', async () => {
+    const dir = await issued(10);
+    rmSync(logFile(dir));
+    // Reading /proc/self/mem from offset 0 fails with EIO, as a failing SD card does.
+    symlinkSync('/proc/self/mem', logFile(dir));
+    const { outbox, logs, reports } = await openOutbox(dir);
+    const kept = keptLogs(dir);
+    expect(kept).toHaveLength(1);
+    // Moved, not copied or written over: it is the very file that could not be read.
+    expect(readlinkSync(join(dir, kept[0]))).toBe('/proc/self/mem');
+    const report = setAsideReport(logs)!;
+    expect(report.msg).toMatch(/EIO/);
+    expect(report.file).toBe(logFile(dir));
+    expect(report.keptAs).toBe(join(dir, kept[0]));
+    const damage = reports.filter((r) => r.condition === 'outboxLog');
+    expect(damage).toHaveLength(1);
+    expect(damage[0].reason).toContain(join(dir, kept[0]));
+    expect(outbox.stats().logsSetAside).toBe(1);
+    expect(outbox.stats().lastSetAside).toBe(join(dir, kept[0]));
+
+    const next = await outbox.submit(sampleResult(10));
+    expect(next.seq).toBeGreaterThanOrEqual(10);
+    expect(outbox.stats().degraded).toBe(false);
+    expect(lstatSync(logFile(dir)).isFile()).toBe(true);
+    expect(resultSeqs(logFile(dir))).toEqual([next.seq]);
+    await close(outbox);
+    // The next start reads the new log: no second gap, nothing more set aside.
+    const again = await openOutbox(dir);
+    expect((await again.outbox.submit(sampleResult(11))).seq).toBe(next.seq + 1);
+    expect(keptLogs(dir)).toEqual(kept);
+    expect(setAsideReport(again.logs)).toBeUndefined();
+  });
+
+  it('keeps a log that is a folder (EISDIR) aside with what it holds', async () => {
+    const dir = await issued(4);
+    rmSync(logFile(dir));
+    mkdirSync(logFile(dir));
+    writeFileSync(join(logFile(dir), 'inside'), 'kept');
+    const { outbox, logs } = await openOutbox(dir);
+    const kept = keptLogs(dir);
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(dir, kept[0], 'inside'), 'utf8')).toBe('kept');
+    expect(setAsideReport(logs)!.msg).toMatch(/EISDIR/);
+    expect((await outbox.submit(sampleResult(4))).seq).toBeGreaterThanOrEqual(4);
+    expect(outbox.stats().degraded).toBe(false);
+  });
+
+  it('keeps a log replaced by garbage aside byte for byte, and never overwrites one kept earlier', async () => {
+    const dir = await issued(10);
+    const random = mulberry32(5);
+    const garbage = (): Buffer => Buffer.from(Array.from({ length: 3000 }, () => Math.floor(random() * 256)));
+    const first = garbage();
+    writeFileSync(logFile(dir), first);
+    let { outbox, logs } = await openOutbox(dir);
+    expect(setAsideReport(logs)!.msg).toMatch(/no readable record/);
+    const seqAfterFirst = (await outbox.submit(sampleResult(10))).seq;
+    expect(seqAfterFirst).toBeGreaterThanOrEqual(10);
+    await close(outbox);
+
+    const second = garbage();
+    writeFileSync(logFile(dir), second);
+    ({ outbox, logs } = await openOutbox(dir));
+    const kept = keptLogs(dir);
+    expect(kept).toHaveLength(2);
+    expect(kept.map((f) => readFileSync(join(dir, f)))).toEqual([first, second]);
+    expect((await outbox.submit(sampleResult(11))).seq).toBeGreaterThan(seqAfterFirst);
+  });
+
+  it('carries seq on above every seq issued when the log is deleted, emptied or loses its head, or the outbox folder is deleted', async () => {
+    const dir = await issued(10);
+    rmSync(logFile(dir));
+    let { outbox } = await openOutbox(dir);
+    let last = (await outbox.submit(sampleResult(10))).seq;
+    expect(last).toBeGreaterThanOrEqual(10);
+    await close(outbox);
+
+    writeFileSync(logFile(dir), '');
+    ({ outbox } = await openOutbox(dir));
+    let next = (await outbox.submit(sampleResult(11))).seq;
+    expect(next).toBeGreaterThan(last);
+    last = next;
+    outbox.ack(next);
+    for (let i = 0; i < 3; i++) outbox.ack((await outbox.submit(sampleResult(12 + i))).seq);
+    last += 3;
+    await close(outbox);
+    // Everything acknowledged, and the next start compacts: the checkpoint is all the log holds.
+    ({ outbox } = await openOutbox(dir));
+    await close(outbox);
+    const bytes = readFileSync(logFile(dir));
+    expect(parseLog(bytes).records.map((r) => r.type)).toEqual([RecordType.checkpoint]);
+    bytes[12] ^= 0xff;
+    writeFileSync(logFile(dir), bytes);
+    ({ outbox } = await openOutbox(dir));
+    next = (await outbox.submit(sampleResult(15))).seq;
+    expect(next).toBeGreaterThan(last);
+    await close(outbox);
+
+    rmSync(dir, { recursive: true });
+    ({ outbox } = await openOutbox(dir));
+    expect((await outbox.submit(sampleResult(16))).seq).toBeGreaterThan(next);
+  });
+
+  it('does not give again, after a crash, a seq published from memory while the log could not be written', async () => {
+    const dir = tempDir();
+    const { outbox } = await openOutbox(dir, { flushMilliseconds: 10 });
+    await outbox.submit(sampleResult(0));
+    await outbox.submit(sampleResult(1));
+    const logBefore = readFileSync(logFile(dir));
+    rmSync(logFile(dir));
+    symlinkSync('/dev/full', logFile(dir));
+    symlinkSync('/dev/full', `${logFile(dir)}.tmp`);
+    for (let i = 2; i < 30; i++) await outbox.submit(sampleResult(i));
+    expect(outbox.stats().degraded).toBe(true);
+    // kill -9 now: the log holds seqs 0 and 1; 2 to 29 were handed out (and published) from memory.
+    const crashed = tempDir();
+    writeFileSync(logFile(crashed), logBefore);
+    cpSync(highWaterOf(dir), highWaterOf(crashed));
+    const restarted = await openOutbox(crashed);
+    expect(seqs(restarted.outbox)).toEqual([0, 1]);
+    expect((await restarted.outbox.submit(sampleResult(30))).seq).toBeGreaterThanOrEqual(30);
+  });
+
+  it('has the high-water mark on disk above a seq before that seq is handed out', async () => {
+    const dir = tempDir();
+    let { outbox } = await openOutbox(dir);
+    const first = await outbox.submit(sampleResult(0));
+    expect(decodeHighWater(readFileSync(highWaterOf(dir)))!.next).toBeGreaterThan(first.seq);
+    await close(outbox);
+    // A mark just above the log's next seq: the seq after it needs a new mark first.
+    writeFileSync(highWaterOf(dir), Buffer.concat([encodeHighWaterSlot(1, { next: 3, unlogged: false }), Buffer.alloc(HIGH_WATER_SLOT_BYTES)]));
+    ({ outbox } = await openOutbox(dir));
+    for (let i = 1; i <= 4; i++) {
+      const r = await outbox.submit(sampleResult(i));
+      expect(r.seq).toBe(i);
+      expect(decodeHighWater(readFileSync(highWaterOf(dir)))!.next, `mark after seq ${r.seq}`).toBeGreaterThan(r.seq);
+    }
+  });
+
+  it('reads the high-water mark from the other slot when one was torn, and reports a mark that cannot be read', async () => {
+    const older = encodeHighWaterSlot(1, { next: 1000, unlogged: false });
+    const newer = encodeHighWaterSlot(2, { next: 2000, unlogged: true });
+    expect(decodeHighWater(Buffer.concat([older, newer]))).toEqual({ next: 2000, unlogged: true });
+    const torn = Buffer.from(newer);
+    torn.fill(0, HIGH_WATER_SLOT_BYTES >> 1);
+    expect(decodeHighWater(Buffer.concat([older, torn]))).toEqual({ next: 1000, unlogged: false });
+    expect(decodeHighWater(Buffer.concat([Buffer.alloc(HIGH_WATER_SLOT_BYTES, 0x55), newer]))).toEqual({ next: 2000, unlogged: true });
+    expect(decodeHighWater(Buffer.alloc(2 * HIGH_WATER_SLOT_BYTES, 0x55))).toBeNull();
+
+    // A mark that is a folder: reported, and the log decides seq.
+    const dir = await issued(3);
+    rmSync(highWaterOf(dir));
+    mkdirSync(highWaterOf(dir));
+    const { outbox, logs, reports } = await openOutbox(dir);
+    expect((await outbox.submit(sampleResult(3))).seq).toBe(3);
+    expect(warnings(logs).some((r) => r.file === highWaterOf(dir))).toBe(true);
+    expect(reports.some((r) => r.condition === 'outboxSeq' && r.reason !== null)).toBe(true);
   });
 });
 
