@@ -1,8 +1,5 @@
 import type { Logger } from 'pino';
-import { InferenceSession } from '../kernels/session.js';
 import { SupervisedCamera } from './camera/supervisor.js';
-import { classCount, fitLabels, readLabelFile } from './pipeline/classification.js';
-import { imageInputSpec } from './pipeline/preprocess.js';
 import { configPath } from './config/load.js';
 import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './outbox/console-results.js';
@@ -15,7 +12,9 @@ import { GpioExtension } from './gpio/gpio-extension.js';
 import { createLogger, type LoggerOptions } from './logging/logger.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { MqttExtension } from './mqtt/mqtt-extension.js';
-import { modelName, Pipeline, type LoadedModel } from './pipeline/pipeline.js';
+import { refusals, setupChecks, SetupError } from './doctor/setup-checks.js';
+import { openModel } from './pipeline/model-setup.js';
+import { Pipeline } from './pipeline/pipeline.js';
 import type { ResultPayload } from './pipeline/result.js';
 import { MetricsServer, registerAgentMetrics } from './telemetry/metrics-server.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -39,22 +38,6 @@ export interface RunningAgent {
   readonly failed: Promise<{ part: string; reason: string }>;
   /** Finishes the frame in flight, delivers what is outstanding, says offline, stops. */
   stop(): Promise<void>;
-}
-
-async function loadModel(config: AgentConfig): Promise<LoadedModel> {
-  const file = configPath(config.model.file);
-  const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
-  try {
-    // Refused here, once, rather than as an undecodable image at every frame.
-    imageInputSpec(file, session.info.input);
-    const labels = config.model.labels
-      ? fitLabels(await readLabelFile(configPath(config.model.labels)), classCount(session.info.output.shape))
-      : session.info.labels;
-    return { file, session, name: modelName(file), labels };
-  } catch (err) {
-    await session.close();
-    throw err;
-  }
 }
 
 /**
@@ -87,6 +70,8 @@ async function claimOrThrow(ctx: AgentContext): Promise<() => Promise<void>> {
 /** Builds the agent's parts on one context and starts them in order. */
 export async function startAgent(config: AgentConfig, options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? createLogger({ level: config.log.level, device: config.device.id!, format: options.logFormat ?? 'auto' });
+  const refused = refusals(setupChecks(config, { simulate: options.simulate }));
+  if (refused.length > 0) throw new SetupError(refused);
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
   const release = await claimOrThrow(ctx);
   try {
@@ -100,7 +85,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
 async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOptions, release: () => Promise<void>): Promise<RunningAgent> {
   const { log } = ctx;
   const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));
-  const model = await loadModel(config);
+  const model = await openModel(config);
   if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
   log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
 
@@ -122,7 +107,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
     pipeline,
     uptime: () => (Date.now() - startedAt) / 1000,
     async reloadModel(file) {
-      const next = await loadModel(file ? { ...config, model: { ...config.model, file } } : config);
+      const next = await openModel(file ? { ...config, model: { ...config.model, file } } : config);
       await pipeline.swapModel(next);
       log.info({ model: next.name, engine: next.session.engine }, 'model reloaded');
       return { model: next.name, engine: next.session.engine };

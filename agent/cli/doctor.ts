@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { redactSecrets } from '../logging/redaction.js';
 import type { AgentConfig } from '../config/types.js';
 import type { CheckResult } from '../doctor/check.js';
-import { checkBroker, checkCamera, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
+import { checkBroker, checkCamera, checkDataDir, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
+import { setupChecks } from '../doctor/setup-checks.js';
 import { checkCpu, checkNativeKernels, checkNode, checkThermals } from '../doctor/system-checks.js';
 
 const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
@@ -35,8 +36,10 @@ async function runChecks(flag: string | undefined): Promise<CheckResult[]> {
   const { config, checks } = await configChecks(flag);
   if (!config) return [...machine, ...checks];
   const ctx = doctorContext(config);
-  const parts = await Promise.all([checkModel(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
-  return [...machine, ...checks, ...parts];
+  // What run (without --simulate, as pm2 runs it) would refuse or do: the same functions decide.
+  const setup = setupChecks(config, { simulate: false });
+  const parts = await Promise.all([checkModel(config), checkDataDir(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
+  return [...machine, ...checks, ...setup, ...parts.filter((p): p is CheckResult => p !== null)];
 }
 
 export const doctorCommand = new Command('doctor')

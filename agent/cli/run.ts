@@ -8,6 +8,7 @@ import { ListenError } from '../core/listen.js';
 import { loadFailure } from './open-session.js';
 import { LOG_FORMATS, type LoggerOptions } from '../logging/logger.js';
 import { DataDirError } from '../core/data-dir.js';
+import { SetupError } from '../doctor/setup-checks.js';
 import { positiveInteger, positiveNumber } from './options.js';
 
 interface RunOptions {
@@ -86,6 +87,7 @@ export const runCommand = new Command('run')
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
     } catch (err) {
+      if (err instanceof SetupError) throw new CliError(err.message, err.exitCode);
       if (err instanceof DataDirError) throw new CliError(err.message, err.verdict.status === 'in-use' ? ExitCode.tempFail : ExitCode.cantCreate);
       if (err instanceof ListenError) throw listenFailure(err);
       const failure = loadFailure(err);

@@ -11,6 +11,8 @@ const stringOrNull = (options: StringOptions & { default: string | null }) => Ty
 const integerOrNull = (options: NumberOptions & { default: number | null }) => Type.Unsafe<number | null>({ ...options, type: ['integer', 'null'] });
 const oneOf = <const T extends readonly (string | number)[]>(values: T, options: SchemaOptions & { default: T[number] }) =>
   Type.Unsafe<T[number]>({ ...options, enum: [...values] });
+const oneOfOrNull = <const T extends readonly (string | number)[]>(values: T, options: SchemaOptions & { default: T[number] | null }) =>
+  Type.Unsafe<T[number] | null>({ ...options, enum: [...values, null] });
 const section = <T extends TProperties>(description: string, properties: T) =>
   Type.Object(properties, { description, additionalProperties: false });
 
@@ -36,7 +38,12 @@ export const agentConfigSchema = Type.Object(
       }),
     }),
     camera: section('Frame capture', {
-      type: oneOf(['sim', 'usb', 'libcamera'], { description: 'sim: image files; usb: fswebcam; libcamera: rpicam-still/libcamera-still', default: 'sim' }),
+      type: oneOfOrNull(['sim', 'usb', 'libcamera'], {
+        description:
+          'sim: image files; usb: fswebcam; libcamera: rpicam-still/libcamera-still; null: none, and run refuses to start ' +
+          'unless --simulate (which uses sim) is given, so that sample images are never published as a real camera\'s',
+        default: null,
+      }),
       fps: Type.Number({ description: 'Frames per second in continuous mode', exclusiveMinimum: 0, maximum: 1000, default: 2 }),
       width: Type.Integer({ description: 'Capture width', minimum: 16, maximum: 4096, default: 640 }),
       height: Type.Integer({ description: 'Capture height', minimum: 16, maximum: 4096, default: 480 }),

@@ -1,11 +1,11 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
-import { planModel } from '../../kernels/graph/plan.js';
-import { loadModelFile } from '../../kernels/tflite/reader.js';
 import { createCamera } from '../camera/factory.js';
 import { configPath } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
 import { createAgentContext, type AgentContext } from '../core/context.js';
+import { claimDataDir } from '../core/data-dir.js';
+import { checkModelSetup } from '../pipeline/model-setup.js';
 import { createGpio } from '../gpio/factory.js';
 import { brokerCredentials } from '../mqtt/connection-options.js';
 import type { CheckResult } from './check.js';
@@ -17,31 +17,46 @@ export function doctorContext(config: AgentConfig): AgentContext {
   return createAgentContext(config, pino({ level: 'silent' }), configPath(config.dataDir));
 }
 
+/** The model and its labels, checked by the function run opens them with. */
 export async function checkModel(config: AgentConfig): Promise<CheckResult> {
-  const file = configPath(config.model.file);
   try {
-    const model = await loadModelFile(file);
-    const plan = planModel(model);
-    const labels = model.labels ? `${model.labels.length} labels` : 'no labels in the model';
+    return { name: 'model', status: 'ok', detail: await checkModelSetup(config) };
+  } catch (err) {
     return {
       name: 'model',
-      status: 'ok',
-      detail: `${file}: ${model.operators.length} operators, input ${plan.input.tensor.shape.join('x')} ${plan.input.tensor.type}, ${labels}, arena ${Math.round(plan.arenaBytes / 1024)} KiB`,
+      status: 'fail',
+      detail: message(err),
+      fix: /labels|indices/.test(message(err))
+        ? 'set model.labels to the labels file made for this model (one line per class), or null for the labels stored in it'
+        : 'set model.file to a quantized MobileNet .tflite (see models/)',
     };
-  } catch (err) {
-    return { name: 'model', status: 'fail', detail: message(err), fix: 'set model.file to a quantized MobileNet .tflite (see models/)' };
   }
 }
 
-const cameraFixes: Record<AgentConfig['camera']['type'], string> = {
+/** The data directory, claimed as run claims it (created, written, locked) and released at once. */
+export async function checkDataDir(config: AgentConfig): Promise<CheckResult> {
+  const verdict = await claimDataDir(configPath(config.dataDir));
+  switch (verdict.status) {
+    case 'ok':
+      await verdict.lock.release();
+      return { name: 'data dir', status: 'ok', detail: `${verdict.dir}: writable, and no other agent holds it` };
+    case 'degraded':
+      return { name: 'data dir', status: 'warn', detail: verdict.reason, fix: verdict.fix };
+    default:
+      return { name: 'data dir', status: 'fail', detail: verdict.reason, fix: verdict.fix };
+  }
+}
+
+const cameraFixes: Record<NonNullable<AgentConfig['camera']['type']>, string> = {
   sim: 'set camera.sim.images to a folder of JPEG/PNG files',
   usb: 'plug in the webcam, install fswebcam (apt-get install fswebcam), check camera.usb.device (ls /dev/video*)',
   libcamera: 'enable the camera (rpicam-still -o test.jpg must work), check the ribbon cable, install rpicam-apps',
 };
 
-/** Captures one frame with the configured camera. */
-export async function checkCamera(ctx: AgentContext): Promise<CheckResult> {
+/** Captures one frame with the configured camera (setupChecks reports a camera that is not configured). */
+export async function checkCamera(ctx: AgentContext): Promise<CheckResult | null> {
   const { type } = ctx.config.camera;
+  if (type === null) return null;
   let camera;
   try {
     camera = createCamera(ctx);

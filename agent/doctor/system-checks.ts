@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { nativeInfo } from '../../kernels/native/index.js';
+import { forcedPathProblem, KERNEL_PATH_VARIABLE, nativeInfo } from '../../kernels/native/index.js';
 import { cpuTemperature, throttling } from '../telemetry/host.js';
 import type { CheckResult } from './check.js';
 
@@ -37,13 +37,11 @@ export async function checkNativeKernels(): Promise<CheckResult> {
       fix: 'install a C compiler and Python (apt-get install build-essential python3), then run: npm rebuild edge-agent',
     };
   }
-  const forced = process.env.EDGE_AGENT_KERNEL_PATH;
+  const forced = process.env[KERNEL_PATH_VARIABLE];
   const available = info.paths.filter((p) => p.available).map((p) => p.name);
-  return {
-    name: 'kernels',
-    status: 'ok',
-    detail: `native ${info.arch}: best path ${forced ? `${forced} (forced by EDGE_AGENT_KERNEL_PATH)` : info.best}; available: ${available.join(', ')}`,
-  };
+  // A forced path that cannot run is setupChecks' failure ('kernel path'), not a path in use.
+  const used = forced && forcedPathProblem() === null ? `${forced} (chosen by ${KERNEL_PATH_VARIABLE}; the best is ${info.best})` : info.best;
+  return { name: 'kernels', status: 'ok', detail: `native ${info.arch}: path ${used}; this CPU runs: ${available.join(', ')}` };
 }
 
 export async function checkThermals(): Promise<CheckResult[]> {

@@ -36,3 +36,23 @@ export function nativeInfo(): { arch: string; paths: PathInfo[]; best: string } 
   const loaded = loadBinding();
   return 'error' in loaded ? loaded : loaded.binding.info();
 }
+
+/** The variable that makes the native engine run one named path instead of the best one. */
+export const KERNEL_PATH_VARIABLE = 'EDGE_AGENT_KERNEL_PATH';
+
+/**
+ * Why the path EDGE_AGENT_KERNEL_PATH names cannot run here, or null when it can (or the
+ * variable is not set). A path asked for by name is never quietly replaced: the engine
+ * refuses to start on it and doctor fails with the same words.
+ */
+export function forcedPathProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  const forced = env[KERNEL_PATH_VARIABLE];
+  if (forced === undefined || forced === '') return null;
+  const info = nativeInfo();
+  if ('error' in info) return `${KERNEL_PATH_VARIABLE}=${forced} is set, but the native kernels did not load (${info.error})`;
+  const path = info.paths.find((p) => p.name === forced);
+  const available = info.paths.filter((p) => p.available).map((p) => p.name).join(', ');
+  if (!path) return `${KERNEL_PATH_VARIABLE}=${forced} names no kernel path of this ${info.arch} build (paths this CPU runs: ${available})`;
+  if (!path.available) return `${KERNEL_PATH_VARIABLE}=${forced} names a path this CPU cannot run (paths it runs: ${available})`;
+  return null;
+}

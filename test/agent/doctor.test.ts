@@ -19,22 +19,24 @@ afterAll(async () => {
 
 describe('edge-agent doctor', () => {
   it('checks the machine and every configured part, and passes on a working set-up', async () => {
-    writeFileSync(`${dir}/good.yaml`, `mqtt:\n  url: ${broker.url}\n`);
+    writeFileSync(`${dir}/good.yaml`, `camera:\n  type: sim\nmqtt:\n  url: ${broker.url}\ndataDir: ${dir}/data\n`);
     const r = await runCli(['doctor', '--json', '--config', `${dir}/good.yaml`]);
     expect(r.code, r.stderr).toBe(0);
     const checks = byName(r.stdout);
     expect(checks.get('node')?.status).toBe('ok');
     expect(checks.get('cpu')?.detail).toMatch(/SIMD:/);
-    expect(checks.get('kernels')?.detail).toMatch(/native (x64|arm64|arm): best path \w+/);
+    expect(checks.get('kernels')?.detail).toMatch(/native (x64|arm64|arm): path \w+/);
+    expect(checks.get('data dir')).toMatchObject({ status: 'ok', detail: `${dir}/data: writable, and no other agent holds it` });
+    expect(checks.get('trigger')).toMatchObject({ status: 'ok', detail: 'continuous at 2 fps' });
     expect(checks.get('throttling')).toBeDefined();
-    expect(checks.get('model')?.detail).toMatch(/66 operators, input 1x224x224x3 uint8, 1001 labels/);
+    expect(checks.get('model')?.detail).toMatch(/66 operators, input 1x224x224x3 uint8, 1001 labels \(stored in the model\)/);
     expect(checks.get('camera')?.detail).toMatch(/captured bird\.png/);
     expect(checks.get('gpio')?.detail).toMatch(/not used/);
     expect(checks.get('broker')).toMatchObject({ status: 'ok', detail: `${broker.url}: connected` });
   });
 
   it('names what is wrong with the model, camera and broker, says what to fix, and exits 1', async () => {
-    writeFileSync(`${dir}/bad.yaml`, 'model:\n  file: /nonexistent.tflite\ncamera:\n  sim:\n    images: /nonexistent-folder\nmqtt:\n  url: mqtt://127.0.0.1:1\n');
+    writeFileSync(`${dir}/bad.yaml`, `model:\n  file: /nonexistent.tflite\ncamera:\n  type: sim\n  sim:\n    images: /nonexistent-folder\nmqtt:\n  url: mqtt://127.0.0.1:1\ndataDir: ${dir}/data\n`);
     const r = await runCli(['doctor', '--json', '--config', `${dir}/bad.yaml`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/3 checks failed: model, camera, broker/);
@@ -45,7 +47,7 @@ describe('edge-agent doctor', () => {
   });
 
   it('prints a readable report', async () => {
-    const r = await runCli(['doctor']);
+    const r = await runCli(['doctor', '--config', `${dir}/good.yaml`]);
     expect(r.stdout).toMatch(/^ok {2}\s+node\s+Node\.js 20/m);
     expect(r.stdout).toMatch(/^ok {2}\s+model\s+/m);
   });
