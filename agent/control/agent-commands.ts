@@ -53,6 +53,7 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
 
   commands.register('status', {
     args: { properties: {} },
+    readOnly: true,
     run: async () => ({
       device: ctx.deviceId,
       model: t.pipeline.modelName,
