@@ -7,7 +7,7 @@ import { reportHealth, type AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
 import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
-import { CommandQueue } from './command-transport.js';
+import { CommandTransport } from './command-transport.js';
 import { connectionOptions } from './connection-options.js';
 import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
@@ -48,7 +48,7 @@ export class MqttExtension implements Extension {
   private client: MqttClient | null = null;
   private outbox: Outbox | null = null;
   private delivery: ResultDelivery | null = null;
-  private commands: CommandQueue | null = null;
+  private commands: CommandTransport | null = null;
   private unregisterMetrics: (() => void) | null = null;
   private topics: DeviceTopics | null = null;
   private discovery: DiscoveryMessage[] = [];
@@ -104,8 +104,8 @@ export class MqttExtension implements Extension {
     }
     this.client = client;
     this.delivery = new ResultDelivery(outbox, client, topics.result, this.log);
-    this.commands = new CommandQueue(
-      (name, payload) => ctx.commands.execute(name, payload),
+    this.commands = new CommandTransport(
+      (name, payload, options) => ctx.commands.execute(name, payload, options),
       (name, response) => this.publish(topics.response(name), JSON.stringify(response), false),
       this.log,
     );
@@ -212,7 +212,7 @@ export class MqttExtension implements Extension {
       return;
     }
     const name = this.topics!.commandName(topic);
-    if (name !== null) this.commands!.push(name, payload);
+    if (name !== null) this.commands!.receive({ topic, name, payload, retained: packet.retain });
   }
 
   private subscribe(): void {
