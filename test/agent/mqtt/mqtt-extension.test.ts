@@ -139,6 +139,28 @@ describe('mqtt: status and Last Will', () => {
   });
 });
 
+describe('mqtt: one client per device', () => {
+  it('says so, naming the client id, when another client with the same id keeps taking the session over', async () => {
+    const deviceId = newDeviceId();
+    const clientId = `edge-agent-${deviceId}`;
+    const agent = await startAgent(broker.url, { deviceId });
+    await brokerState(agent.ctx, true);
+    // A second device configured with the same id: pushed off by each reconnect of the agent, it reconnects too.
+    const twin = await recorder(broker.url, [], { clientId, clean: false, reconnectPeriod: 100 });
+    const warning = await agent.t.waitForLog(/same client id/, 15_000);
+    expect(warning).toMatchObject({ level: 40, clientId });
+    expect(warning.msg).toContain(`'${clientId}'`);
+    expect(warning.msg).toMatch(/device\.id.*mqtt\.clientId/);
+    // What the broker says happened.
+    expect(broker.output()).toContain(`Client ${clientId} already connected, closing old connection.`);
+    // Said once, not at every takeover, while the takeovers go on.
+    const connects = twin.sessions.length;
+    await vi.waitFor(() => expect(twin.sessions.length, 'five more takeovers').toBeGreaterThanOrEqual(connects + 5), { timeout: 15_000 });
+    expect(agent.t.problems(/same client id/)).toHaveLength(1);
+    expect(agent.t.problems(/lost the MQTT broker connection/).length).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('mqtt: results', () => {
   it('delivers results in seq order at QoS 1 and empties the outbox on PUBACK', async () => {
     const deviceId = newDeviceId();
