@@ -8,6 +8,7 @@ import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './outbox/console-results.js';
 import { createAgentContext, type AgentContext } from './core/context.js';
 import { registerAgentCommands } from './control/agent-commands.js';
+import { configuredModel, type ModelChoice } from './control/model-files.js';
 import { Controller } from './core/controller.js';
 import type { Extension } from './core/extension.js';
 import { GpioExtension } from './gpio/gpio-extension.js';
@@ -36,11 +37,10 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-async function loadModel(config: AgentConfig): Promise<LoadedModel> {
-  const file = configPath(config.model.file);
+async function loadModel(config: AgentConfig, { file, labels: labelFile }: ModelChoice): Promise<LoadedModel> {
   const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
   try {
-    const labels = config.model.labels ? await readLabels(configPath(config.model.labels)) : session.info.labels;
+    const labels = labelFile ? await readLabels(labelFile) : session.info.labels;
     return { session, name: modelName(file), labels };
   } catch (err) {
     await session.close();
@@ -54,7 +54,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   const ctx = createAgentContext(config, log, configPath(config.dataDir));
   await mkdir(ctx.dataDir, { recursive: true });
 
-  let model = await loadModel(config);
+  let model = await loadModel(config, configuredModel(config));
   if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
   log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
 
@@ -75,11 +75,11 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
   registerAgentCommands(ctx, {
     pipeline,
     uptime: () => (Date.now() - startedAt) / 1000,
-    async reloadModel(file) {
-      const next = await loadModel(file ? { ...config, model: { ...config.model, file } } : config);
+    async reloadModel(choice) {
+      const next = await loadModel(config, choice);
       await pipeline.swapModel(next);
       model = next;
-      log.info({ model: next.name, engine: next.session.engine }, 'model reloaded');
+      log.info({ model: next.name, engine: next.session.engine, file: choice.file, labels: choice.labels ?? 'stored in the model' }, 'model reloaded');
       return { model: next.name, engine: next.session.engine };
     },
   });

@@ -10,6 +10,8 @@ export interface AgentConfig {
   model: {
     file: string;
     labels: string | null;
+    /** Where reload-model may load from; null: the install's models/ and <dataDir>/models. */
+    dirs: string[] | null;
     engine: Engine;
     threads: number;
     topK: number;

@@ -1,0 +1,52 @@
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { configPath } from '../config/load.js';
+import type { AgentConfig } from '../config/types.js';
+import { installDir } from '../core/install-dir.js';
+
+/** A model file and its labels file (null: the labels stored in the model), as absolute paths. */
+export interface ModelChoice {
+  file: string;
+  labels: string | null;
+}
+
+/** The model and labels of the configuration. */
+export function configuredModel(config: AgentConfig): ModelChoice {
+  return { file: configPath(config.model.file), labels: config.model.labels === null ? null : configPath(config.model.labels) };
+}
+
+/** Where reload-model may load models and labels from: model.dirs, by default the install's models/ and <dataDir>/models. */
+export function modelDirs(config: AgentConfig, dataDir: string): string[] {
+  return config.model.dirs?.map(configPath) ?? [join(installDir, 'models'), join(dataDir, 'models')];
+}
+
+/**
+ * The real path of `file` when it is a file inside one of `dirs`, both with symlinks
+ * resolved; a relative `file` is looked for in each directory in turn. Anything else,
+ * ".." anywhere included, is refused with one error that does not say whether the file
+ * exists, so that a command cannot probe the file system.
+ */
+export async function fileInModelDirs(file: string, dirs: string[]): Promise<string> {
+  if (!file.split(/[/\\]/).includes('..')) {
+    const realDirs = (await Promise.all(dirs.map(real))).filter((d) => d !== null);
+    for (const candidate of isAbsolute(file) ? [file] : dirs.map((dir) => join(dir, file))) {
+      const found = await real(candidate);
+      if (found && realDirs.some((dir) => within(dir, found)) && (await stat(found).catch(() => null))?.isFile()) return found;
+    }
+  }
+  throw new Error(`'${file}' is not a file in the model directories (${dirs.join(', ')})`);
+}
+
+/** The path with every symlink resolved, or null when it does not resolve. */
+async function real(path: string): Promise<string | null> {
+  try {
+    return await realpath(path);
+  } catch {
+    return null;
+  }
+}
+
+function within(dir: string, file: string): boolean {
+  const path = relative(dir, file);
+  return path !== '' && path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path);
+}
