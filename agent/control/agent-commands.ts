@@ -48,14 +48,14 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
   commands.register('resume', { args: { properties: {} }, run: setPaused(false) });
 
   // Only what an operator put in the model directories: a command must not make the agent
-  // read any file it can reach. Labels configured for the configured model belong to it: a
-  // model named by the command comes with the command's labels or its own.
+  // read any file it can reach, nor tell whether one exists. Labels configured for the
+  // configured model belong to it: a model named by the command comes with the command's
+  // labels or its own.
   const inModelDirs = async (file: string): Promise<string> => {
-    try {
-      return await fileInModelDirs(file, modelDirs(ctx.config, ctx.dataDir));
-    } catch (err) {
-      throw new Error(`reload-model: ${(err as Error).message}`);
-    }
+    const dirs = modelDirs(ctx.config, ctx.dataDir);
+    const found = await fileInModelDirs(file, dirs);
+    if (found === null) throw new Error(`reload-model: '${file}' is not a file in the model directories (${dirs.join(', ')})`);
+    return found;
   };
   commands.register('reload-model', {
     args: {
@@ -64,11 +64,13 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
         labels: { type: 'string', minLength: 1, maxLength: 4096 },
       },
     },
-    run: async (args) => {
+    run: async ({ file, labels }) => {
       const configured = configuredModel(ctx.config);
-      const file = args.file === undefined ? configured.file : await inModelDirs(args.file as string);
-      const labels = args.labels !== undefined ? await inModelDirs(args.labels as string) : args.file === undefined ? configured.labels : null;
-      return t.reloadModel({ file, labels });
+      if (file === undefined && labels === undefined) return t.reloadModel(configured);
+      return t.reloadModel({
+        file: file === undefined ? configured.file : await inModelDirs(file as string),
+        labels: labels === undefined ? null : await inModelDirs(labels as string),
+      });
     },
   });
 

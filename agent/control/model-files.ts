@@ -21,20 +21,19 @@ export function modelDirs(config: AgentConfig, dataDir: string): string[] {
 }
 
 /**
- * The real path of `file` when it is a file inside one of `dirs`, both with symlinks
- * resolved; a relative `file` is looked for in each directory in turn. Anything else,
- * ".." anywhere included, is refused with one error that does not say whether the file
- * exists, so that a command cannot probe the file system.
+ * The real path of `file` when it is a regular file inside one of `dirs`, both with
+ * symlinks resolved, else null (whatever the reason: outside, missing, a folder, ".."
+ * anywhere, so that a caller cannot tell them apart). A relative `file` is looked for in
+ * each directory in turn.
  */
-export async function fileInModelDirs(file: string, dirs: string[]): Promise<string> {
-  if (!file.split(/[/\\]/).includes('..')) {
-    const realDirs = (await Promise.all(dirs.map(real))).filter((d) => d !== null);
-    for (const candidate of isAbsolute(file) ? [file] : dirs.map((dir) => join(dir, file))) {
-      const found = await real(candidate);
-      if (found && realDirs.some((dir) => within(dir, found)) && (await stat(found).catch(() => null))?.isFile()) return found;
-    }
+export async function fileInModelDirs(file: string, dirs: string[]): Promise<string | null> {
+  if (file.split(/[/\\]/).includes('..')) return null;
+  const realDirs = (await Promise.all(dirs.map(real))).filter((d) => d !== null);
+  for (const candidate of isAbsolute(file) ? [file] : dirs.map((dir) => join(dir, file))) {
+    const found = await real(candidate);
+    if (found && realDirs.some((dir) => within(dir, found)) && (await stat(found).catch(() => null))?.isFile()) return found;
   }
-  throw new Error(`'${file}' is not a file in the model directories (${dirs.join(', ')})`);
+  return null;
 }
 
 /** The path with every symlink resolved, or null when it does not resolve. */

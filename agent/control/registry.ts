@@ -40,8 +40,8 @@ export interface ExecuteOptions {
 }
 
 /**
- * The "id" of a payload when it is readable, so that a command refused before it reaches
- * execute() (busy, stopping) is answered with the same id execute() would have used.
+ * The "id" of a payload when it is readable, so that a command answered without execute()
+ * (the agent stopping, a repeat) is answered with the same id execute() would have used.
  */
 export function commandId(payload: Buffer): string | null {
   if (payload.length > MAX_COMMAND_BYTES) return null;

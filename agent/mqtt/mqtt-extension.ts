@@ -226,7 +226,7 @@ export class MqttExtension implements Extension {
     this.shortConnections = closedByBroker && short ? this.shortConnections + 1 : 0;
     if (this.shortConnections === TAKEOVER_RUN) {
       this.log.warn(
-        { clientId: this.clientId, url: this.url, connections: this.shortConnections },
+        { clientId: this.clientId, connections: this.shortConnections },
         `the broker closed the connection right after accepting it, ${this.shortConnections} times in a row: another client is most likely ` +
           `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
           'give each device its own device.id, or set a unique mqtt.clientId',
