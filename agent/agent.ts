@@ -106,10 +106,10 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
   registerAgentCommands(ctx, {
     pipeline,
     uptime: () => (Date.now() - startedAt) / 1000,
-    async reloadModel(file) {
-      const next = await openModel(file ? { ...config, model: { ...config.model, file } } : config);
+    async reloadModel(choice) {
+      const next = await openModel(config, choice);
       await pipeline.swapModel(next);
-      log.info({ model: next.name, engine: next.session.engine }, 'model reloaded');
+      log.info({ model: next.name, engine: next.session.engine, file: choice.file, labels: choice.labels ?? 'stored in the model' }, 'model reloaded');
       return { model: next.name, engine: next.session.engine };
     },
   });

@@ -1,10 +1,11 @@
 import type { AgentContext } from '../core/context.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import { configuredModel, fileInModelDirs, modelDirs, type ModelChoice } from './model-files.js';
 
 export interface CommandTargets {
   pipeline: Pipeline;
   /** Loads a model and swaps it in; rejects (keeping the old model) when it cannot load. */
-  reloadModel(file: string | null): Promise<{ model: string; engine: string }>;
+  reloadModel(choice: ModelChoice): Promise<{ model: string; engine: string }>;
   /** Seconds since the agent started. */
   uptime(): number;
 }
@@ -46,13 +47,36 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
   commands.register('pause', { args: { properties: {} }, run: setPaused(true) });
   commands.register('resume', { args: { properties: {} }, run: setPaused(false) });
 
+  // Only what an operator put in the model directories: a command must not make the agent
+  // read any file it can reach, nor tell whether one exists. Labels configured for the
+  // configured model belong to it: a model named by the command comes with the command's
+  // labels or its own.
+  const inModelDirs = async (file: string): Promise<string> => {
+    const dirs = modelDirs(ctx.config, ctx.dataDir);
+    const found = await fileInModelDirs(file, dirs);
+    if (found === null) throw new Error(`reload-model: '${file}' is not a file in the model directories (${dirs.join(', ')})`);
+    return found;
+  };
   commands.register('reload-model', {
-    args: { properties: { file: { type: 'string', minLength: 1, maxLength: 4096, pattern: '\\.tflite$' } } },
-    run: async ({ file }) => t.reloadModel((file as string | undefined) ?? null),
+    args: {
+      properties: {
+        file: { type: 'string', minLength: 1, maxLength: 4096, pattern: '\\.tflite$' },
+        labels: { type: 'string', minLength: 1, maxLength: 4096 },
+      },
+    },
+    run: async ({ file, labels }) => {
+      const configured = configuredModel(ctx.config);
+      if (file === undefined && labels === undefined) return t.reloadModel(configured);
+      return t.reloadModel({
+        file: file === undefined ? configured.file : await inModelDirs(file as string),
+        labels: labels === undefined ? null : await inModelDirs(labels as string),
+      });
+    },
   });
 
   commands.register('status', {
     args: { properties: {} },
+    readOnly: true,
     run: async () => ({
       device: ctx.deviceId,
       model: t.pipeline.modelName,

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { Logger } from 'pino';
 
 /** The JSON a command answers with on edge/<id>/cmd/<name>/response. */
 export type CommandResponse =
@@ -8,6 +9,8 @@ export type CommandResponse =
 export interface CommandSpec {
   /** JSON Schema of the arguments (the payload without "id"); unknown keys are refused. */
   args: Record<string, unknown>;
+  /** Reads state and changes nothing: answered at once, without waiting for the turn of the commands that do. */
+  readOnly?: boolean;
   run(args: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
@@ -16,11 +19,29 @@ export const MAX_COMMAND_BYTES = 16 * 1024;
 /** Longest "id" echoed back in a response. */
 const MAX_ID_CHARS = 128;
 
+/**
+ * Commands admitted and not yet finished (the running one included), from every way in
+ * together: beyond this a command is answered "busy" at once instead of piling up.
+ */
+export const MAX_WAITING_COMMANDS = 32;
+const BUSY = 'busy:';
+
 const isId = (id: unknown): id is string => typeof id === 'string' && id.length <= MAX_ID_CHARS;
 
+/** A refusal that asks the sender to try again later (so a repeat of its id must run, not replay it). */
+export const isBusy = (response: CommandResponse): boolean => !response.ok && response.error.startsWith(BUSY);
+
+export interface ExecuteOptions {
+  /**
+   * Refuse a payload without an "id". Over MQTT the id is all that ties a response to its
+   * command and tells a redelivery from a new command; an HTTP request needs none.
+   */
+  requireId?: boolean;
+}
+
 /**
- * The "id" of a payload when it is readable, so that a command refused before it reaches
- * execute() (busy, stopping) is answered with the same id execute() would have used.
+ * The "id" of a payload when it is readable, so that a command answered without execute()
+ * (the agent stopping, a repeat) is answered with the same id execute() would have used.
  */
 export function commandId(payload: Buffer): string | null {
   if (payload.length > MAX_COMMAND_BYTES) return null;
@@ -37,12 +58,18 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 /**
  * The commands the agent accepts, shared by every way in (MQTT, the web page): each
  * payload is size-checked, parsed, validated against the command's schema and then run,
- * one command at a time; every failure becomes an error response and changes nothing.
+ * one command at a time (read-only ones at once), at most MAX_WAITING_COMMANDS admitted;
+ * every failure becomes an error response and changes nothing.
  */
 export class CommandRegistry {
   private readonly commands = new Map<string, { spec: CommandSpec; validate: ValidateFunction }>();
   /** The last command to run: the next one starts after it has settled. */
   private turn: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  /** Refusing as busy since the queue last drained (the warning is given once per episode). */
+  private refusing = false;
+
+  constructor(private readonly log: Logger) {}
 
   register(name: string, spec: CommandSpec): void {
     const schema = { type: 'object', additionalProperties: false, ...spec.args };
@@ -53,7 +80,7 @@ export class CommandRegistry {
     return [...this.commands.keys()];
   }
 
-  async execute(name: string, payload: Uint8Array | string): Promise<CommandResponse> {
+  async execute(name: string, payload: Uint8Array | string, options: ExecuteOptions = {}): Promise<CommandResponse> {
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (size > MAX_COMMAND_BYTES) {
       return { id: null, ok: false, error: `payload of ${size} bytes is over the ${MAX_COMMAND_BYTES}-byte limit` };
@@ -72,6 +99,9 @@ export class CommandRegistry {
     if (id !== null && !isId(id)) {
       return { id: null, ok: false, error: `"id" must be a string of at most ${MAX_ID_CHARS} characters` };
     }
+    if (id === null && options.requireId) {
+      return { id: null, ok: false, error: `refused: no "id"; send one (a string of at most ${MAX_ID_CHARS} characters) to match the response and to have a repeat recognised` };
+    }
     const command = this.commands.get(name);
     if (!command) {
       return { id, ok: false, error: `unknown command '${name.slice(0, 64)}'; commands: ${this.names().join(', ')}` };
@@ -84,14 +114,29 @@ export class CommandRegistry {
       );
       return { id, ok: false, error: `bad arguments for ${name}: ${problems.join('; ')}` };
     }
+    if (command.spec.readOnly) return answer(id, command.spec.run(args));
+    if (this.waiting >= MAX_WAITING_COMMANDS) {
+      if (!this.refusing) this.log.warn({ waiting: this.waiting }, 'commands arrive faster than they run; refusing new ones until the queue drains');
+      this.refusing = true;
+      return { id, ok: false, error: `${BUSY} ${this.waiting} commands are waiting; try again later` };
+    }
     // Commands change shared settings, so they run one at a time whichever way they came
     // in: a pause from the web page never interleaves with a resume over MQTT.
+    this.waiting++;
     const run = this.turn.then(() => command.spec.run(args));
     this.turn = run.catch(() => {});
     try {
-      return { id, ok: true, ...(await run) };
-    } catch (err) {
-      return { id, ok: false, error: (err as Error).message };
+      return await answer(id, run);
+    } finally {
+      if (--this.waiting === 0) this.refusing = false;
     }
+  }
+}
+
+async function answer(id: string | null, run: Promise<Record<string, unknown>>): Promise<CommandResponse> {
+  try {
+    return { id, ok: true, ...(await run) };
+  } catch (err) {
+    return { id, ok: false, error: (err as Error).message };
   }
 }

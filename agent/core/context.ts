@@ -45,7 +45,7 @@ export function createAgentContext(config: AgentConfig, log: Logger, dataDir: st
     events: new AgentEvents(),
     settings: { paused: false, fps: config.camera.fps, topK: config.model.topK, scoreThreshold: config.model.scoreThreshold },
     stats: new RunStats(),
-    commands: new CommandRegistry(),
+    commands: new CommandRegistry(log.child({ part: 'commands' })),
     metrics: new Registry(),
     results: null,
     degraded: new Map(),

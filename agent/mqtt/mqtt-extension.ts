@@ -7,7 +7,7 @@ import { reportHealth, type AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
 import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
-import { CommandQueue } from './command-transport.js';
+import { CommandTransport } from './command-transport.js';
 import { connectionOptions } from './connection-options.js';
 import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
@@ -22,6 +22,13 @@ export interface MqttExtensionOptions {
   /** How long stop() waits for outstanding results and commands before it disconnects (default 5 s). */
   drainTimeoutMs?: number;
 }
+
+/** The cause of a close that mqtt.js reported no error for: the broker (or the network) closed the connection. */
+const CLOSED = 'the connection was closed';
+/** A connection the broker closed sooner than this after accepting it (or 3 reconnect delays, if longer) counts as short. */
+const SHORT_CONNECTION_MS = 10_000;
+/** Short connections in a row that are taken for another client with our client id. */
+const TAKEOVER_RUN = 3;
 
 async function packageVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(join(installDir, 'package.json'), 'utf8')) as { version?: string };
@@ -48,7 +55,7 @@ export class MqttExtension implements Extension {
   private client: MqttClient | null = null;
   private outbox: Outbox | null = null;
   private delivery: ResultDelivery | null = null;
-  private commands: CommandQueue | null = null;
+  private commands: CommandTransport | null = null;
   private unregisterMetrics: (() => void) | null = null;
   private topics: DeviceTopics | null = null;
   private discovery: DiscoveryMessage[] = [];
@@ -64,6 +71,10 @@ export class MqttExtension implements Extension {
   /** The cause of failed connection attempts already logged in this outage. */
   private reportedFailure: string | null = null;
   private disconnectedAt: number | null = null;
+  private clientId = '';
+  private connectedAt = 0;
+  /** Connections in a row that the broker closed soon after accepting them. */
+  private shortConnections = 0;
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
 
   constructor(private readonly ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
@@ -90,6 +101,8 @@ export class MqttExtension implements Extension {
     this.outbox = outbox;
     this.topics = topics;
     this.url = url;
+    this.clientId = clientOptions.clientId!;
+    this.shortConnections = 0;
     this.stopping = false;
     this.backoff = new Backoff(config.reconnectSeconds * 1000);
     this.log.info({ url, clientId: clientOptions.clientId }, 'connecting to the MQTT broker');
@@ -104,8 +117,8 @@ export class MqttExtension implements Extension {
     }
     this.client = client;
     this.delivery = new ResultDelivery(outbox, client, topics.result, this.log);
-    this.commands = new CommandQueue(
-      (name, payload) => ctx.commands.execute(name, payload),
+    this.commands = new CommandTransport(
+      (name, payload, options) => ctx.commands.execute(name, payload, options),
       (name, response) => this.publish(topics.response(name), JSON.stringify(response), false),
       this.log,
     );
@@ -162,6 +175,7 @@ export class MqttExtension implements Extension {
     // Nagle's algorithm each waits for the broker's delayed ACK (~40 ms per round trip).
     (this.client?.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.connected = true;
+    this.connectedAt = Date.now();
     this.backoff!.reset();
     this.reportedFailure = null;
     const downSeconds = this.disconnectedAt === null ? null : Math.round((Date.now() - this.disconnectedAt) / 100) / 10;
@@ -175,14 +189,14 @@ export class MqttExtension implements Extension {
   }
 
   private onClose(): void {
-    const cause = this.lastError ?? 'the connection was closed';
+    const cause = this.lastError ?? CLOSED;
     this.lastError = null;
     if (this.connected) {
       this.connected = false;
       this.disconnectedAt = Date.now();
       this.delivery?.disconnected();
       this.ctx.events.emit('broker', { connected: false });
-      if (!this.stopping) this.log.warn({ cause, outboxDepth: this.outbox?.depth() }, 'lost the MQTT broker connection; results are kept in the outbox until it is back');
+      if (!this.stopping) this.reportLoss(cause);
     } else if (!this.stopping && cause !== this.reportedFailure) {
       // Once per outage and cause, not per attempt.
       this.log.warn({ url: this.url, cause }, 'cannot connect to the MQTT broker; retrying with backoff');
@@ -199,6 +213,29 @@ export class MqttExtension implements Extension {
     }, delayMs);
   }
 
+  /**
+   * A broker closes a connection without a word (MQTT 3.1.1) when another client connects
+   * with the same client id: it hands the session to the newcomer. Two devices with one id
+   * push each other off at every reconnect, so a run of connections the broker closed soon
+   * after accepting them is named for what it most likely is, once, and the individual
+   * losses are no longer logged as warnings until a connection lasts.
+   */
+  private reportLoss(cause: string): void {
+    const closedByBroker = cause === CLOSED;
+    const short = Date.now() - this.connectedAt < Math.max(SHORT_CONNECTION_MS, 3 * this.ctx.config.mqtt.reconnectSeconds * 1000);
+    this.shortConnections = closedByBroker && short ? this.shortConnections + 1 : 0;
+    if (this.shortConnections === TAKEOVER_RUN) {
+      this.log.warn(
+        { clientId: this.clientId, connections: this.shortConnections },
+        `the broker closed the connection right after accepting it, ${this.shortConnections} times in a row: another client is most likely ` +
+          `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
+          'give each device its own device.id, or set a unique mqtt.clientId',
+      );
+    }
+    const level = this.shortConnections >= TAKEOVER_RUN ? 'debug' : 'warn';
+    this.log[level]({ cause, outboxDepth: this.outbox?.depth() }, 'lost the MQTT broker connection; results are kept in the outbox until it is back');
+  }
+
   /** mqtt.js reports a failure as 'error' and then 'close'; the close reports it. */
   private onError(err: Error): void {
     this.lastError = err.message;
@@ -212,7 +249,7 @@ export class MqttExtension implements Extension {
       return;
     }
     const name = this.topics!.commandName(topic);
-    if (name !== null) this.commands!.push(name, payload);
+    if (name !== null) this.commands!.receive({ topic, name, payload, retained: packet.retain });
   }
 
   private subscribe(): void {

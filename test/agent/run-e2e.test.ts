@@ -109,7 +109,7 @@ describe('edge-agent run --simulate', () => {
     const capture = await send('capture', JSON.stringify({ id: 'g' }));
     expect(capture).toMatchObject({ id: 'g', ok: true, top: expect.any(Array) });
     expect(expected.get(capture.source)).toBe(capture.top[0].index);
-    expect(await send('reload-model', JSON.stringify({ id: 'h', file: '/nonexistent.tflite' }))).toMatchObject({ id: 'h', ok: false, error: expect.stringMatching(/nonexistent\.tflite: no such file/) });
+    expect(await send('reload-model', JSON.stringify({ id: 'h', file: '/nonexistent.tflite' }))).toMatchObject({ id: 'h', ok: false, error: expect.stringMatching(/'\/nonexistent\.tflite' is not a file in the model directories/) });
     expect(await send('reload-model', JSON.stringify({ id: 'i', file: modelPath('mobilenet_v1_0.25_128_quant.tflite') }))).toMatchObject({ id: 'i', ok: true, model: 'mobilenet_v1_0.25_128_quant' });
     expect(await send('capture', JSON.stringify({ id: 'j' }))).toMatchObject({ ok: true });
     const results = probe.results('edge/e2e-2/result');

@@ -2,23 +2,35 @@
 // running agent. Every payload is invalid by construction (an oracle written here, not the
 // agent's validator, says so), so each must get exactly one error response carrying the
 // payload's id when it has a readable one, and the agent's state must be the same after.
+// Then what is valid but not meant now (issue 10, item 4): retained commands waiting on the
+// broker when the agent starts, empty payloads (how a retained command is cleared) and
+// commands delivered again with the same id, while the agent goes on producing results.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type MqttClient } from 'mqtt';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { Mosquitto } from '../support/mosquitto.js';
+import { modelsDir } from '../support/paths.js';
 import { mulberry32 } from '../support/rng.js';
 import { describeItem, recordFigure } from './report.js';
-import { cleanup, imageFolder, scratchDir, seconds, startAgent, waitForLog, writeConfig } from './support.js';
+import { cleanup, fastModel, imageFolder, scratchDir, seconds, startAgent, waitForLog, writeConfig } from './support.js';
 
 const CASES = Number(process.env.FAULTS_COMMAND_CASES ?? 10_000);
+/** Retained commands waiting when the agent starts, empty payloads, repeated set-fps ids and doubled captures. */
+const RETAINED = 200;
+const EMPTY = 2_000;
+const REPEATS = 300;
+const CAPTURES = 30;
 const SEED = 5_000_006;
 const DEVICE = 'fault-6';
 const MAX_COMMAND_BYTES = 16 * 1024;
-/** Responses outstanding at most: below the agent's queue of 32, so none is refused as "busy". */
+/** Responses outstanding at most: below the agent's bound of 32 waiting commands, so none is refused as "busy". */
 const WINDOW = 16;
 let work: string;
 let broker: Mosquitto;
 let badModel: string;
+/** A real model, outside every model directory: reload-model must refuse it. */
+let outsideModel: string;
 
 beforeAll(async () => {
   work = scratchDir('bad-commands');
@@ -26,6 +38,11 @@ beforeAll(async () => {
   broker = await Mosquitto.start({ extraConfig: ['set_tcp_nodelay true'] });
   badModel = `${work}/truncated.tflite`;
   writeFileSync(badModel, Buffer.from('TFL3 this is not a model'));
+  outsideModel = `${work}/outside.tflite`;
+  copyFileSync(fastModel, outsideModel);
+  // The agent's <dataDir>/models, a model directory, with a link that leads out of it.
+  mkdirSync(`${work}/data/models`, { recursive: true });
+  symlinkSync(outsideModel, `${work}/data/models/link-out.tflite`);
   describeItem(
     '6',
     'Bad input at scale: commands, model files, configurations',
@@ -43,7 +60,32 @@ afterAll(async () => {
 });
 
 const COMMANDS = ['capture', 'set-fps', 'set-top-k', 'set-threshold', 'pause', 'resume', 'reload-model', 'status'];
-const ARGS: Record<string, string[]> = { 'set-fps': ['fps'], 'set-top-k': ['topK'], 'set-threshold': ['scoreThreshold'], 'reload-model': ['file'] };
+const ARGS: Record<string, string[]> = { 'set-fps': ['fps'], 'set-top-k': ['topK'], 'set-threshold': ['scoreThreshold'], 'reload-model': ['file', 'labels'] };
+
+/**
+ * Whether reload-model may load `file`, by the README's rule: a file inside the model
+ * directories (here the defaults: the install's models/ and <dataDir>/models), links
+ * resolved, never through "..".
+ */
+function inModelDirs(file: string, dataDir: string): boolean {
+  if (file.split(/[/\\]/).includes('..')) return false;
+  const dirs = [modelsDir, join(dataDir, 'models')];
+  const real = (path: string): string | null => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return null;
+    }
+  };
+  return (isAbsolute(file) ? [file] : dirs.map((d) => join(d, file))).some((candidate) => {
+    const found = real(candidate);
+    return found !== null && statSync(found).isFile() && dirs.some((dir) => {
+      const realDir = real(dir);
+      const path = realDir === null ? '..' : relative(realDir, found);
+      return path !== '' && !path.startsWith('..') && !isAbsolute(path);
+    });
+  });
+}
 
 interface Case {
   name: string;
@@ -55,11 +97,12 @@ interface Case {
  * Whether a payload is certainly refused, by the contract in the README (not by the agent's
  * code): a payload the agent should accept is never sent, so "an error response each" holds.
  */
-function certainlyInvalid(name: string, payload: Buffer, badFiles: Set<string>): boolean {
+function certainlyInvalid(name: string, payload: Buffer, dataDir: string): boolean {
   if (!COMMANDS.includes(name)) return true;
   if (payload.length > MAX_COMMAND_BYTES) return true;
   const text = payload.toString('utf8');
-  if (text.trim() === '') return Boolean(ARGS[name] && name !== 'reload-model');
+  // Blank but not empty: no "id", which a command over MQTT must have.
+  if (text.trim() === '') return true;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -68,7 +111,7 @@ function certainlyInvalid(name: string, payload: Buffer, badFiles: Set<string>):
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return true;
   const { id, ...args } = value as Record<string, unknown>;
-  if (id !== undefined && id !== null && (typeof id !== 'string' || id.length > 128)) return true;
+  if (typeof id !== 'string' || id.length > 128) return true;
   const allowed = ARGS[name] ?? [];
   if (Object.keys(args).some((k) => !allowed.includes(k))) return true;
   const number = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
@@ -80,10 +123,9 @@ function certainlyInvalid(name: string, payload: Buffer, badFiles: Set<string>):
     case 'set-threshold':
       return !(number(args.scoreThreshold) && (args.scoreThreshold as number) >= 0 && (args.scoreThreshold as number) <= 1);
     case 'reload-model': {
-      if (args.file === undefined) return false;
-      const file = args.file;
-      if (typeof file !== 'string' || file.length < 1 || file.length > 4096 || !/\.tflite$/.test(file)) return true;
-      return badFiles.has(file);
+      const { file, labels } = args;
+      if (file !== undefined && (typeof file !== 'string' || file.length > 4096 || !/\.tflite$/.test(file) || !inModelDirs(file, dataDir))) return true;
+      return labels !== undefined && (typeof labels !== 'string' || labels.length > 4096 || !inModelDirs(labels, dataDir));
     }
     default:
       return false;
@@ -104,7 +146,7 @@ function expectedId(payload: Buffer): string | null {
   }
 }
 
-function generator(badFiles: string[]) {
+function generator(files: string[], dataDir: string) {
   const random = mulberry32(SEED);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
@@ -134,9 +176,9 @@ function generator(badFiles: string[]) {
     }],
     ['a bad argument value', 16, (id) => {
       const name = pick(['set-fps', 'set-top-k', 'set-threshold', 'reload-model']);
-      const key = ARGS[name][0];
+      const key = pick(ARGS[name]);
       const values: unknown[] = name === 'reload-model'
-        ? ['', 'model.onnx', '/etc/passwd', longString(5000) + '.tflite', '../../etc/shadow', 'a.tflite\n', 5, null, ['x.tflite'], ...badFiles]
+        ? ['', 'model.onnx', '/etc/passwd', longString(5000) + '.tflite', '../../etc/shadow', 'a.tflite\n', 5, null, ['x.tflite'], ...files]
         : weird;
       return { name, payload: { id, [key]: pick(values) } };
     }],
@@ -165,14 +207,14 @@ function generator(badFiles: string[]) {
     }],
   ];
   const total = kinds.reduce((n, k) => n + k[1], 0);
-  const bad = new Set(badFiles);
   return (i: number): Case => {
     for (;;) {
       let roll = int(total);
       const [kind, , make] = kinds.find((k) => (roll -= k[1]) < 0)!;
       const { name, payload } = make(`c-${i}`);
       const buffer = Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
-      if (certainlyInvalid(name, buffer, bad)) return { name, payload: buffer, kind };
+      // Empty payloads get no response (they clear retained commands): the second test sends them.
+      if (buffer.length > 0 && certainlyInvalid(name, buffer, dataDir)) return { name, payload: buffer, kind };
     }
   }
 }
@@ -285,7 +327,7 @@ describe('item 6: bad commands at scale', { timeout: 180_000 }, () => {
       }
       const roundTrip = roundTrips.sort((a, b) => a - b)[10];
       expect(roundTrip, 'median command round trip (ms)').toBeLessThan(20);
-      const next = generator([badModel, `${work}/missing.tflite`]);
+      const next = generator([badModel, `${work}/missing.tflite`, outsideModel, 'link-out.tflite', `${work}/data/models/../../outside.tflite`, '../outside.tflite'], `${work}/data`);
       const cases = Array.from({ length: CASES }, (_, i) => next(i));
       const expected = new Map<string, number>();
       const kinds = new Map<string, number>();
@@ -349,13 +391,141 @@ describe('item 6: bad commands at scale', { timeout: 180_000 }, () => {
         'response latency p50 / p99 / max (ms)': `${latencies[latencies.length >> 1].toFixed(1)} / ${latencies[Math.floor(latencies.length * 0.99)].toFixed(1)} / ${latencies.at(-1)!.toFixed(1)}`,
       }, `A running agent (2 fps, mosquitto) got ${CASES} command payloads (seed ${SEED}) over MQTT at QoS 1, at most ${WINDOW} ` +
         'unanswered at a time: random bytes, JSON that is not an object, unknown arguments (including __proto__ and ' +
-        'constructor), bad values (wrong types, out of range, non-finite, paths that are no model or a corrupt one), ' +
-        'missing arguments, bad ids, broken JSON, nesting 7,000 deep, payloads over 16 KiB, unknown command names and ' +
+        'constructor), bad values (wrong types, out of range, non-finite; model and label paths outside the model directories: ' +
+        'no model, a corrupt one, a real model, a link leading out, ".."), ' +
+        'missing arguments, bad or missing ids, broken JSON, nesting 7,000 deep, payloads over 16 KiB, unknown command names and ' +
         'invalid UTF-8. An oracle in the test, written from the README\'s contract, kept only payloads that must be refused. ' +
         'Required: exactly one response per payload on its command\'s response topic, ok: false with an error, carrying the ' +
         'payload\'s id when it had a readable one; `status` identical before and after; results still captured; SIGTERM ' +
         'exit 0 with no error in the log. mosquitto ran with set_tcp_nodelay true, as the agent sets TCP_NODELAY on its ' +
         'own connection (without both, every command waits on delayed ACKs: ~90 ms a round trip here).');
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it('ignores retained commands and empty payloads, and runs a command delivered again with the same id once, while producing results', async () => {
+    const device = 'fault-6r';
+    const topic = (name: string): string => `edge/${device}/cmd/${name}`;
+    const client = connect(broker.url, { clientId: 'faults-6r-operator' });
+    await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
+    (client.stream as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true);
+    try {
+      // Left on the broker before the agent starts: every command, with arguments that would
+      // change something, and as many more topics that name no command.
+      const retained: [string, Record<string, unknown>][] = [
+        ['pause', {}], ['set-fps', { fps: 0.5 }], ['set-top-k', { topK: 1 }], ['set-threshold', { scoreThreshold: 0.9 }],
+        ['capture', {}], ['reload-model', { file: 'mobilenet_v2_1.0_224_quant.tflite' }], ['resume', {}], ['status', {}],
+        ...Array.from({ length: RETAINED - 8 }, (_, i): [string, Record<string, unknown>] => [`retained-${i}`, {}]),
+      ];
+      for (const [name, args] of retained) await client.publishAsync(topic(name), JSON.stringify({ id: `retained-${name}`, ...args }), { qos: 1, retain: true });
+
+      const responses: { topic: string; text: string }[] = [];
+      const resultTimes: number[] = [];
+      let lastSeq = -1;
+      client.on('message', (t, payload) => {
+        if (t.endsWith('/result')) {
+          resultTimes.push(Date.now());
+          lastSeq = JSON.parse(payload.toString('utf8')).seq;
+        } else responses.push({ topic: t, text: payload.toString('utf8') });
+      });
+      await client.subscribeAsync([`edge/${device}/cmd/+/response`, `edge/${device}/result`], { qos: 1 });
+      const agent = startAgent(['--simulate', '--images', imageFolder(work, 'images-6r'), '--mqtt-url', broker.url, '--device-id', device,
+        '--data-dir', `${work}/data-6r`, '--config', writeConfig(work), '--fps', '2']);
+      await waitForLog(agent, (l) => l.msg === 'connected to the MQTT broker', 'the agent connecting');
+      const waitFor = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
+        const deadline = Date.now() + timeoutMs;
+        while (!check()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const answers = (name: string, id: string) => responses.filter((r) => r.topic === `${topic(name)}/response` && JSON.parse(r.text).id === id).map((r) => JSON.parse(r.text));
+      const command = async (name: string, args: Record<string, unknown>, id: string, nth = 1): Promise<Record<string, unknown>> => {
+        await client.publishAsync(topic(name), JSON.stringify({ id, ...args }), { qos: 1 });
+        await waitFor(`response ${nth} to ${name} ${id}`, () => answers(name, id).length >= nth);
+        return answers(name, id)[nth - 1];
+      };
+      await waitFor('a first result', () => resultTimes.length > 0, 20_000);
+
+      // Retained: all delivered at the subscription, none run or answered, one warning per topic.
+      const started = await command('status', {}, 'after-start');
+      expect(started).toMatchObject({ ok: true, paused: false, fps: 2, topK: 3, scoreThreshold: 0, model: 'mobilenet_v1_0.25_128_quant' });
+      const warned = () => agent.logs().filter((l) => l.level === 40 && /retained command/.test(String(l.msg))).map((l) => l.topic as string);
+      await waitFor(`${RETAINED} warnings about retained commands`, () => warned().length >= RETAINED);
+      expect(new Set(warned())).toEqual(new Set(retained.map(([name]) => topic(name))));
+      expect(responses.filter((r) => /"retained-/.test(r.text))).toEqual([]);
+
+      const started6r = performance.now();
+      const resultsBefore = resultTimes.length;
+      // Empty payloads: the retained commands cleared, and more on every command topic. None is answered.
+      for (const [name] of retained) client.publish(topic(name), '', { qos: 1, retain: true });
+      const random = mulberry32(SEED + 1);
+      for (let i = 0; i < EMPTY; i++) client.publish(topic(COMMANDS[Math.floor(random() * COMMANDS.length)]), '', { qos: 1 });
+
+      // The same command again with the same id, as a redelivery over the persistent session:
+      // answered with its first response, not run. Between the two, another command with a new id.
+      let replayed = 0;
+      for (let k = 0; k < REPEATS; k++) {
+        const first = await command('set-fps', { fps: 3 }, `a-${k}`);
+        expect(first).toEqual({ id: `a-${k}`, ok: true, fps: 3 });
+        expect(await command('set-fps', { fps: 2 }, `b-${k}`)).toEqual({ id: `b-${k}`, ok: true, fps: 2 });
+        const again = await command('set-fps', { fps: 3 }, `a-${k}`, 2);
+        expect(again).toEqual(first);
+        // Run again, it would have set fps 3: the status after the loop says 2.
+        if (JSON.stringify(again) === JSON.stringify(first)) replayed++;
+      }
+      // A capture delivered twice at once: one frame taken, the same answer twice.
+      const seqs = new Set<number>();
+      for (let k = 0; k < CAPTURES; k++) {
+        const payload = JSON.stringify({ id: `capture-${k}` });
+        await Promise.all([1, 2].map(() => client.publishAsync(topic('capture'), payload, { qos: 1 })));
+        await waitFor(`both answers to capture-${k}`, () => answers('capture', `capture-${k}`).length >= 2);
+        const [x, y] = answers('capture', `capture-${k}`);
+        expect(x).toMatchObject({ ok: true, seq: expect.any(Number) });
+        expect(y).toEqual(x);
+        seqs.add(x.seq as number);
+      }
+      expect(seqs.size).toBe(CAPTURES);
+      const floodMs = performance.now() - started6r;
+
+      // Sent after everything above: when it is answered, every empty payload has been seen.
+      const after = await command('status', {}, 'after-flood');
+      expect(stateOf(after)).toEqual(stateOf(started));
+      // An empty payload run as a command would be answered with id null.
+      const withoutId = responses.filter((r) => JSON.parse(r.text).id === null).length;
+      expect(withoutId).toBe(0);
+      expect(responses.length).toBe(2 + 3 * REPEATS + 2 * CAPTURES);
+      // Producing results throughout: the continuous ones (and the captures) kept coming.
+      expect(resultTimes.length - resultsBefore).toBeGreaterThan(CAPTURES);
+      const lastAt = Date.now();
+      await waitFor('a result after the flood', () => resultTimes.at(-1)! > lastAt);
+      expect(await agent.stop('SIGTERM')).toBe(0);
+      expect(agent.logs().filter((l) => (l.level as number) >= 50)).toEqual([]);
+
+      recordFigure('6', 'commands that are valid but not meant now', {
+        'retained commands waiting on the broker at start (8 commands, the rest unknown names)': RETAINED,
+        'retained commands run or answered': responses.filter((r) => /"retained-/.test(r.text)).length,
+        'warnings about retained commands (one per topic)': warned().length,
+        'empty payloads (retained commands cleared, and others)': RETAINED + EMPTY,
+        'responses to empty payloads (responses without an id)': withoutId,
+        'set-fps delivered twice with the same id (a new one between)': REPEATS,
+        'repeats answered with the first response': replayed,
+        'fps after (2 if no repeat ran again, 3 otherwise)': after.fps as number,
+        'captures delivered twice at once': CAPTURES,
+        'frames taken for them': seqs.size,
+        'results received during this test': resultTimes.length,
+        'last result seq': lastSeq,
+        'time for the empty payloads, repeats and captures (s)': seconds(floodMs),
+      }, `A new agent (2 fps, mosquitto; device ${device}) started with ${RETAINED} retained commands waiting on the broker: ` +
+        'pause, set-fps, set-top-k, set-threshold, capture, reload-model, resume and status with arguments that would change ' +
+        'something, and unknown command names. Then, while it kept capturing: the retained commands cleared with empty ' +
+        `retained payloads and ${EMPTY} more empty payloads on random command topics; ${REPEATS} set-fps commands sent ` +
+        'twice with the same id and payload, another set-fps with a new id between the two; and ' +
+        `${CAPTURES} captures sent twice at once with the same id. Required: no retained command run or answered, one ` +
+        'warning naming each retained topic; no response to an empty payload; the repeat answered with the first response ' +
+        'and not run (fps stays at the value of the command between); one frame per capture id, both answers the same; ' +
+        '`status` identical before and after; results throughout; SIGTERM exit 0 with no error in the log.');
     } finally {
       await client.endAsync(true);
     }

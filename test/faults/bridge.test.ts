@@ -1,20 +1,19 @@
 // Item 10 of issue 5: beyond one broker. A site broker bridged to a central broker, both
 // running the shipped config/mosquitto/mosquitto.conf and acl, the site one with the
-// shipped bridge.conf too (only addresses, paths, ports and passwords replaced; the
-// central broker's autosave_interval is 1 s instead of 60 s, see below). Agents connect
-// to the site broker with their certificates; a consumer on the central broker must
-// receive every result and every telemetry snapshot, and a command sent at the centre
-// must reach a site agent and its answer come back. Then the central broker is killed
-// (kill -9) and restarted while the agents keep going: the bridge's queue on the site
-// broker must catch up so that every result still arrives.
+// shipped bridge.conf too (only addresses, paths, ports and passwords replaced). Agents
+// connect to the site broker with their certificates; a consumer on the central broker
+// must receive every result and every telemetry snapshot, and a command sent at the
+// centre must reach a site agent and its answer come back. Then the central broker is
+// killed (kill -9) and restarted while the agents keep going: the bridge's queue on the
+// site broker must catch up so that every result still arrives.
 //
 // What the central broker keeps across its own kill -9 is its last persistence
 // snapshot. The consumer's durable session must be in it, or the bridge's catch-up can
 // reach the restarted broker before the consumer has subscribed again and find nobody
-// to deliver to; hence the 1 s autosave here and the wait for a save before the kill. A
-// production broker loses up to autosave_interval of session changes on kill -9 (none
-// on a clean restart). The consumer stays connected until the kill, so every result the
-// central broker acknowledged to the bridge had already been handed to it.
+// to deliver to; hence the wait for a save before the kill. A broker loses the session
+// changes since its last save on kill -9 (none on a clean restart). The consumer stays
+// connected until the kill, so every result the central broker acknowledged to the
+// bridge had already been handed to it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
@@ -22,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from '../support/agent-process.js';
 import { createTestPki, persistenceSaved, type TestPki } from '../support/mosquitto.js';
 import { Recorder } from '../support/recorder.js';
-import { agentMqttYaml, clientTls, round, secret, shippedFile, startShippedBroker, type ShippedBroker } from './fleet-support.js';
+import { agentMqttYaml, clientTls, round, secret, shippedFile, shippedPersistence, startShippedBroker, type ShippedBroker } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
 import { cleanup, fastModel, imageFolder, loggedSeqs, scratchDir, startAgent } from './support.js';
 
@@ -46,7 +45,7 @@ beforeAll(async () => {
   for (const user of [...DEVICES, 'operator', 'bridge-site-1']) passwords[user] = secret(user);
   mkdirSync(join(work, 'central'));
   mkdirSync(join(work, 'site'));
-  central = await startShippedBroker({ pki, users: { operator: passwords.operator, 'bridge-site-1': passwords['bridge-site-1'] }, dir: join(work, 'central'), autosaveSeconds: 1 });
+  central = await startShippedBroker({ pki, users: { operator: passwords.operator, 'bridge-site-1': passwords['bridge-site-1'] }, dir: join(work, 'central') });
   const bridge = shippedFile('bridge.conf', [
     ['central.example.net:8883', `127.0.0.1:${central.port}`],
     ['remote_password change-me', `remote_password ${passwords['bridge-site-1']}`],
@@ -190,6 +189,6 @@ describe('item 10: site broker bridged to a central broker', () => {
       'telemetry snapshots from 1 s before the kill to 1 s after the bridge was back, lost (QoS 0, not queued)': `${lostInOutage} of ${outage.length}`,
       'telemetry snapshots lost otherwise': lostOtherwise.length,
       'consumer session after the restart': 'resumed (session present)',
-    }, `Two mosquitto brokers on loopback, both running config/mosquitto/mosquitto.conf and acl (TLS with client certificates and passwords); the site broker also runs config/mosquitto/bridge.conf (cleansession false, local_cleansession false, QoS 1). ${DEVICES.length} agents connect to the site broker with their certificates; the consumer connects to the central broker as the operator with a durable session. After results and telemetry flowed and a command went from the centre to a site agent and back, the central broker was killed (kill -9) while the agents kept publishing, restarted after ${DOWN_RESULTS} more results per agent, and the agents were stopped with SIGTERM at the end. The central broker saves every second here (1 s autosave instead of the shipped 60 s) so that the consumer's session is on disk before the kill.`);
+    }, `Two mosquitto brokers on loopback, both running config/mosquitto/mosquitto.conf and acl (TLS with client certificates and passwords); the site broker also runs config/mosquitto/bridge.conf (cleansession false, local_cleansession false, QoS 1). ${DEVICES.length} agents connect to the site broker with their certificates; the consumer connects to the central broker as the operator with a durable session. After results and telemetry flowed and a command went from the centre to a site agent and back, the central broker was killed (kill -9) while the agents kept publishing, restarted after ${DOWN_RESULTS} more results per agent, and the agents were stopped with SIGTERM at the end. Both brokers save as shipped (${shippedPersistence().setting}); the test waits for a save of the central broker before the kill, so that the consumer's session is on disk.`);
   }, 180_000);
 });

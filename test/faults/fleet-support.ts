@@ -24,6 +24,17 @@ export function shippedFile(name: string, replacements: [from: string, to: strin
   return text.split('\n');
 }
 
+/**
+ * The persistence settings of the shipped mosquitto.conf (autosave_*), as lines to give a
+ * test broker after its own, so that the loss measured through a broker kill is that of
+ * what is shipped; `setting` is how they read, for the figures.
+ */
+export function shippedPersistence(): { lines: string[]; setting: string } {
+  const lines = shippedFile('mosquitto.conf', []).filter((line) => /^autosave_/.test(line));
+  if (lines.length === 0) throw new Error('config/mosquitto/mosquitto.conf sets no autosave_interval: update the tests that measure it');
+  return { lines, setting: lines.join(', ') };
+}
+
 export interface ShippedBroker {
   broker: Mosquitto;
   port: number;
@@ -38,8 +49,6 @@ export interface ShippedBrokerOptions {
   dir: string;
   /** More shipped lines, e.g. config/mosquitto/bridge.conf with its replacements. */
   extra?: string[];
-  /** Replaces the shipped autosave_interval (seconds); see the bridge test for why. */
-  autosaveSeconds?: number;
 }
 
 /** mosquitto running config/mosquitto/mosquitto.conf and its acl (the file itself, unchanged). */
@@ -57,7 +66,6 @@ export async function startShippedBroker(o: ShippedBrokerOptions): Promise<Shipp
     ['/etc/mosquitto/certs/server.key', o.pki.server.key],
     // The harness learns that mosquitto is up from its stderr.
     ['log_dest syslog', 'log_dest stderr'],
-    ...(o.autosaveSeconds !== undefined ? [['autosave_interval 60', `autosave_interval ${o.autosaveSeconds}`] as [string, string]] : []),
   ]);
   // The harness's own listener, password and persistence settings are all off; what it
   // still writes (log to stderr, user root under root) comes before, and the shipped

@@ -133,8 +133,9 @@ export interface MosquittoOptions {
   /** ACL file contents (mosquitto acl_file syntax). */
   acl?: string;
   /**
-   * Persistence (default on), saved every second: sessions of durable subscribers and
-   * their queued messages survive stop() and, once saved (waitForSave), kill().
+   * Persistence (default on), autosave_interval 1 (mosquitto 2.0 saves every 2 s): sessions
+   * of durable subscribers and their queued messages survive stop() and, once saved
+   * (waitForSave), kill().
    */
   persistence?: boolean;
   /** More configuration lines, e.g. a bridge section. */
@@ -254,7 +255,7 @@ export class Mosquitto {
     });
   }
 
-  /** Resolves when the persistence file has been written after this call (autosave is every second). */
+  /** Resolves when the persistence file has been written after this call (every 2 s with the default persistence). */
   waitForSave(timeoutMs = 10_000): Promise<void> {
     return persistenceSaved(this.dir, timeoutMs);
   }
