@@ -74,7 +74,13 @@ async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOption
   const token = given ?? (isLoopback(o.host) ? null : randomBytes(24).toString('base64url'));
   const state = new FleetState(mqtt.prefix);
   let said = '';
-  const server = new FleetServer(state, { host: o.host, port: o.port, token, broker: () => watch.broker });
+  const server = new FleetServer(state, {
+    host: o.host,
+    port: o.port,
+    token,
+    broker: () => watch.broker,
+    report: (err, context) => process.stderr.write(`edge-agent fleet: ${context}: ${err.message}\n`),
+  });
   const watch = await FleetWatch.open(state, {
     url: mqtt.url,
     mqtt,

@@ -79,6 +79,8 @@ describe('AccessGuard', () => {
     expect((await get(port, '/', { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
     expect((await get(port, '/', { authorization: `Bearer ${token}x` })).status).toBe(401);
     expect((await get(port, '/', { cookie: `edge-agent-token-8123=${token.slice(0, -1)}` })).status).toBe(401);
+    // A cookie that does not decode is refused like any wrong one, not thrown on.
+    expect((await get(port, '/', { cookie: 'edge-agent-token-8123=%E0%A4%A' })).status).toBe(401);
     // A cookie for another port's page is not this page's.
     expect((await get(port, '/', { cookie: `edge-agent-token-9999=${token}` })).status).toBe(401);
     expect((await get(port, '/?token=nope')).status).toBe(401);

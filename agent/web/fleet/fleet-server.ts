@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
+import { closeHttp } from '../../core/http-server.js';
 import { AccessGuard, isLoopback } from '../access.js';
-import { close } from '../http.js';
 import { startPageServer } from '../page-server.js';
 import { EventHub } from '../sse.js';
 import type { DeviceRow, FleetState } from './fleet-state.js';
@@ -16,6 +16,8 @@ export interface FleetServerOptions {
   /** Required on every request when set (see AccessGuard). */
   token: string | null;
   broker(): BrokerState;
+  /** Told when a request failed inside the server (it got a 500) or a connection could not be accepted. */
+  report(err: Error, context: string): void;
 }
 
 /** The fleet page: every device's row, live by server-sent events while a browser looks. */
@@ -44,12 +46,13 @@ export class FleetServer {
         });
         return true;
       },
+      report: this.options.report,
     });
   }
 
   async stop(): Promise<void> {
     this.hub.closeAll();
-    if (this.server) await close(this.server);
+    if (this.server) await closeHttp(this.server);
     this.server = null;
   }
 
