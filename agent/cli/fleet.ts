@@ -68,9 +68,21 @@ async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: numb
   process.stdout.write(`${JSON.stringify(state.rows(), null, 2)}\n`);
 }
 
+/**
+ * The token operators set for the page, held to web.token's rule: an empty one would be
+ * matched by an empty cookie, and a short one is guessed.
+ */
+function givenToken(): string | null {
+  const given = process.env[TOKEN_VARIABLE];
+  if (given === undefined) return null;
+  if (given === '') throw new CliError(`${TOKEN_VARIABLE} is set but empty: unset it (beyond loopback a token is then made at start) or set 16-256 printable characters`, ExitCode.config);
+  if (!/^[\x21-\x7e]{16,256}$/.test(given)) throw new CliError(`${TOKEN_VARIABLE} must be 16-256 printable characters without spaces`, ExitCode.config);
+  return given;
+}
+
 /** Serves the fleet page until SIGINT or SIGTERM. */
 async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOptions): Promise<void> {
-  const given = process.env[TOKEN_VARIABLE] ?? null;
+  const given = givenToken();
   const token = given ?? (isLoopback(o.host) ? null : randomBytes(24).toString('base64url'));
   const state = new FleetState(mqtt.prefix);
   let said = '';

@@ -58,6 +58,7 @@ export class AccessGuard {
   private readonly cookieName: string;
 
   constructor(private readonly options: AccessOptions) {
+    if (options.token === '') throw new Error('an empty access token would admit an empty cookie; null means none');
     this.cookieName = `edge-agent-token-${options.port}`;
   }
 
