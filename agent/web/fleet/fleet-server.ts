@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { closeHttp } from '../../core/http-server.js';
 import { AccessGuard, isLoopback } from '../access.js';
 import { startPageServer } from '../page-server.js';
-import { EventHub } from '../sse.js';
+import { EventHub, MAX_UNSENT_BYTES } from '../sse.js';
 import type { DeviceRow, FleetState } from './fleet-state.js';
 import type { BrokerState } from './fleet-watch.js';
 
@@ -22,7 +22,10 @@ export interface FleetServerOptions {
 
 /** The fleet page: every device's row, live by server-sent events while a browser looks. */
 export class FleetServer {
-  private readonly hub = new EventHub({ last: () => this.discardChanges() });
+  private readonly hub = new EventHub({
+    last: () => this.discardChanges(),
+    dropped: () => this.options.report(new Error(`over ${MAX_UNSENT_BYTES} bytes unsent; the browser reconnects`), 'fleet: dropped a live view that could not keep up'),
+  });
   private readonly changed = new Map<string, DeviceRow>();
   private timer: NodeJS.Timeout | null = null;
   private server: Server | null = null;
