@@ -16,6 +16,7 @@ interface FleetOptions {
   port: number;
   json?: boolean;
   wait: number;
+  forgetAfter: number;
 }
 
 /** The fleet page's token when it listens beyond loopback. */
@@ -32,6 +33,14 @@ function seconds(value: string): number {
   return n;
 }
 
+const MONTH_SECONDS = 30 * 24 * 3600;
+
+function forgetAfter(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > MONTH_SECONDS) throw new InvalidArgumentError(`--forget-after must be a number of seconds in [1, ${MONTH_SECONDS}], got '${value}'`);
+  return n;
+}
+
 async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { url: string }> {
   let config: AgentConfig;
   try {
@@ -45,8 +54,8 @@ async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { ur
   return { ...config.mqtt, url };
 }
 
-/** Collects for `wait` seconds once connected, then prints every device seen as JSON. */
-async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: number): Promise<void> {
+/** Collects for `wait` seconds once connected, then prints every device heard from within the last `forgetAfter` seconds as JSON. */
+async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: number, forgetAfter: number): Promise<void> {
   const state = new FleetState(mqtt.prefix);
   let settle!: (error: string | null) => void;
   const connected = new Promise<string | null>((resolve) => (settle = resolve));
@@ -65,6 +74,7 @@ async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: numb
   } finally {
     await watch.close();
   }
+  state.forget(new Date(Date.now() - forgetAfter * 1000));
   process.stdout.write(`${JSON.stringify(state.rows(), null, 2)}\n`);
 }
 
@@ -90,6 +100,7 @@ async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOption
     host: o.host,
     port: o.port,
     token,
+    forgetAfterSeconds: o.forgetAfter,
     broker: () => watch.broker,
     report: (err, context) => process.stderr.write(`edge-agent fleet: ${context}: ${err.message}\n`),
   });
@@ -133,8 +144,9 @@ export const fleetCommand = new Command('fleet')
   .option('--port <n>', 'listen port of the page', port, 8090)
   .option('--json', 'print the devices heard within --wait seconds as JSON, and exit')
   .option('--wait <seconds>', 'with --json: how long to listen (telemetry comes every mqtt.telemetrySeconds)', seconds, 5)
+  .option('--forget-after <seconds>', 'forget a device not heard from for this long: its row leaves the page and --json', forgetAfter, 3600)
   .action(async (o: FleetOptions) => {
     const mqtt = await brokerConfig(o);
-    if (o.json) await printOnce(mqtt, o.wait);
+    if (o.json) await printOnce(mqtt, o.wait, o.forgetAfter);
     else await serve(mqtt, o);
   });

@@ -9,12 +9,17 @@ import type { BrokerState } from './fleet-watch.js';
 // Changed rows are sent together at most this often, so a busy fleet does not redraw the
 // table for every result of every device.
 const BATCH_MS = 500;
+// Quiet devices are looked for this often at most (and four times per forgetAfterSeconds
+// when that is shorter), so a row goes within a quarter of that time after it is due.
+const FORGET_CHECK_MS = 30_000;
 
 export interface FleetServerOptions {
   host: string;
   port: number;
   /** Required on every request when set (see AccessGuard). */
   token: string | null;
+  /** A device not heard from for this long is forgotten: its row leaves the state and the open pages. */
+  forgetAfterSeconds: number;
   broker(): BrokerState;
   /** Told when a request failed inside the server (it got a 500) or a connection could not be accepted. */
   report(err: Error, context: string): void;
@@ -28,6 +33,7 @@ export class FleetServer {
   });
   private readonly changed = new Map<string, DeviceRow>();
   private timer: NodeJS.Timeout | null = null;
+  private forgetTimer: NodeJS.Timeout | null = null;
   private server: Server | null = null;
 
   constructor(private readonly state: FleetState, private readonly options: FleetServerOptions) {}
@@ -51,9 +57,13 @@ export class FleetServer {
       },
       report: this.options.report,
     });
+    const forgetMs = this.options.forgetAfterSeconds * 1000;
+    this.forgetTimer = setInterval(() => this.forget(new Date(Date.now() - forgetMs)), Math.min(forgetMs / 4, FORGET_CHECK_MS));
   }
 
   async stop(): Promise<void> {
+    if (this.forgetTimer) clearInterval(this.forgetTimer);
+    this.forgetTimer = null;
     this.hub.closeAll();
     if (this.server) await closeHttp(this.server);
     this.server = null;
@@ -68,6 +78,14 @@ export class FleetServer {
 
   brokerChanged(state: BrokerState): void {
     this.hub.broadcast('broker', state);
+  }
+
+  /** Forgets the devices not heard from since `before`, and tells the open pages to take their rows away. */
+  private forget(before: Date): void {
+    const gone = this.state.forget(before);
+    if (gone.length === 0) return;
+    for (const id of gone) this.changed.delete(id);
+    this.hub.broadcast('forgotten', gone);
   }
 
   private sendChanges(): void {
