@@ -18,6 +18,7 @@ interface FleetOptions {
   port: number;
   json?: boolean;
   wait: number;
+  forgetAfter: number;
 }
 
 /** The fleet page's token when it listens beyond loopback. */
@@ -34,6 +35,14 @@ function seconds(value: string): number {
   return n;
 }
 
+const MONTH_SECONDS = 30 * 24 * 3600;
+
+function forgetAfter(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > MONTH_SECONDS) throw new InvalidArgumentError(`--forget-after must be a number of seconds in [1, ${MONTH_SECONDS}], got '${value}'`);
+  return n;
+}
+
 async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { url: string }> {
   let config: AgentConfig;
   try {
@@ -47,8 +56,8 @@ async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { ur
   return { ...config.mqtt, url };
 }
 
-/** Collects for `wait` seconds once connected, then prints every device seen as JSON. */
-async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: number): Promise<void> {
+/** Collects for `wait` seconds once connected, then prints every device heard from within the last `forgetAfter` seconds as JSON. */
+async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: number, forgetAfter: number): Promise<void> {
   const state = new FleetState(mqtt.prefix);
   let settle!: (error: string | null) => void;
   const connected = new Promise<string | null>((resolve) => (settle = resolve));
@@ -67,16 +76,36 @@ async function printOnce(mqtt: AgentConfig['mqtt'] & { url: string }, wait: numb
   } finally {
     await watch.close();
   }
+  state.forget(new Date(Date.now() - forgetAfter * 1000));
   process.stdout.write(`${JSON.stringify(state.rows(), null, 2)}\n`);
+}
+
+/**
+ * The token operators set for the page, held to web.token's rule: an empty one would be
+ * matched by an empty cookie, and a short one is guessed.
+ */
+function givenToken(): string | null {
+  const given = process.env[TOKEN_VARIABLE];
+  if (given === undefined) return null;
+  if (given === '') throw new CliError(`${TOKEN_VARIABLE} is set but empty: unset it (beyond loopback a token is then made at start) or set 16-256 printable characters`, ExitCode.config);
+  if (!/^[\x21-\x7e]{16,256}$/.test(given)) throw new CliError(`${TOKEN_VARIABLE} must be 16-256 printable characters without spaces`, ExitCode.config);
+  return given;
 }
 
 /** Serves the fleet page until SIGINT or SIGTERM. */
 async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOptions): Promise<void> {
-  const given = process.env[TOKEN_VARIABLE] ?? null;
+  const given = givenToken();
   const token = given ?? (isLoopback(o.host) ? null : randomBytes(24).toString('base64url'));
   const state = new FleetState(mqtt.prefix);
   let said = '';
-  const server = new FleetServer(state, { host: o.host, port: o.port, token, broker: () => watch.broker });
+  const server = new FleetServer(state, {
+    host: o.host,
+    port: o.port,
+    token,
+    forgetAfterSeconds: o.forgetAfter,
+    broker: () => watch.broker,
+    report: (err, context) => process.stderr.write(`edge-agent fleet: ${context}: ${err.message}\n`),
+  });
   const watch = await FleetWatch.open(state, {
     url: mqtt.url,
     mqtt,
@@ -117,8 +146,9 @@ export const fleetCommand = new Command('fleet')
   .option('--port <n>', 'listen port of the page', port, 8090)
   .option('--json', 'print the devices heard within --wait seconds as JSON, and exit')
   .option('--wait <seconds>', 'with --json: how long to listen (telemetry comes every mqtt.telemetrySeconds)', seconds, 5)
+  .option('--forget-after <seconds>', 'forget a device not heard from for this long: its row leaves the page and --json', forgetAfter, 3600)
   .action(async (o: FleetOptions) => {
     const mqtt = await brokerConfig(o);
-    if (o.json) await printOnce(mqtt, o.wait);
+    if (o.json) await printOnce(mqtt, o.wait, o.forgetAfter);
     else await serve(mqtt, o);
   });

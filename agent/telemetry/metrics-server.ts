@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
-import { listen } from '../core/listen.js';
+import { closeHttp, serveHttp } from '../core/http-server.js';
 import { FRAME_ERROR_CAUSES, type FrameErrorCause } from './run-stats.js';
 
 /** A Prometheus counter that follows a running total the agent keeps itself, read at scrape time. */
@@ -65,23 +65,19 @@ export class MetricsServer implements Extension {
 
   async start(): Promise<void> {
     const { host, port } = this.ctx.config.metrics;
-    const server = createServer((req, res) => {
+    this.server = await serveHttp({ what: 'metrics', host, port, report: (err, context) => this.ctx.log.error({ err }, context) }, async (req, res) => {
       if (req.url !== '/metrics') {
-        res.writeHead(404).end('not found; try /metrics\n');
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found; try /metrics\n');
         return;
       }
-      this.ctx.metrics
-        .metrics()
-        .then((text) => res.writeHead(200, { 'content-type': this.ctx.metrics.contentType }).end(text))
-        .catch((err: Error) => res.writeHead(500).end(err.message));
+      const text = await this.ctx.metrics.metrics();
+      res.writeHead(200, { 'content-type': this.ctx.metrics.contentType }).end(text);
     });
-    await listen(server, host, port, 'metrics');
-    this.server = server;
     this.ctx.log.info({ url: `http://${host}:${port}/metrics` }, 'serving Prometheus metrics');
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await closeHttp(this.server);
     this.server = null;
   }
 }

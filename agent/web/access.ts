@@ -16,10 +16,17 @@ export function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** A cookie's value, decoded; one whose percent-encoding is broken is taken as sent, not thrown on. */
 function cookie(req: IncomingMessage, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
   }
   return null;
 }
@@ -51,6 +58,7 @@ export class AccessGuard {
   private readonly cookieName: string;
 
   constructor(private readonly options: AccessOptions) {
+    if (options.token === '') throw new Error('an empty access token would admit an empty cookie; null means none');
     this.cookieName = `edge-agent-token-${options.port}`;
   }
 

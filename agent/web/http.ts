@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Headers for every answer: pages load only their own scripts and images (frames arrive as
@@ -21,19 +21,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
+/** A request body over the limit: answer 413 with `connection: close`, the rest is not read. */
+export class BodyTooLarge extends Error {}
+
 /**
- * The request body as text; rejects with a message when it is over `limit` bytes, after
- * which the rest is not read (answer with `connection: close`).
+ * The request body as text. Rejects with BodyTooLarge as soon as the body is known to be
+ * over `limit` bytes (from its Content-Length, or once that much has arrived), and with a
+ * plain Error when the client went away before sending all of it (there is nobody to answer).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (): void => reject(new BodyTooLarge(`request body over the ${limit}-byte limit`));
+    // Node has already refused a Content-Length that is not a number.
+    if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData).pause();
-        reject(new Error(`request body over the ${limit}-byte limit`));
+        tooLarge();
         return;
       }
       chunks.push(chunk);
@@ -41,14 +48,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
-  });
-}
-
-/** Stops accepting connections and ends the open ones (keep-alive sockets, event streams). */
-export function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection before the whole body arrived'));
+    });
   });
 }
 

@@ -3,7 +3,7 @@ import type { AgentContext } from '../core/context.js';
 import type { AgentEventMap } from '../core/events.js';
 import { throttling, type Throttling } from '../telemetry/host.js';
 import { deviceStatus, type DeviceProbes } from './device-status.js';
-import { EventHub } from './sse.js';
+import { EventHub, MAX_UNSENT_BYTES } from './sse.js';
 
 /** Status (fps, temperature, broker, outbox...) is sent this often while a browser looks. */
 const STATUS_SECONDS = 2;
@@ -30,7 +30,11 @@ type Classified = AgentEventMap['frame'][0];
  * only while at least one browser is connected.
  */
 export class LiveFeed {
-  private readonly hub = new EventHub({ first: () => this.attach(), last: () => this.detach() });
+  private readonly hub = new EventHub({
+    first: () => this.attach(),
+    last: () => this.detach(),
+    dropped: () => this.ctx.log.warn({ unsentBytes: MAX_UNSENT_BYTES }, 'web: dropped a live view that could not keep up; the browser reconnects'),
+  });
   private readonly frames = new Map<number, StoredFrame>();
   private pending: Classified | null = null;
   private frameTimer: NodeJS.Timeout | null = null;

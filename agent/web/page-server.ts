@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { installDir } from '../core/install-dir.js';
-import { listen } from '../core/listen.js';
+import { serveHttp } from '../core/http-server.js';
 import type { AccessGuard } from './access.js';
 import { SECURITY_HEADERS, sendText } from './http.js';
 
@@ -52,15 +52,30 @@ export interface PageServerOptions {
   /** The page served at /, and its own files beside it in public/. */
   page: string;
   own: string[];
-  /** Answers a request that is not for one of the page's files; false leaves it to a 404. */
-  route(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  /**
+   * Answers a request that is not for one of the page's files: true when it did, a promise
+   * when it is answering (a rejection becomes a 500), false to leave it to a 404.
+   */
+  route(req: IncomingMessage, res: ServerResponse, url: URL): boolean | Promise<void>;
+  /** Told when a request failed inside the server (it got a 500) or a connection could not be accepted. */
+  report(err: Error, context: string): void;
+}
+
+/** The request's URL, or null when it does not parse (GET http://[ reaches the handler as it is). */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://page');
+  } catch {
+    return null;
+  }
 }
 
 /** What the device page and the fleet view share: the guard first, then the page's files, then the page's own routes. */
 export async function startPageServer(o: PageServerOptions): Promise<Server> {
   const files = await loadPageFiles(o.page, o.own);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://page');
+  return serveHttp({ what: o.what, host: o.host, port: o.port, report: o.report }, (req, res) => {
+    const url = requestUrl(req);
+    if (!url) return sendText(res, 400, 'the request URL does not parse');
     if (!o.guard.admit(req, res, url)) return;
     const file = req.method === 'GET' ? files.get(url.pathname) : undefined;
     if (file) {
@@ -68,8 +83,8 @@ export async function startPageServer(o: PageServerOptions): Promise<Server> {
       res.end(file.body);
       return;
     }
-    if (!o.route(req, res, url)) sendText(res, 404, `not found: ${req.method} ${url.pathname}`);
+    const routed = o.route(req, res, url);
+    if (routed === false) return sendText(res, 404, `not found: ${req.method} ${url.pathname}`);
+    if (routed !== true) return routed;
   });
-  await listen(server, o.host, o.port, o.what);
-  return server;
 }

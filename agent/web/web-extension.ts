@@ -2,9 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AgentContext } from '../core/context.js';
 import { MAX_COMMAND_BYTES } from '../control/registry.js';
 import type { Extension } from '../core/extension.js';
+import { closeHttp } from '../core/http-server.js';
 import { AccessGuard, isLoopback } from './access.js';
 import type { DeviceProbes } from './device-status.js';
-import { close, pageUrl, readBody, SECURITY_HEADERS, sendJson, sendText } from './http.js';
+import { BodyTooLarge, pageUrl, readBody, SECURITY_HEADERS, sendJson, sendText } from './http.js';
 import { LiveFeed } from './live-feed.js';
 import { startPageServer } from './page-server.js';
 import { pageToken } from './token.js';
@@ -35,17 +36,18 @@ export class WebExtension implements Extension {
       page: 'device.html',
       own: ['device.js', 'device.css'],
       route: (req, res, url) => this.route(req, res, url),
+      report: (err, context) => ctx.log.error({ err }, context),
     });
     ctx.log.info({ url: pageUrl(web.host, web.port), access: token === null ? 'open (loopback)' : `token required: ${where}` }, 'serving the device page');
   }
 
   async stop(): Promise<void> {
     this.feed.close();
-    if (this.server) await close(this.server);
+    if (this.server) await closeHttp(this.server);
     this.server = null;
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  private route(req: IncomingMessage, res: ServerResponse, url: URL): boolean | Promise<void> {
     if (req.method === 'GET' && url.pathname === '/events') {
       this.feed.connect(req, res);
       return true;
@@ -57,8 +59,7 @@ export class WebExtension implements Extension {
     }
     const command = /^\/commands\/([a-z-]+)$/.exec(url.pathname);
     if (req.method === 'POST' && command) {
-      this.runCommand(req, res, command[1]).catch((err) => sendText(res, 500, `web: command ${command[1]} failed: ${(err as Error).message}`));
-      return true;
+      return this.runCommand(req, res, command[1]);
     }
     return false;
   }
@@ -83,7 +84,8 @@ export class WebExtension implements Extension {
     try {
       body = await readBody(req, MAX_COMMAND_BYTES);
     } catch (err) {
-      return sendText(res, 413, (err as Error).message, { connection: 'close' });
+      if (err instanceof BodyTooLarge) return sendText(res, 413, err.message, { connection: 'close' });
+      return; // The client left mid-body, or Node already answered a broken body with 400 or 408.
     }
     const response = await this.ctx.commands.execute(name, body);
     this.ctx.log.debug({ command: name, ok: response.ok, via: 'web' }, 'command');

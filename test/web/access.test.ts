@@ -54,6 +54,10 @@ describe('AccessGuard', () => {
   const servers: Server[] = [];
   afterAll(() => servers.forEach((s) => s.close()));
 
+  it('refuses to guard with an empty token, which an empty cookie would match', () => {
+    expect(() => new AccessGuard({ token: '', loopback: true, port: 1, hint: 'n/a' })).toThrow(/empty access token/);
+  });
+
   it('on loopback without a token, answers only to loopback Host names (no DNS rebinding)', async () => {
     const server = await guarded(new AccessGuard({ token: null, loopback: true, port: 1, hint: 'n/a' }));
     servers.push(server);
@@ -79,6 +83,8 @@ describe('AccessGuard', () => {
     expect((await get(port, '/', { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
     expect((await get(port, '/', { authorization: `Bearer ${token}x` })).status).toBe(401);
     expect((await get(port, '/', { cookie: `edge-agent-token-8123=${token.slice(0, -1)}` })).status).toBe(401);
+    // A cookie that does not decode is refused like any wrong one, not thrown on.
+    expect((await get(port, '/', { cookie: 'edge-agent-token-8123=%E0%A4%A' })).status).toBe(401);
     // A cookie for another port's page is not this page's.
     expect((await get(port, '/', { cookie: `edge-agent-token-9999=${token}` })).status).toBe(401);
     expect((await get(port, '/?token=nope')).status).toBe(401);
@@ -139,7 +145,9 @@ describe('the device page token', () => {
     await expect(pageToken(web('0.0.0.0'), dir)).rejects.toThrow(`${file} does not hold a token`);
   });
 
-  it('is refused by the configuration when too short', async () => {
+  it('is refused by the configuration when too short or empty, in the file or the environment', async () => {
     await expect(loadConfig({ env: {}, overrides: { web: { token: 'short' } } as never })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
+    await expect(loadConfig({ env: {}, overrides: { web: { token: '' } } as never })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
+    await expect(loadConfig({ env: { EDGE_AGENT_WEB_TOKEN: '' } })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
   });
 });

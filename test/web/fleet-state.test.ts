@@ -51,4 +51,20 @@ describe('FleetState', () => {
     // Telemetry with wrong types shows as unknown, not as garbage.
     expect(fleet.apply('edge/pi-a/telemetry', msg({ fps: 'fast', throttled: null, latencyMs: 3 }), at)!).toMatchObject({ fps: null, throttled: null, latencyMs: null });
   });
+
+  it('forgets the devices not heard from since a time, and takes one back when it is heard again', () => {
+    const fleet = new FleetState('edge');
+    const minutesAgo = (n: number): Date => new Date(at.getTime() - n * 60_000);
+    fleet.apply('edge/pi-old/status', msg('offline'), minutesAgo(90));
+    fleet.apply('edge/pi-quiet/status', msg('online'), minutesAgo(90));
+    fleet.apply('edge/pi-quiet/telemetry', msg(telemetry), minutesAgo(30));
+    fleet.apply('edge/pi-new/status', msg('online'), at);
+    expect(fleet.forget(minutesAgo(60))).toEqual(['pi-old']);
+    expect(fleet.rows().map((r) => r.id)).toEqual(['pi-new', 'pi-quiet']);
+    expect(fleet.forget(minutesAgo(60))).toEqual([]);
+    expect(fleet.forget(minutesAgo(10))).toEqual(['pi-quiet']);
+    // Heard again, it is a new row: nothing of what was forgotten comes back with it.
+    fleet.apply('edge/pi-quiet/status', msg('online'), at);
+    expect(fleet.rows().find((r) => r.id === 'pi-quiet')).toMatchObject({ online: true, fps: null, lastSeen: at.toISOString() });
+  });
 });

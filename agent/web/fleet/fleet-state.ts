@@ -79,6 +79,13 @@ export class FleetState {
     return row;
   }
 
+  /** Removes the devices last heard from before `before`; returns their ids. */
+  forget(before: Date): string[] {
+    const gone = [...this.devices.values()].filter((row) => Date.parse(row.lastSeen) < before.getTime()).map((row) => row.id);
+    for (const id of gone) this.devices.delete(id);
+    return gone.sort();
+  }
+
   rows(): DeviceRow[] {
     return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -1,6 +1,7 @@
 'use strict';
-// The fleet view. /events sends 'broker' (the view's own MQTT connection) and 'devices'
-// (rows that changed; all of them on connect). Nothing here polls.
+// The fleet view. /events sends 'broker' (the view's own MQTT connection), 'devices'
+// (rows that changed; all of them on connect) and 'forgotten' (ids of devices not heard
+// from for edge-agent fleet's --forget-after). Nothing here polls.
 
 const $ = (id) => document.getElementById(id);
 const fixed = (digits) => (v) => (v === null ? '–' : v.toFixed(digits));
@@ -28,6 +29,8 @@ function health(r) {
 }
 
 const devices = new Map();
+// Shown while there is no row, at the start and once every device is forgotten.
+const placeholder = $('devices').firstElementChild;
 let sortKey = 'id';
 let direction = 1;
 
@@ -63,7 +66,11 @@ function render() {
     th.setAttribute('aria-sort', th.dataset.key === sortKey ? (direction === 1 ? 'ascending' : 'descending') : 'none');
   }
   const rows = [...devices.values()].sort(compare);
-  if (rows.length === 0) return;
+  if (rows.length === 0) {
+    $('devices').replaceChildren(placeholder);
+    $('summary').textContent = '';
+    return;
+  }
   $('devices').replaceChildren(...rows.map((r) => {
     const tr = document.createElement('tr');
     tr.dataset.device = r.id;
@@ -94,6 +101,10 @@ events.addEventListener('broker', (e) => {
 });
 events.addEventListener('devices', (e) => {
   for (const row of JSON.parse(e.data)) devices.set(row.id, row);
+  render();
+});
+events.addEventListener('forgotten', (e) => {
+  for (const id of JSON.parse(e.data)) devices.delete(id);
   render();
 });
 render();
