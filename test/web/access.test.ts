@@ -148,6 +148,6 @@ describe('the device page token', () => {
   it('is refused by the configuration when too short or empty, in the file or the environment', async () => {
     await expect(loadConfig({ env: {}, overrides: { web: { token: 'short' } } as never })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
     await expect(loadConfig({ env: {}, overrides: { web: { token: '' } } as never })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
-    await expect(loadConfig({ env: { EDGE_AGENT_WEB_TOKEN: '' } })).rejects.toThrow(/web\.token: must NOT have fewer than 16 characters/);
+    await expect(loadConfig({ env: { EDGE_AGENT_WEB_TOKEN: '' } })).rejects.toThrow(/EDGE_AGENT_WEB_TOKEN: must NOT have fewer than 16 characters/);
   });
 });
