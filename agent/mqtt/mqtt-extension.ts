@@ -4,7 +4,7 @@ import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } fr
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import { reportHealth, type AgentContext } from '../core/context.js';
-import type { Extension } from '../core/extension.js';
+import { AgentPart } from '../core/extension.js';
 import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
 import { CommandTransport } from './command-transport.js';
@@ -43,13 +43,13 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /**
- * The agent's MQTT part (DESIGN.md's contract): retained status with a Last Will, results
+ * The agent's MQTT part (the contract in README.md, "MQTT topics"): retained status with a Last Will, results
  * from the durable outbox at QoS 1 in seq order, telemetry at QoS 0 while connected,
  * commands with responses, and Home Assistant discovery, re-sent after every (re)connect
  * and on Home Assistant's birth message. start() opens the outbox and makes it the
  * context's result sink; it does not wait for the broker, which may come later.
  */
-export class MqttExtension implements Extension {
+export class MqttExtension extends AgentPart {
   readonly name = 'mqtt';
   private readonly log: Logger;
   private client: MqttClient | null = null;
@@ -77,7 +77,8 @@ export class MqttExtension implements Extension {
   private shortConnections = 0;
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
 
-  constructor(private readonly ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
+  constructor(ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
+    super(ctx);
     this.log = ctx.log.child({ part: 'mqtt' });
   }
 
@@ -126,7 +127,7 @@ export class MqttExtension implements Extension {
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
-    ctx.events.on('telemetry', this.onTelemetry);
+    this.listen('telemetry', this.onTelemetry);
     this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected });
   }
 
@@ -134,13 +135,14 @@ export class MqttExtension implements Extension {
    * Delivers what is outstanding (bounded by drainTimeoutMs), publishes `offline` and
    * disconnects gracefully; results not delivered by then stay in the outbox for the next start.
    */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
+    // No telemetry is published while the outstanding results drain.
+    await super.stop();
     const { client, outbox, delivery, commands } = this;
     if (!client || !outbox || !delivery || !commands || !this.topics) return;
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    this.ctx.events.off('telemetry', this.onTelemetry);
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 5000);
     const left = (): number => Math.max(0, deadline - Date.now());
     commands.close();
