@@ -73,6 +73,7 @@ export class MqttExtension extends AgentPart {
   private disconnectedAt: number | null = null;
   private clientId = '';
   private connectedAt = 0;
+  private lastingTimer: NodeJS.Timeout | null = null;
   /** Connections in a row that the broker closed soon after accepting them. */
   private shortConnections = 0;
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
@@ -142,7 +143,8 @@ export class MqttExtension extends AgentPart {
     if (!client || !outbox || !delivery || !commands || !this.topics) return;
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    if (this.lastingTimer) clearTimeout(this.lastingTimer);
+    this.reconnectTimer = this.lastingTimer = null;
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 5000);
     const left = (): number => Math.max(0, deadline - Date.now());
     commands.close();
@@ -188,9 +190,12 @@ export class MqttExtension extends AgentPart {
     this.publishDiscovery();
     this.delivery!.connected();
     this.ctx.events.emit('broker', { connected: true });
+    this.watchForLastingConnection();
   }
 
   private onClose(): void {
+    if (this.lastingTimer) clearTimeout(this.lastingTimer);
+    this.lastingTimer = null;
     const cause = this.lastError ?? CLOSED;
     this.lastError = null;
     if (this.connected) {
@@ -224,18 +229,36 @@ export class MqttExtension extends AgentPart {
    */
   private reportLoss(cause: string): void {
     const closedByBroker = cause === CLOSED;
-    const short = Date.now() - this.connectedAt < Math.max(SHORT_CONNECTION_MS, 3 * this.ctx.config.mqtt.reconnectSeconds * 1000);
+    const short = Date.now() - this.connectedAt < this.shortConnectionMs();
     this.shortConnections = closedByBroker && short ? this.shortConnections + 1 : 0;
     if (this.shortConnections === TAKEOVER_RUN) {
-      this.log.warn(
-        { clientId: this.clientId, connections: this.shortConnections },
+      const reason =
         `the broker closed the connection right after accepting it, ${this.shortConnections} times in a row: another client is most likely ` +
-          `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
-          'give each device its own device.id, or set a unique mqtt.clientId',
-      );
+        `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
+        'give each device its own device.id, or set a unique mqtt.clientId';
+      this.log.warn({ clientId: this.clientId, connections: this.shortConnections }, reason);
+      // Results still flow between takeovers, but a device that keeps losing its session is not healthy.
+      reportHealth(this.ctx, 'mqtt', `another client uses the client id '${this.clientId}' (the broker hands it the session at every reconnect)`);
     }
     const level = this.shortConnections >= TAKEOVER_RUN ? 'debug' : 'warn';
     this.log[level]({ cause, outboxDepth: this.outbox?.depth() }, 'lost the MQTT broker connection; results are kept in the outbox until it is back');
+  }
+
+  /** How long a connection must last to count as more than a takeover's brief window. */
+  private shortConnectionMs(): number {
+    return Math.max(SHORT_CONNECTION_MS, 3 * this.ctx.config.mqtt.reconnectSeconds * 1000);
+  }
+
+  /** A connection that lasts ends a run of takeovers: the other client is gone. */
+  private watchForLastingConnection(): void {
+    if (!this.ctx.degraded.has('mqtt')) return;
+    this.lastingTimer = setTimeout(() => {
+      this.lastingTimer = null;
+      if (!this.connected) return;
+      this.shortConnections = 0;
+      this.log.info({ clientId: this.clientId }, 'the connection lasts again: no other client takes the session over any more');
+      reportHealth(this.ctx, 'mqtt', null);
+    }, this.shortConnectionMs());
   }
 
   /** mqtt.js reports a failure as 'error' and then 'close'; the close reports it. */

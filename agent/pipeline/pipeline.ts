@@ -69,6 +69,8 @@ export class Pipeline extends AgentPart {
   private running = false;
   private produced = 0;
   private triggerCaptures = 0;
+  /** When the timer last started a capture (performance.now()). */
+  private lastTickAt = -Infinity;
   /** Results submitted to the sink and not yet recorded. */
   private readonly recording = new Set<Promise<void>>();
   private finished!: () => void;
@@ -115,14 +117,19 @@ export class Pipeline extends AgentPart {
     await this.model.close();
   }
 
-  /** Applies the live fps and pause settings to the capture timer. */
+  /**
+   * Applies the live fps and pause settings to the capture timer. A frame is taken at once
+   * only when one is due at the new rate: a stream of set-fps commands must not capture a
+   * frame per command.
+   */
   reschedule(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const { settings, config } = this.ctx;
     if (!this.running || settings.paused || config.trigger.mode !== 'continuous') return;
-    this.timer = setInterval(() => this.tick(), 1000 / settings.fps);
-    this.tick();
+    const periodMs = 1000 / settings.fps;
+    this.timer = setInterval(() => this.tick(), periodMs);
+    if (performance.now() - this.lastTickAt >= periodMs) this.tick();
   }
 
   /** Captures a frame now and resolves with its result (the "capture" command, a GPIO trigger). */
@@ -164,6 +171,7 @@ export class Pipeline extends AgentPart {
 
   private tick(): void {
     if (this.capturing) return;
+    this.lastTickAt = performance.now();
     this.grab().catch((err) => this.ctx.log.error({ err }, 'capture loop failed'));
   }
 
