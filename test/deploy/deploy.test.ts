@@ -54,7 +54,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     dest = join(work, 'device/opt/edge-agent');
     configFile = join(work, 'config.yaml');
     // The inventory's or --device-id's id must win over the file's (EDGE_AGENT_DEVICE_ID).
-    writeFileSync(configFile, `device:\n  id: from-config-file\nmqtt:\n  url: ${broker.url}\n`);
+    writeFileSync(configFile, `device:\n  id: from-config-file\ncamera:\n  type: sim\nmqtt:\n  url: ${broker.url}\n`);
   });
 
   afterAll(async () => {
@@ -142,7 +142,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
   test('a release that does not come online is rolled back, configuration included', async () => {
     const good = readlinkSync(current());
     const bad = join(work, 'bad.yaml');
-    writeFileSync(bad, `${readFileSync(configFile, 'utf8')}camera:\n  fps: -1\n`);
+    writeFileSync(bad, readFileSync(configFile, 'utf8').replace('camera:\n  type: sim\n', 'camera:\n  type: sim\n  fps: -1\n'));
     await new Promise((r) => setTimeout(r, 1100));
 
     const status = await watchStatus(broker.url, 'edge/cam-1/status');

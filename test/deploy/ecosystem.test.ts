@@ -35,7 +35,7 @@ describe('ecosystem.config.js', () => {
     broker = await Mosquitto.start({ persistence: false });
     pm2 = new Pm2(join(work, 'pm2'));
     config = join(work, 'config.yaml');
-    writeFileSync(config, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\n`);
+    writeFileSync(config, `device:\n  id: eco-test\ncamera:\n  type: sim\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\n`);
   });
 
   afterAll(async () => {
