@@ -35,7 +35,8 @@ describe('ecosystem.config.js', () => {
     broker = await Mosquitto.start({ persistence: false });
     pm2 = new Pm2(join(work, 'pm2'));
     config = join(work, 'config.yaml');
-    writeFileSync(config, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\n`);
+    // A camera, or run refuses to start (exit 78): sample images are never a real camera's.
+    writeFileSync(config, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\ncamera:\n  type: sim\n`);
   });
 
   afterAll(async () => {
