@@ -15,7 +15,7 @@
 //   there run without sudo on those folders, the editor step is the same change of paths
 //   inside the copied file, and the configuration is found through EDGE_AGENT_CONFIG (read
 //   just before the system file, which this machine must not have).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -104,11 +104,20 @@ type Rule = { match: RegExp; why: string } & (
   | { how: 'edit' }
   /** Run with --help appended: it must exit 0, and its help must name every option the command uses. */
   | { how: 'help' }
-  /** Not run: why says why, and `coveredBy` names the test that does it, if one does. */
-  | { how: 'skip'; coveredBy?: string }
+  /** Not run: why says why, and `coveredBy` names the test that does it. */
+  | { how: 'skip'; coveredBy: string }
+  /** Not run (it would change this machine as root): `verify` checks what it relies on instead. */
+  | { how: 'verify'; verify(command: string): void }
 );
 
-const EXAMPLE_HOSTS = /\b(broker\.local|feeder-\d+\.local|broker\.home\.arpa|mqtt\.example\.net)\b/;
+/** Every package an apt-get line names is one Debian knows (its package lists, as .ci/run's apt-get update left them). */
+function debianKnows(command: string): void {
+  const packages = command.replace(/^sudo apt-get install\s+/, '').split(/\s+/).filter((w) => w !== '' && !w.startsWith('-'));
+  expect(packages.length).toBeGreaterThan(0);
+  const shown = spawnSync('apt-cache', ['show', '--no-all-versions', ...packages], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const known = new Set([...shown.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]));
+  expect(packages.filter((p) => !known.has(p)), shown.stderr).toEqual([]);
+}
 
 /** doctor's report: every problem has its fix, and the file it read is the one run would read. */
 function checkDoctor(o: Outcome, ctx: Context): void {
@@ -131,16 +140,32 @@ const RULES: Rule[] = [
   { match: /^npm install && npm start$/, how: 'until-result', why: 'npm start runs the agent until it is stopped' },
   { match: /^sudo nano /, how: 'edit', why: 'an editor' },
   { match: /^sudo .*(\/etc\/edge-agent|\/var\/lib\/edge-agent)/, how: 'system-paths', why: 'writes to /etc and /var/lib as root' },
-  { match: /^sudo /, how: 'skip', why: 'installs system packages or npm packages for every user, as root: it would change this machine (.ci/run installs the test packages)' },
-  { match: /^npm test$/, how: 'skip', why: 'every suite, 11+ minutes: .ci/run runs it' },
+  { match: /^sudo apt-get install /, how: 'verify', why: 'installs system packages as root: it would change this machine', verify: debianKnows },
+  {
+    match: /^sudo npm install -g pm2$/,
+    how: 'verify',
+    why: 'installs pm2 for every user, as root',
+    // The pm2 the tests run is the project's own dev dependency.
+    verify: () => expect((JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.pm2).toBeTruthy(),
+  },
+  {
+    match: /^npm test$/,
+    how: 'verify',
+    why: 'every suite, 11+ minutes: .ci/run runs it',
+    verify: () => expect(readFileSync(`${repoRoot}.ci/run`, 'utf8')).toMatch(/^npm test$/m),
+  },
   { match: /^npm run test:arm$/, how: 'skip', why: 'minutes of qemu', coveredBy: 'test/kernels/arm-emulation.test.ts' },
   { match: /^pm2 start$/, how: 'skip', why: 'a bare pm2 start in a fresh copy of the tracked files', coveredBy: 'test/deploy/ecosystem.test.ts' },
   // Any pm2 command, --help included, starts a pm2 daemon of this machine's user.
   { match: /^pm2 save$/, how: 'skip', why: "records this machine's pm2 processes for boot; scripts/deploy runs it on its device", coveredBy: 'test/deploy/deploy.test.ts' },
-  { match: /^pm2 startup$/, how: 'skip', why: 'installs a boot service (systemd) on this machine' },
+  {
+    match: /^pm2 startup$/,
+    how: 'verify',
+    why: 'installs a boot service (systemd) on this machine',
+    verify: () => expect(readFileSync(`${repoRoot}node_modules/pm2/lib/binaries/CLI.js`, 'utf8')).toMatch(/command\('startup/),
+  },
   { match: /^(bin\/)?edge-agent (run|fleet)\b/, how: 'help', why: 'a daemon (fleet --json needs the broker it names)' },
   { match: /^scripts\/deploy /, how: 'help', why: 'deploys over SSH to the hosts it names; test/deploy/deploy.test.ts deploys for real' },
-  { match: EXAMPLE_HOSTS, how: 'skip', why: 'needs the device or broker it names' },
   { match: /^(bin\/)?edge-agent doctor$/, how: 'run', code: 1, check: checkDoctor, why: 'no camera here, so a check fails (exit 1)' },
   {
     match: /^(bin\/)?edge-agent --version$/,
@@ -248,11 +273,11 @@ describe('README.md, followed as written', () => {
     const rule = ruleFor(command);
     const name = `${section}: ${command}`;
     if (rule.how === 'skip') {
-      if (rule.coveredBy) {
-        it(`${name} (not run: ${rule.why}; ${rule.coveredBy} does it)`, () => expect(existsSync(`${repoRoot}${rule.coveredBy}`)).toBe(true));
-      } else {
-        it.skip(`${name} (not run: ${rule.why})`, () => {});
-      }
+      it(`${name} (not run: ${rule.why}; ${rule.coveredBy} does it)`, () => expect(existsSync(`${repoRoot}${rule.coveredBy}`)).toBe(true));
+      continue;
+    }
+    if (rule.how === 'verify') {
+      it(`${name} (not run: ${rule.why}; what it relies on is checked)`, () => rule.verify(command));
       continue;
     }
     it(name, async () => {
