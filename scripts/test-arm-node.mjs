@@ -29,7 +29,7 @@ async function loadPlan(file) {
 }
 
 async function prepare(dir) {
-  const { imageToTensor } = await import(dist('agent/preprocess.js'));
+  const { imageToTensor } = await import(dist('agent/pipeline/preprocess.js'));
   const models = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();
   const images = readdirSync(imagesDir).sort();
   const manifest = [];

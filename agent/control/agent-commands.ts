@@ -11,7 +11,7 @@ export interface CommandTargets {
 }
 
 /**
- * The commands of DESIGN.md's edge/<id>/cmd/<name> topics. Each validates its arguments
+ * The commands of the edge/<id>/cmd/<name> topics (README.md). Each validates its arguments
  * through the registry's schema before anything changes.
  */
 export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): void {

@@ -1,7 +1,7 @@
 import { reportHealth, type AgentContext } from '../core/context.js';
-import type { Extension } from '../core/extension.js';
-import { createGpio, type GpioParts } from './factory.js';
-import type { LedPattern } from './gpio.js';
+import { AgentPart } from '../core/extension.js';
+import { createGpio, triggerUnavailable, type GpioParts } from './factory.js';
+import { GpioError, type LedPattern } from './gpio.js';
 
 const PART = 'gpio';
 
@@ -16,13 +16,15 @@ const PART = 'gpio';
  *
  * Start it early so the LED shows 'starting' while the rest comes up.
  */
-export class GpioExtension implements Extension {
+export class GpioExtension extends AgentPart {
   readonly name = PART;
   private current: GpioParts | null = null;
   private brokerUp: boolean | null = null;
   private working = false;
 
-  constructor(private readonly ctx: AgentContext, private readonly options: { simulate: boolean }) {}
+  constructor(ctx: AgentContext, private readonly options: { simulate: boolean }) {
+    super(ctx);
+  }
 
   /** The trigger and LED while started (a simulated trigger to press, the LED to show). */
   get parts(): GpioParts | null {
@@ -32,6 +34,11 @@ export class GpioExtension implements Extension {
   async start(): Promise<void> {
     const { ctx } = this;
     const gpio = await createGpio(ctx, this.options);
+    const idle = triggerUnavailable(ctx, gpio);
+    if (idle !== null) {
+      await gpio.close();
+      throw new GpioError(idle);
+    }
     this.current = gpio;
     ctx.log.info(gpio.describe());
     if (gpio.problem) {
@@ -39,19 +46,16 @@ export class GpioExtension implements Extension {
       reportHealth(ctx, PART, gpio.problem);
     }
     gpio.trigger?.onTrigger(() => ctx.events.emit('trigger', { source: PART }));
-    ctx.events.on('broker', this.onBroker);
-    ctx.events.on('health', this.update);
-    ctx.events.once('result', this.onResult);
+    this.listen('broker', this.onBroker);
+    this.listen('health', this.update);
+    this.listenOnce('result', this.onResult);
     this.update();
   }
 
-  async stop(): Promise<void> {
-    const { events } = this.ctx;
-    events.off('broker', this.onBroker);
-    events.off('health', this.update);
-    events.off('result', this.onResult);
+  override async stop(): Promise<void> {
     await this.current?.close();
     this.current = null;
+    await super.stop();
   }
 
   private readonly onBroker = ({ connected }: { connected: boolean }): void => {

@@ -4,7 +4,7 @@ import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } fr
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import { reportHealth, type AgentContext } from '../core/context.js';
-import type { Extension } from '../core/extension.js';
+import { AgentPart } from '../core/extension.js';
 import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
 import { CommandTransport } from './command-transport.js';
@@ -43,13 +43,13 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /**
- * The agent's MQTT part (DESIGN.md's contract): retained status with a Last Will, results
+ * The agent's MQTT part (the contract in README.md, "MQTT topics"): retained status with a Last Will, results
  * from the durable outbox at QoS 1 in seq order, telemetry at QoS 0 while connected,
  * commands with responses, and Home Assistant discovery, re-sent after every (re)connect
  * and on Home Assistant's birth message. start() opens the outbox and makes it the
  * context's result sink; it does not wait for the broker, which may come later.
  */
-export class MqttExtension implements Extension {
+export class MqttExtension extends AgentPart {
   readonly name = 'mqtt';
   private readonly log: Logger;
   private client: MqttClient | null = null;
@@ -73,11 +73,13 @@ export class MqttExtension implements Extension {
   private disconnectedAt: number | null = null;
   private clientId = '';
   private connectedAt = 0;
+  private lastingTimer: NodeJS.Timeout | null = null;
   /** Connections in a row that the broker closed soon after accepting them. */
   private shortConnections = 0;
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
 
-  constructor(private readonly ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
+  constructor(ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
+    super(ctx);
     this.log = ctx.log.child({ part: 'mqtt' });
   }
 
@@ -126,7 +128,7 @@ export class MqttExtension implements Extension {
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
-    ctx.events.on('telemetry', this.onTelemetry);
+    this.listen('telemetry', this.onTelemetry);
     this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected });
   }
 
@@ -134,13 +136,15 @@ export class MqttExtension implements Extension {
    * Delivers what is outstanding (bounded by drainTimeoutMs), publishes `offline` and
    * disconnects gracefully; results not delivered by then stay in the outbox for the next start.
    */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
+    // No telemetry is published while the outstanding results drain.
+    await super.stop();
     const { client, outbox, delivery, commands } = this;
     if (!client || !outbox || !delivery || !commands || !this.topics) return;
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    this.ctx.events.off('telemetry', this.onTelemetry);
+    if (this.lastingTimer) clearTimeout(this.lastingTimer);
+    this.reconnectTimer = this.lastingTimer = null;
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 5000);
     const left = (): number => Math.max(0, deadline - Date.now());
     commands.close();
@@ -186,9 +190,12 @@ export class MqttExtension implements Extension {
     this.publishDiscovery();
     this.delivery!.connected();
     this.ctx.events.emit('broker', { connected: true });
+    this.watchForLastingConnection();
   }
 
   private onClose(): void {
+    if (this.lastingTimer) clearTimeout(this.lastingTimer);
+    this.lastingTimer = null;
     const cause = this.lastError ?? CLOSED;
     this.lastError = null;
     if (this.connected) {
@@ -222,18 +229,36 @@ export class MqttExtension implements Extension {
    */
   private reportLoss(cause: string): void {
     const closedByBroker = cause === CLOSED;
-    const short = Date.now() - this.connectedAt < Math.max(SHORT_CONNECTION_MS, 3 * this.ctx.config.mqtt.reconnectSeconds * 1000);
+    const short = Date.now() - this.connectedAt < this.shortConnectionMs();
     this.shortConnections = closedByBroker && short ? this.shortConnections + 1 : 0;
     if (this.shortConnections === TAKEOVER_RUN) {
-      this.log.warn(
-        { clientId: this.clientId, connections: this.shortConnections },
+      const reason =
         `the broker closed the connection right after accepting it, ${this.shortConnections} times in a row: another client is most likely ` +
-          `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
-          'give each device its own device.id, or set a unique mqtt.clientId',
-      );
+        `connected with the same client id '${this.clientId}' and takes the session over at every reconnect; ` +
+        'give each device its own device.id, or set a unique mqtt.clientId';
+      this.log.warn({ clientId: this.clientId, connections: this.shortConnections }, reason);
+      // Results still flow between takeovers, but a device that keeps losing its session is not healthy.
+      reportHealth(this.ctx, 'mqtt', `another client uses the client id '${this.clientId}' (the broker hands it the session at every reconnect)`);
     }
     const level = this.shortConnections >= TAKEOVER_RUN ? 'debug' : 'warn';
     this.log[level]({ cause, outboxDepth: this.outbox?.depth() }, 'lost the MQTT broker connection; results are kept in the outbox until it is back');
+  }
+
+  /** How long a connection must last to count as more than a takeover's brief window. */
+  private shortConnectionMs(): number {
+    return Math.max(SHORT_CONNECTION_MS, 3 * this.ctx.config.mqtt.reconnectSeconds * 1000);
+  }
+
+  /** A connection that lasts ends a run of takeovers: the other client is gone. */
+  private watchForLastingConnection(): void {
+    if (!this.ctx.degraded.has('mqtt')) return;
+    this.lastingTimer = setTimeout(() => {
+      this.lastingTimer = null;
+      if (!this.connected) return;
+      this.shortConnections = 0;
+      this.log.info({ clientId: this.clientId }, 'the connection lasts again: no other client takes the session over any more');
+      reportHealth(this.ctx, 'mqtt', null);
+    }, this.shortConnectionMs());
   }
 
   /** mqtt.js reports a failure as 'error' and then 'close'; the close reports it. */

@@ -1,4 +1,4 @@
-/** The topics of DESIGN.md's MQTT contract for one device. */
+/** The topics of the MQTT contract (README.md, "MQTT topics") for one device. */
 export interface DeviceTopics {
   status: string;
   result: string;

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { InferenceSession } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
 import type { AgentContext } from '../core/context.js';
-import type { Extension } from '../core/extension.js';
+import { AgentPart } from '../core/extension.js';
 import type { FrameErrorCause } from '../telemetry/run-stats.js';
 import { topK } from './classification.js';
 import { FrameErrors } from './frame-errors.js';
@@ -57,7 +57,7 @@ export function modelName(file: string): string {
  * model's worker is restarted if it dies (SupervisedModel). Pausing stops the timer and
  * GPIO triggers; a capture request (the "capture" command) still runs while paused.
  */
-export class Pipeline implements Extension {
+export class Pipeline extends AgentPart {
   readonly name = 'pipeline';
   private readonly slot = new FrameSlot<ResultPayload>();
   private readonly gate: MotionGate | null;
@@ -69,6 +69,8 @@ export class Pipeline implements Extension {
   private running = false;
   private produced = 0;
   private triggerCaptures = 0;
+  /** When the timer last started a capture (performance.now()). */
+  private lastTickAt = -Infinity;
   /** Results submitted to the sink and not yet recorded. */
   private readonly recording = new Set<Promise<void>>();
   private finished!: () => void;
@@ -76,11 +78,12 @@ export class Pipeline implements Extension {
   readonly done = new Promise<void>((resolve) => (this.finished = resolve));
 
   constructor(
-    private readonly ctx: AgentContext,
+    ctx: AgentContext,
     private readonly camera: FrameSource,
     model: LoadedModel,
     private readonly options: PipelineOptions = {},
   ) {
+    super(ctx);
     const motion = ctx.config.trigger.motion;
     this.gate = motion.enabled ? new MotionGate(motion.threshold, motion.minIntervalSeconds * 1000) : null;
     this.errors = new FrameErrors(ctx);
@@ -98,14 +101,14 @@ export class Pipeline implements Extension {
 
   async start(): Promise<void> {
     this.running = true;
-    if (this.ctx.config.trigger.mode === 'gpio') this.ctx.events.on('trigger', this.onTrigger);
+    if (this.ctx.config.trigger.mode === 'gpio') this.listen('trigger', this.onTrigger);
     this.reschedule();
   }
 
   /** Stops capturing, finishes the frame in flight, and closes the model. */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.running = false;
-    this.ctx.events.off('trigger', this.onTrigger);
+    await super.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.processing;
@@ -114,14 +117,19 @@ export class Pipeline implements Extension {
     await this.model.close();
   }
 
-  /** Applies the live fps and pause settings to the capture timer. */
+  /**
+   * Applies the live fps and pause settings to the capture timer. A frame is taken at once
+   * only when one is due at the new rate: a stream of set-fps commands must not capture a
+   * frame per command.
+   */
   reschedule(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const { settings, config } = this.ctx;
     if (!this.running || settings.paused || config.trigger.mode !== 'continuous') return;
-    this.timer = setInterval(() => this.tick(), 1000 / settings.fps);
-    this.tick();
+    const periodMs = 1000 / settings.fps;
+    this.timer = setInterval(() => this.tick(), periodMs);
+    if (performance.now() - this.lastTickAt >= periodMs) this.tick();
   }
 
   /** Captures a frame now and resolves with its result (the "capture" command, a GPIO trigger). */
@@ -163,6 +171,7 @@ export class Pipeline implements Extension {
 
   private tick(): void {
     if (this.capturing) return;
+    this.lastTickAt = performance.now();
     this.grab().catch((err) => this.ctx.log.error({ err }, 'capture loop failed'));
   }
 

@@ -1,6 +1,6 @@
 import type { Prediction } from './classification.js';
 
-/** The result payload of DESIGN.md's MQTT contract, published on edge/<id>/result. */
+/** The result payload of the MQTT contract (README.md), published on edge/<id>/result. */
 export interface ResultPayload {
   /** Per device, from 0, one higher per result, kept across restarts. */
   seq: number;

@@ -104,7 +104,7 @@ describe('edge-agent inspect', () => {
 });
 
 describe('edge-agent bench', () => {
-  it('--json ends with the summary line of DESIGN.md', async () => {
+  it('--json ends with the documented summary line', async () => {
     const model = modelPath('mobilenet_v1_0.25_128_quant.tflite');
     const r = await runCli(['bench', '--model', model, '--engine', 'js', '--runs', '3', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -56,6 +56,26 @@ describe('Pipeline', () => {
     expect(submitted).toHaveLength(1);
   });
 
+  // Found by the command flood: 300 set-fps commands at "2 fps" captured 300 frames.
+  it('does not capture a frame for every change of the rate, only when one is due', async () => {
+    const { ctx } = await context({ camera: { fps: 2 } });
+    const cam = camera([cat]);
+    pipeline = new Pipeline(ctx, cam, model());
+    await pipeline.start();
+    expect(cam.captures).toBe(1);
+    for (let i = 0; i < 50; i++) {
+      ctx.settings.fps = i % 2 ? 2 : 1;
+      pipeline.reschedule();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(cam.captures).toBe(1);
+    // A faster rate whose period has already passed takes a frame at once.
+    await new Promise((r) => setTimeout(r, 120));
+    ctx.settings.fps = 10;
+    pipeline.reschedule();
+    expect(cam.captures).toBe(2);
+  });
+
   it('applies topK and the score threshold from the live settings', async () => {
     const { ctx } = await context({ trigger: { mode: 'mqtt' } });
     pipeline = new Pipeline(ctx, camera([cat]), model());

@@ -1,4 +1,4 @@
-// The fleet view's table, from the topics of DESIGN.md's MQTT contract.
+// The fleet view's table, from the topics of the MQTT contract (README.md).
 import { describe, expect, it } from 'vitest';
 import { FleetState } from '../../agent/web/fleet/fleet-state.js';
 

@@ -43,7 +43,7 @@ function parseJson(payload: Buffer): Json | null {
 
 /**
  * The fleet as seen on <prefix>/+/status, <prefix>/+/telemetry and <prefix>/+/result
- * (DESIGN.md's topics). A message that cannot be read is noted on its device's row, never
+ * (the topics of README.md's MQTT contract). A message that cannot be read is noted on its device's row, never
  * thrown: one bad device must not blind the view of the others.
  */
 export class FleetState {

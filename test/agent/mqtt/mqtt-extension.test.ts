@@ -158,7 +158,12 @@ describe('mqtt: one client per device', () => {
     await vi.waitFor(() => expect(twin.sessions.length, 'five more takeovers').toBeGreaterThanOrEqual(connects + 5), { timeout: 15_000 });
     expect(agent.t.problems(/same client id/)).toHaveLength(1);
     expect(agent.t.problems(/lost the MQTT broker connection/).length).toBeLessThanOrEqual(3);
-  });
+    expect(agent.ctx.degraded.get('mqtt')).toMatch(new RegExp(`another client uses the client id '${clientId}'`));
+    // The twin goes away: once the agent's connection lasts, mqtt is healthy again.
+    await twin.close();
+    await agent.t.waitForLog(/the connection lasts again/, 30_000);
+    expect(agent.ctx.degraded.has('mqtt')).toBe(false);
+  }, 60_000);
 });
 
 describe('mqtt: results', () => {
