@@ -58,6 +58,11 @@ module.exports = {
       max_memory_restart: '300M',
       env: {
         NODE_ENV: 'production',
+        // glibc gives each thread that allocates (libvips decoding frames, libuv's pool, the
+        // inference worker) its own malloc arena, and freed memory stays scattered in them: the
+        // fault suite's soak saw RSS climb past its limit with the default and stay flat with
+        // two arenas. Read by glibc at process start, so it is set here, not in the agent.
+        MALLOC_ARENA_MAX: '2',
       },
       // Kept from the agent, which gets what they say as arguments (--config, --device-id):
       // EDGE_AGENT_DIR names no configuration key (the agent would warn about it), and
