@@ -49,6 +49,10 @@ export async function checkDataDir(config: AgentConfig): Promise<CheckResult> {
 
 const cameraFixes: Record<NonNullable<AgentConfig['camera']['type']>, string> = {
   sim: 'set camera.sim.images to a folder of JPEG/PNG files',
+  rpicam: 'enable the camera (rpicam-vid -t 2000 -o /dev/null must work), check the ribbon cable, install rpicam-apps',
+  v4l2: 'plug in the webcam, install ffmpeg (apt-get install ffmpeg), check camera.v4l2.device (ls /dev/video*) and camera.v4l2.inputFormat (ffmpeg -f v4l2 -list_formats all -i /dev/video0)',
+  rtsp: 'install ffmpeg, check camera.rtsp.url (ffplay or VLC must play it), the credentials, and try camera.rtsp.transport tcp or udp',
+  http: 'install ffmpeg, check camera.http.url (a browser must show the stream) and the credentials',
   usb: 'plug in the webcam, install fswebcam (apt-get install fswebcam), check camera.usb.device (ls /dev/video*)',
   libcamera: 'enable the camera (rpicam-still -o test.jpg must work), check the ribbon cable, install rpicam-apps',
 };
