@@ -22,10 +22,11 @@ export function missingPrograms(...names: string[]): string | null {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+/** Polls `probe` (which may be async) until it gives a truthy value, and resolves with it. */
+export async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
@@ -150,6 +151,7 @@ export class MjpegHttpServer {
   private serve(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame', 'cache-control': 'no-store' });
     this.responses.add(res);
+    this.connections++;
     res.on('close', () => this.responses.delete(res));
   }
 
@@ -175,6 +177,13 @@ export class MjpegHttpServer {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
+
+  resume(): void {
+    this.timer ??= setInterval(() => this.tick(), 40);
+  }
+
+  /** Connections served so far. */
+  connections = 0;
 
   async stop(): Promise<void> {
     this.pause();

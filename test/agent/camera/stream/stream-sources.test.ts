@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import type { Camera, Frame } from '../../../../agent/camera/camera.js';
 import { createCamera } from '../../../../agent/camera/factory.js';
+import { SupervisedCamera } from '../../../../agent/camera/supervisor.js';
 import { frameImage, sharpImage } from '../../../../agent/camera/raw-image.js';
 import { itWhenPresent } from '../../../support/required-part.js';
 import { freePort } from '../../../support/mosquitto.js';
@@ -103,6 +104,27 @@ describe('http (MJPEG over HTTP, through ffmpeg)', () => {
   });
 });
 
+describe('a stalled stream, under SupervisedCamera', () => {
+  withFfmpeg('is restarted when no frame comes within camera.captureTimeoutSeconds, reported degraded, and recovers', async () => {
+    const server = await MjpegHttpServer.start(frames);
+    stopAfter.push(() => server.stop());
+    const { ctx, logs } = await testContext({ camera: { type: 'http', captureTimeoutSeconds: 1, http: { url: server.url } } });
+    const supervised = new SupervisedCamera(ctx);
+    await supervised.start();
+    stopAfter.push(() => supervised.stop());
+    expect(await supervised.capture()).not.toBeNull();
+    // The server keeps the connection open and sends nothing: a stalled camera.
+    server.pause();
+    await until('a capture to time out', async () => (await supervised.capture()) === null, 10_000);
+    expect(ctx.degraded.get('camera')).toMatch(/no frame within 1 s/);
+    server.resume();
+    expect(await until('a frame again', () => supervised.capture(), 15_000)).toMatchObject({ source: server.url });
+    expect(logs.some((l) => l.msg === 'restarting the camera')).toBe(true);
+    expect(server.connections).toBe(2);
+    expect(ctx.degraded.has('camera')).toBe(false);
+  });
+});
+
 describe('rtsp (rtsp-server-perl relaying H.264 over UDP, through ffmpeg)', () => {
   let rtsp: RtspServer | null = null;
   afterEach(async () => {
@@ -153,7 +175,7 @@ describe('rpicam (the stand-in rpicam-vid, which refuses options the real one do
     // Only the program itself: the ffmpeg it started would keep the pipe open if the group were not killed.
     process.kill(first, 'SIGKILL');
     const error = await until('the capture to fail', async () => camera.capture().then(() => null, (err: Error) => err), 10_000);
-    expect((await error)?.message).toMatch(/rpicam-vid .*ended \(killed by SIGKILL\)/);
+    expect(error.message).toMatch(/rpicam-vid .*ended \(killed by SIGKILL\)/);
     expect(processesInGroups([first])).toEqual([]);
     await camera.capture();
     expect(ctx.stats.stream.restarts).toBe(1);
