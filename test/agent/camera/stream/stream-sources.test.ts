@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import type { Camera, Frame } from '../../../../agent/camera/camera.js';
 import { createCamera } from '../../../../agent/camera/factory.js';
 import { SupervisedCamera } from '../../../../agent/camera/supervisor.js';
+import { checkCamera } from '../../../../agent/doctor/agent-checks.js';
 import { frameImage, sharpImage } from '../../../../agent/camera/raw-image.js';
 import { itWhenPresent } from '../../../support/required-part.js';
 import { freePort } from '../../../support/mosquitto.js';
@@ -101,6 +102,27 @@ describe('http (MJPEG over HTTP, through ffmpeg)', () => {
     const server = await MjpegHttpServer.start(frames, {}, port);
     stopAfter.push(() => server.stop());
     expect(await size(await camera.capture())).toBe('1280x720');
+  });
+});
+
+describe('doctor on a stream source', () => {
+  withFfmpeg('says the first frame came, with its size, and the frame rate it measured', async () => {
+    const server = await MjpegHttpServer.start(frames);
+    stopAfter.push(() => server.stop());
+    const { ctx } = await testContext({ camera: { type: 'http', http: { url: server.url } } });
+    const check = await checkCamera(ctx);
+    expect(check?.status).toBe('ok');
+    const rate = /^http:\/\/127\.0\.0\.1:\d+\/stream: first frame in \d+ ms, 1280x720 JPEG \(\d+ KiB\), ([\d.]+) fps over 2 s$/.exec(check?.detail ?? '');
+    expect(rate, check?.detail).not.toBeNull();
+    expect(Number(rate![1])).toBeGreaterThan(0);
+  });
+
+  withFfmpeg('fails with the reason and a fix when the URL does not answer', async () => {
+    const port = await freePort();
+    const { ctx } = await testContext({ camera: { type: 'http', http: { url: `http://a:pw@127.0.0.1:${port}/x` } } });
+    const check = await checkCamera(ctx);
+    expect(check).toMatchObject({ status: 'fail', fix: expect.stringContaining('camera.http.url') });
+    expect(check?.detail).toMatch(/^http camera: .*ffmpeg .*ended/);
   });
 });
 
