@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import { redactSecrets } from '../logging/redaction.js';
 
 /** The forms `run --camera` takes, for its help and its errors. */
-export const CAMERA_SPECS = 'sim:DIR, rpicam, rpicam:yuv420, v4l2:/dev/videoN, rtsp://..., http://..., usb, libcamera';
+export const CAMERA_SPECS = 'sim:DIR, sim-stream:DIR, rpicam, rpicam:yuv420, v4l2:/dev/videoN, rtsp://..., http://..., usb, libcamera';
 
 export class CameraSpecError extends Error {}
 
 /**
  * A camera named on the command line, as the part of the configuration it stands for:
- * `sim:DIR` (a folder, relative to the working directory), `rpicam` or `rpicam:yuv420`,
+ * `sim:DIR` (a folder, relative to the working directory; `sim-stream:DIR` serves it as a
+ * stream at camera.fps), `rpicam` or `rpicam:yuv420`,
  * `v4l2:/dev/videoN`, an rtsp:// or http(s):// URL, or `usb` and `libcamera` (the
  * per-frame fallbacks with their configured options). Values are checked where the
  * configuration is (the schema, then the camera's own validation); this only tells the
@@ -20,8 +21,9 @@ export function cameraFromSpec(spec: string): Record<string, unknown> {
   const rest = colon < 0 ? null : spec.slice(colon + 1);
   switch (kind.toLowerCase()) {
     case 'sim':
-      if (!rest) throw new CameraSpecError('--camera sim:DIR needs the folder of images, e.g. sim:samples');
-      return { type: 'sim', sim: { images: resolve(rest) } };
+    case 'sim-stream':
+      if (!rest) throw new CameraSpecError(`--camera ${kind}:DIR needs the folder of images, e.g. ${kind}:samples`);
+      return { type: 'sim', sim: { images: resolve(rest), stream: kind === 'sim-stream' } };
     case 'rpicam':
       if (rest === null) return { type: 'rpicam' };
       if (rest === 'mjpeg' || rest === 'yuv420') return { type: 'rpicam', rpicam: { codec: rest } };

@@ -9,6 +9,8 @@ import { httpCommand, rtspCommand, v4l2Command, type FfmpegCommand } from './str
 import { programStream } from './stream/program-stream.js';
 import { rpicamCommand } from './stream/rpicam-args.js';
 import { StreamCamera } from './stream/stream-camera.js';
+import { simStream } from './stream/sim-stream.js';
+import { number } from './options.js';
 
 const FFMPEG = ['ffmpeg'];
 
@@ -42,8 +44,12 @@ export function createCamera(ctx: AgentContext): Camera {
       return streamCamera(ctx, redactSecrets(String(camera.rtsp.url)), FFMPEG, rtspCommand({ ...camera.rtsp, width, height }));
     case 'http':
       return streamCamera(ctx, redactSecrets(String(camera.http.url)), FFMPEG, httpCommand({ ...camera.http, width, height }));
-    case 'sim':
-      return new SimCamera(configPath(camera.sim.images));
+    case 'sim': {
+      const dir = configPath(camera.sim.images);
+      if (!camera.sim.stream) return new SimCamera(dir);
+      const parts = { log: ctx.log.child({ part: 'camera' }), stats: ctx.stats };
+      return new StreamCamera(`sim-stream:${dir}`, simStream(dir, number(fps, 'camera.fps', 0.01, 1000)), parts);
+    }
     case 'usb':
       return new UsbCamera({ ...camera.usb, width, height, captureTimeoutSeconds });
     case 'libcamera':

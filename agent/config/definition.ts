@@ -64,6 +64,10 @@ export const agentConfigSchema = Type.Object(
       maxFrameKilobytes: Type.Integer({ description: 'Largest JPEG frame a stream may carry; a longer one is skipped and counted', minimum: 64, maximum: 65_536, default: 8192 }),
       sim: section('Simulated camera', {
         images: Type.String({ description: 'Folder of JPEG/PNG files served in sorted order, looping', minLength: 1, default: 'samples' }),
+        stream: Type.Boolean({
+          description: 'Serve the folder as a stream at camera.fps, whether or not inference keeps up (frames it misses are dropped and counted), as a real camera does; false: one image per capture',
+          default: false,
+        }),
       }),
       rpicam: section('The Pi camera as a stream through rpicam-vid', {
         command: oneOf(['rpicam-vid', 'libcamera-vid'], { description: 'Capture program, tried first; the other name is the fallback (libcamera-vid on older Raspberry Pi OS)', default: 'rpicam-vid' }),
