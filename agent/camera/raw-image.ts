@@ -8,7 +8,8 @@ export function frameImage(frame: Frame): ImageInput {
   return frame.raw ? { data: frame.data, raw: frame.raw } : frame.data;
 }
 
-const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+// Rounded: a Buffer truncates what it is given, which turned white (Y 235) into 254.
+const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
 /**
  * Planar YUV 4:2:0 (I420, BT.601 limited range, what rpicam-vid writes) to packed RGB.
@@ -23,7 +24,7 @@ export function yuv420ToRgb(data: Uint8Array, width: number, height: number): Bu
   for (let y = 0; y < height; y++) {
     const chromaRow = (y >> 1) * chromaWidth;
     for (let x = 0; x < width; x++) {
-      const Y = 1.164 * (data[y * width + x] - 16);
+      const Y = (255 / 219) * (data[y * width + x] - 16);
       const c = chromaRow + (x >> 1);
       const U = data[uPlane + c] - 128;
       const V = data[vPlane + c] - 128;
