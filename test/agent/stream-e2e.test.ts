@@ -70,7 +70,7 @@ describe('run --camera with stream sources', () => {
   it('refuses a camera it does not know, with a usage error', async () => {
     const r = await runCli(['run', '--camera', 'webcam:0']);
     expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/--camera "webcam:0" is not a camera; use one of sim:DIR, rpicam/);
+    expect(r.stderr).toMatch(/--camera "webcam:0" is not a camera; use one of sim:DIR, sim-stream:DIR, rpicam/);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
   });
 });
