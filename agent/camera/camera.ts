@@ -1,6 +1,14 @@
-/** One captured image, as the camera gave it (JPEG or PNG bytes). */
+/** The layout of a raw frame's bytes: packed RGB, or planar YUV 4:2:0 (I420) with no row padding. */
+export interface RawPixels {
+  format: 'rgb24' | 'yuv420';
+  width: number;
+  height: number;
+}
+
+/** One captured image, as the camera gave it: JPEG or PNG bytes, or raw pixels described by `raw`. */
 export interface Frame {
   data: Buffer;
+  raw?: RawPixels;
   /** The camera's name for the frame: the file name for the simulated camera. */
   source: string;
   /** Epoch milliseconds when the capture finished. */

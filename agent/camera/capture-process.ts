@@ -18,7 +18,7 @@ export interface CaptureRun {
 }
 
 /** The line of a capture program's stderr that says what went wrong, shortened. */
-function stderrSummary(stderr: string): string {
+export function stderrSummary(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const line = [...lines].reverse().find((l) => /error|fail|cannot|unable|no such|not found|denied|busy/i.test(l)) ?? lines.at(-1);
   if (!line) return 'no message on stderr';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../agent.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { resolveConfigFile, SYSTEM_CONFIG_FILE } from '../config/config-file.js';
@@ -11,10 +11,21 @@ import { DataDirError } from '../core/data-dir.js';
 import { SetupError } from '../doctor/setup-checks.js';
 import { GpioError } from '../gpio/gpio.js';
 import { positiveInteger, positiveNumber } from './options.js';
+import { CAMERA_SPECS, CameraSpecError, cameraFromSpec } from '../camera/camera-spec.js';
+
+function cameraSpec(spec: string): Record<string, unknown> {
+  try {
+    return cameraFromSpec(spec);
+  } catch (err) {
+    if (err instanceof CameraSpecError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+}
 
 interface RunOptions {
   config?: string;
   simulate?: boolean;
+  camera?: Record<string, unknown>;
   images?: string;
   fps?: number;
   maxFrames?: number;
@@ -27,8 +38,8 @@ interface RunOptions {
 
 /** Flags as a partial configuration; paths given on the command line are relative to the working directory. */
 function overridesFrom(o: RunOptions): Record<string, unknown> {
-  const camera: Record<string, unknown> = {};
-  if (o.simulate) camera.type = 'sim';
+  const camera: Record<string, unknown> = { ...o.camera };
+  if (o.simulate && !o.camera) camera.type = 'sim';
   if (o.images) camera.sim = { images: resolve(o.images) };
   if (o.fps !== undefined) camera.fps = o.fps;
   const out: Record<string, unknown> = Object.keys(camera).length > 0 ? { camera } : {};
@@ -65,6 +76,7 @@ export const runCommand = new Command('run')
   .description('run the agent: capture, classify and publish')
   .option('--config <file>', `configuration file (YAML); default: $EDGE_AGENT_CONFIG, else ${SYSTEM_CONFIG_FILE} if present`)
   .option('--simulate', 'simulated camera and GPIO; starts an embedded broker when none is configured')
+  .option('--camera <spec>', `the camera: ${CAMERA_SPECS}`, cameraSpec)
   .option('--images <dir>', 'folder of images for the simulated camera')
   .option('--fps <n>', 'frames per second', positiveNumber('--fps'))
   .option('--max-frames <n>', 'stop after this many results, deliver them, and exit', positiveInteger('--max-frames'))

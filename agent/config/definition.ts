@@ -41,19 +41,65 @@ export const agentConfigSchema = Type.Object(
       }),
     }),
     camera: section('Frame capture', {
-      type: oneOfOrNull(['sim', 'usb', 'libcamera'], {
+      type: oneOfOrNull(['sim', 'rpicam', 'v4l2', 'rtsp', 'http', 'usb', 'libcamera'], {
         description:
-          'sim: image files; usb: fswebcam; libcamera: rpicam-still/libcamera-still; null: none, and run refuses to start ' +
-          'unless --simulate (which uses sim) is given, so that sample images are never published as a real camera\'s',
+          'sim: image files; rpicam: the Pi camera as a stream (rpicam-vid); v4l2: a USB webcam as a stream (ffmpeg); ' +
+          'rtsp, http: an IP camera (RTSP, or HTTP MJPEG) through ffmpeg; usb, libcamera: one process per frame ' +
+          '(fswebcam, rpicam-still), the slow fallback; null: none, and run refuses to start ' +
+          'unless --simulate (which uses sim) or --camera is given, so that sample images are never published as a real camera\'s',
         default: null,
       }),
-      fps: Type.Number({ description: 'Frames per second in continuous mode', exclusiveMinimum: 0, maximum: 1000, default: 2 }),
+      fps: Type.Number({
+        description: 'Frames per second in continuous mode; for rpicam, v4l2 and the streaming sim also the rate asked of the camera',
+        exclusiveMinimum: 0,
+        maximum: 1000,
+        default: 2,
+      }),
       width: Type.Integer({ description: 'Capture width', minimum: 16, maximum: 4096, default: 640 }),
       height: Type.Integer({ description: 'Capture height', minimum: 16, maximum: 4096, default: 480 }),
       watchdogSeconds: Type.Number({ description: 'Restart capture when no frame arrived for this long', minimum: 1, maximum: 3600, default: 15 }),
-      captureTimeoutSeconds: Type.Number({ description: 'A single capture that takes longer is a failure', minimum: 0.1, maximum: 600, default: 10 }),
+      captureTimeoutSeconds: Type.Number({
+        description: 'A single capture that takes longer is a failure; for a stream, no frame for this long restarts it',
+        minimum: 0.1,
+        maximum: 600,
+        default: 10,
+      }),
+      maxFrameKilobytes: Type.Integer({ description: 'Largest JPEG frame a stream may carry; a longer one is skipped and counted', minimum: 64, maximum: 65_536, default: 8192 }),
       sim: section('Simulated camera', {
         images: Type.String({ description: 'Folder of JPEG/PNG files served in sorted order, looping', minLength: 1, default: 'samples' }),
+        stream: Type.Boolean({
+          description: 'Serve the folder as a stream at camera.fps, whether or not inference keeps up (frames it misses are dropped and counted), as a real camera does; false: one image per capture',
+          default: false,
+        }),
+      }),
+      rpicam: section('The Pi camera as a stream through rpicam-vid', {
+        command: oneOf(['rpicam-vid', 'libcamera-vid'], { description: 'Capture program, tried first; the other name is the fallback (libcamera-vid on older Raspberry Pi OS)', default: 'rpicam-vid' }),
+        codec: oneOf(['mjpeg', 'yuv420'], {
+          description: 'mjpeg: JPEG frames at camera.width x camera.height; yuv420: raw frames scaled by the ISP (set camera.width/height near the model input), nothing decoded on the CPU',
+          default: 'mjpeg',
+        }),
+        quality: Type.Integer({ description: 'JPEG quality of the mjpeg codec', minimum: 1, maximum: 100, default: 80 }),
+        rotation: oneOf([0, 180], { description: 'Image rotation', default: 0 }),
+      }),
+      v4l2: section('A USB webcam as a stream through ffmpeg', {
+        device: Type.String({ description: 'Video device', pattern: '^/dev/video[0-9]+$', default: '/dev/video0' }),
+        inputFormat: oneOf(['mjpeg', 'yuyv422'], { description: "mjpeg: the camera's own JPEGs, passed through; yuyv422: raw, for cameras without MJPEG", default: 'mjpeg' }),
+      }),
+      rtsp: section('An IP camera over RTSP, through ffmpeg', {
+        url: stringOrNull({ description: 'rtsp://[user:password@]host[:port]/path', pattern: '^rtsps?://', default: null }),
+        transport: oneOf(['auto', 'tcp', 'udp'], { description: "RTP transport: auto is ffmpeg's (UDP, then TCP if UDP fails)", default: 'auto' }),
+        hardwareDecoding: Type.Boolean({ description: "Decode H.264 with the board's decoder (h264_v4l2m2m, the Pi 4's)", default: false }),
+        scale: Type.Boolean({
+          description: 'Scale to camera.width x camera.height in the decoder and hand over raw pixels (set them to the model input; no full-size frame)',
+          default: false,
+        }),
+      }),
+      http: section('An IP camera serving HTTP MJPEG (multipart/x-mixed-replace), through ffmpeg', {
+        url: stringOrNull({ description: 'http(s)://[user:password@]host[:port]/path', pattern: '^https?://', default: null }),
+        scale: Type.Boolean({
+          description: 'Decode and scale to camera.width x camera.height in ffmpeg, raw pixels (set them to the model input; no full-size frame)',
+          default: false,
+        }),
       }),
       usb: section('USB webcam through fswebcam', {
         device: Type.String({ description: 'Video device', pattern: '^/dev/video[0-9]+$', default: '/dev/video0' }),
@@ -217,6 +263,14 @@ export const configRules: ConfigRule[] = [
     check({ mqtt }) {
       if (mqtt.password === null || mqtt.username !== null) return null;
       return { key: 'mqtt.password', problem: 'set mqtt.username too: MQTT sends no password without a user name', alongside: ['mqtt.username'] };
+    },
+  },
+  {
+    rule: '`camera.type: rtsp` and `camera.type: http` need the URL of their section (`camera.rtsp.url`, `camera.http.url`)',
+    check({ camera }) {
+      if (camera.type !== 'rtsp' && camera.type !== 'http') return null;
+      if (camera[camera.type].url !== null) return null;
+      return { key: 'camera.type', problem: `${camera.type} needs camera.${camera.type}.url, and it is null: there is no camera to read`, alongside: [`camera.${camera.type}.url`] };
     },
   },
   {

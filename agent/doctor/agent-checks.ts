@@ -1,6 +1,9 @@
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
+import sharp from 'sharp';
+import type { Frame } from '../camera/camera.js';
 import { createCamera } from '../camera/factory.js';
+import { StreamCamera } from '../camera/stream/stream-camera.js';
 import { configPath } from '../config/load.js';
 import type { AgentConfig } from '../config/types.js';
 import { createAgentContext, type AgentContext } from '../core/context.js';
@@ -49,13 +52,31 @@ export async function checkDataDir(config: AgentConfig): Promise<CheckResult> {
 
 const cameraFixes: Record<NonNullable<AgentConfig['camera']['type']>, string> = {
   sim: 'set camera.sim.images to a folder of JPEG/PNG files',
+  rpicam: 'enable the camera (rpicam-vid -t 2000 -o /dev/null must work), check the ribbon cable, install rpicam-apps',
+  v4l2: 'plug in the webcam, install ffmpeg (apt-get install ffmpeg), check camera.v4l2.device (ls /dev/video*) and camera.v4l2.inputFormat (ffmpeg -f v4l2 -list_formats all -i /dev/video0)',
+  rtsp: 'install ffmpeg, check camera.rtsp.url (ffplay or VLC must play it), the credentials, and try camera.rtsp.transport tcp or udp',
+  http: 'install ffmpeg, check camera.http.url (a browser must show the stream) and the credentials',
   usb: 'plug in the webcam, install fswebcam (apt-get install fswebcam), check camera.usb.device (ls /dev/video*)',
   libcamera: 'enable the camera (rpicam-still -o test.jpg must work), check the ribbon cable, install rpicam-apps',
 };
 
-/** Captures one frame with the configured camera (setupChecks reports a camera that is not configured). */
+/** How long doctor watches a stream after its first frame to measure its frame rate. */
+const RATE_WINDOW_MS = 2000;
+
+/** A frame's size in pixels and what it is, from its header (nothing is decoded). */
+async function describeFrame(frame: Frame): Promise<string> {
+  if (frame.raw) return `${frame.raw.width}x${frame.raw.height} raw ${frame.raw.format}`;
+  const meta = await sharp(frame.data).metadata();
+  return `${meta.width}x${meta.height} ${meta.format?.toUpperCase()} (${Math.round(frame.data.length / 1024)} KiB)`;
+}
+
+/**
+ * Captures one frame with the configured camera (setupChecks reports a camera that is not
+ * configured). For a stream, that also shows that its program is installed and that the
+ * device or URL answers; the stream is then watched for a moment to measure its frame rate.
+ */
 export async function checkCamera(ctx: AgentContext): Promise<CheckResult | null> {
-  const { type } = ctx.config.camera;
+  const { type, captureTimeoutSeconds } = ctx.config.camera;
   if (type === null) return null;
   let camera;
   try {
@@ -64,13 +85,23 @@ export async function checkCamera(ctx: AgentContext): Promise<CheckResult | null
     const frame = await Promise.race([
       camera.capture(),
       new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`no frame within ${ctx.config.camera.captureTimeoutSeconds} s`)), ctx.config.camera.captureTimeoutSeconds * 1000).unref(),
+        setTimeout(() => reject(new Error(`no frame within ${captureTimeoutSeconds} s (camera.captureTimeoutSeconds)`)), captureTimeoutSeconds * 1000).unref(),
       ),
     ]);
+    const firstMs = Math.round(performance.now() - start);
+    if (!(camera instanceof StreamCamera)) {
+      return { name: 'camera', status: 'ok', detail: `${camera.name}: captured ${frame.source} (${Math.round(frame.data.length / 1024)} KiB) in ${firstMs} ms` };
+    }
+    const { stream } = ctx.stats;
+    const counted = stream.frames;
+    await new Promise((resolve) => setTimeout(resolve, RATE_WINDOW_MS));
+    const fps = ((stream.frames - counted) * 1000) / RATE_WINDOW_MS;
+    const skipped = stream.skippedFrames > 0 || stream.skippedBytes > 0 ? `; skipped ${stream.skippedFrames} broken frames and ${stream.skippedBytes} bytes` : '';
     return {
       name: 'camera',
-      status: 'ok',
-      detail: `${camera.name}: captured ${frame.source} (${Math.round(frame.data.length / 1024)} KiB) in ${Math.round(performance.now() - start)} ms`,
+      status: fps > 0 ? 'ok' : 'warn',
+      detail: `${camera.name}: first frame in ${firstMs} ms, ${await describeFrame(frame)}, ${fps.toFixed(1)} fps over ${RATE_WINDOW_MS / 1000} s${skipped}`,
+      ...(fps > 0 ? {} : { fix: 'the stream gave one frame and then stopped: check the camera or server, and camera.fps' }),
     };
   } catch (err) {
     return { name: 'camera', status: 'fail', detail: `${type} camera: ${message(err)}`, fix: cameraFixes[type] };

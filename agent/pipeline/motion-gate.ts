@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharpImage, type ImageInput } from '../camera/raw-image.js';
 
 const WIDTH = 64;
 const HEIGHT = 48;
@@ -21,13 +21,13 @@ export class MotionGate {
     return sum / (a.length * 255);
   }
 
-  static async thumbnail(image: Uint8Array): Promise<Uint8Array> {
-    const data = await sharp(image).greyscale().resize(WIDTH, HEIGHT, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  static async thumbnail(image: ImageInput): Promise<Uint8Array> {
+    const data = await sharpImage(image).greyscale().resize(WIDTH, HEIGHT, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
 
   /** True when the frame differs enough from the last one let through, or the scene has been still too long. */
-  async shouldClassify(image: Uint8Array, now = Date.now()): Promise<boolean> {
+  async shouldClassify(image: ImageInput, now = Date.now()): Promise<boolean> {
     const thumb = await MotionGate.thumbnail(image);
     const moved = this.last === null || MotionGate.difference(thumb, this.last) >= this.threshold;
     if (!moved && now - this.lastPassAt < this.minIntervalMs) return false;

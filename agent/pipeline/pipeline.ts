@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InferenceSession } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
+import { frameImage } from '../camera/raw-image.js';
 import type { AgentContext } from '../core/context.js';
 import { AgentPart } from '../core/extension.js';
 import type { FrameErrorCause } from '../telemetry/run-stats.js';
@@ -248,7 +249,7 @@ export class Pipeline extends AgentPart {
     if (this.gate && !requested) {
       let moved: boolean;
       try {
-        moved = await this.gate.shouldClassify(frame.data);
+        moved = await this.gate.shouldClassify(frameImage(frame));
       } catch (err) {
         throw this.lost('motionGate', frame, err);
       }
@@ -262,7 +263,7 @@ export class Pipeline extends AgentPart {
     const [, height, width, channels] = info.input.shape;
     let tensor;
     try {
-      tensor = await imageToTensor(frame.data, { height, width, channels, type: info.input.type }, frame.source, ctx.config.model.resize);
+      tensor = await imageToTensor(frameImage(frame), { height, width, channels, type: info.input.type }, frame.source, ctx.config.model.resize);
     } catch (err) {
       throw this.lost('preprocess', frame, err);
     }

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { sharpImage, type ImageInput } from '../camera/raw-image.js';
 import type { TensorValues } from '../../kernels/graph/executor.js';
 import { ModelError } from '../../kernels/tflite/errors.js';
 
@@ -59,13 +60,13 @@ function describeSharpError(err: unknown): string {
 }
 
 /**
- * Decodes a JPEG/PNG (file path or bytes) into the model's input tensor: RGB, resized to
+ * Decodes a JPEG/PNG (file path or bytes) or a raw frame into the model's input tensor: RGB, resized to
  * the input's size unless it already is that size (then used pixel for pixel), and
  * stored in the input's type. uint8 takes the pixels as they are; int8 shifts them by
  * -128; float32 maps them to [-1, 1], the MobileNet convention.
  */
 export async function imageToTensor(
-  image: string | Uint8Array,
+  image: string | ImageInput,
   spec: InputSpec,
   source: string,
   options: PreprocessOptions = defaultPreprocess,
@@ -75,7 +76,9 @@ export async function imageToTensor(
   }
   let pixels: Buffer;
   try {
-    let pipeline = sharp(image, { failOn: 'error' });
+    // A JPEG much larger than the input is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's
+    // shrink-on-load, which sharp applies by itself when it resizes straight after loading).
+    let pipeline = sharpImage(image, { failOn: 'error' });
     const meta = await pipeline.metadata();
     if (!meta.width || !meta.height) throw new Error('the image has no size');
     pipeline = pipeline.removeAlpha().toColourspace(spec.channels === 3 ? 'srgb' : 'b-w');

@@ -72,6 +72,15 @@ export class Telemetry implements Extension {
         // Captured frames that did not become results, by where they were lost.
         errors: { ...stats.frameErrors },
         triggersCoalesced: stats.triggersCoalesced,
+        // The camera's stream (all zero for a per-frame camera): its own rate, what the
+        // splitter skipped as garbage or broken frames, and restarts of its program.
+        stream: {
+          fps: stats.stream.rate.perSecond(),
+          frames: stats.stream.frames,
+          skippedBytes: stats.stream.skippedBytes,
+          skippedFrames: stats.stream.skippedFrames,
+          restarts: stats.stream.restarts,
+        },
       },
       outboxDepth: ctx.results?.depth() ?? 0,
       paused: ctx.settings.paused,

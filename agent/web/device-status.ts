@@ -14,7 +14,12 @@ export interface DeviceProbes extends EngineInfo {
 export interface DeviceStatus {
   /** Epoch seconds. */
   t: number;
+  /** Results per second. */
   fps: number;
+  /** Frames per second the camera's stream delivers; null for a per-frame camera. */
+  streamFps: number | null;
+  /** Frames replaced by a newer one before any decoding, since the start. */
+  framesDropped: number;
   cpuTempC: number | null;
   broker: boolean | null;
   outboxDepth: number;
@@ -32,6 +37,8 @@ export async function deviceStatus(ctx: AgentContext, probes: DeviceProbes, thro
   return {
     t: Date.now() / 1000,
     fps: ctx.stats.fps(),
+    streamFps: ctx.stats.stream.frames > 0 ? ctx.stats.stream.rate.perSecond() : null,
+    framesDropped: ctx.stats.framesDropped,
     cpuTempC: await cpuTemperature(),
     broker: probes.brokerConnected(),
     outboxDepth: ctx.results?.depth() ?? 0,

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Frame } from '../camera/camera.js';
+import { viewableImage } from '../camera/raw-image.js';
 import type { AgentContext } from '../core/context.js';
 import type { AgentEventMap } from '../core/events.js';
 import { throttling, type Throttling } from '../telemetry/host.js';
@@ -13,6 +15,11 @@ const FRAMES_KEPT = 4;
 export interface StoredFrame {
   data: Buffer;
   type: string;
+}
+
+/** A frame kept for the page; raw pixels are encoded to JPEG only when a browser asks for them. */
+interface KeptFrame {
+  frame: Frame;
 }
 
 function imageType(data: Buffer): string {
@@ -35,7 +42,7 @@ export class LiveFeed {
     last: () => this.detach(),
     dropped: () => this.ctx.log.warn({ unsentBytes: MAX_UNSENT_BYTES }, 'web: dropped a live view that could not keep up; the browser reconnects'),
   });
-  private readonly frames = new Map<number, StoredFrame>();
+  private readonly frames = new Map<number, KeptFrame>();
   private pending: Classified | null = null;
   private frameTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
@@ -51,9 +58,12 @@ export class LiveFeed {
     });
   }
 
-  /** A frame recently sent to browsers, by its result's seq. */
-  frame(seq: number): StoredFrame | undefined {
-    return this.frames.get(seq);
+  /** A frame recently sent to browsers, by its result's seq, as an image file. */
+  async frame(seq: number): Promise<StoredFrame | undefined> {
+    const kept = this.frames.get(seq);
+    if (!kept) return undefined;
+    const data = await viewableImage(kept.frame);
+    return { data, type: imageType(data) };
   }
 
   close(): void {
@@ -99,7 +109,7 @@ export class LiveFeed {
     this.pending = null;
     this.lastSent = Date.now();
     const { frame, result } = classified;
-    this.frames.set(result.seq, { data: frame.data, type: imageType(frame.data) });
+    this.frames.set(result.seq, { frame });
     if (this.frames.size > FRAMES_KEPT) this.frames.delete(this.frames.keys().next().value!);
     this.hub.broadcast('frame', { ...result, frame: `frames/${result.seq}` });
   }

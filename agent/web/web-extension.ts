@@ -54,7 +54,10 @@ export class WebExtension implements Extension {
     }
     const frame = /^\/frames\/(\d+)$/.exec(url.pathname);
     if (req.method === 'GET' && frame) {
-      this.sendFrame(res, Number(frame[1]));
+      this.sendFrame(res, Number(frame[1])).catch((err: unknown) => {
+        this.ctx.log.warn({ err }, 'web: a frame could not be encoded');
+        sendText(res, 500, 'the frame could not be encoded');
+      });
       return true;
     }
     const command = /^\/commands\/([a-z-]+)$/.exec(url.pathname);
@@ -64,8 +67,8 @@ export class WebExtension implements Extension {
     return false;
   }
 
-  private sendFrame(res: ServerResponse, seq: number): void {
-    const frame = this.feed.frame(seq);
+  private async sendFrame(res: ServerResponse, seq: number): Promise<void> {
+    const frame = await this.feed.frame(seq);
     // Only the last few frames are kept; the page waits for the next event.
     if (!frame) return sendText(res, 404, `frame ${seq} is no longer kept`);
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': frame.type, 'content-length': frame.data.length, 'cache-control': 'no-store' });

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     const user = file('bad.yaml', 'camera:\n  fps: -1\n  type: webcam\n  usb:\n    device: "/dev/video0; rm -rf /"\nmqtt:\n  colour: blue\n');
     const list = await problems({ file: user, env: { EDGE_AGENT_MODEL_THREADS: 'many' } });
     expect(list).toContain(`${user}: camera.fps: must be > 0`);
-    expect(list).toContain(`${user}: camera.type: must be one of "sim", "usb", "libcamera", null`);
+    expect(list).toContain(`${user}: camera.type: must be one of "sim", "rpicam", "v4l2", "rtsp", "http", "usb", "libcamera", null`);
     expect(list.some((p) => p.startsWith(`${user}: camera.usb.device: must match pattern`))).toBe(true);
     expect(list).toContain(`${user}: mqtt: unknown key 'colour'`);
     expect(list).toContain('EDGE_AGENT_MODEL_THREADS: must be integer');
@@ -62,7 +62,7 @@ describe('loadConfig', () => {
 
   it('names the variable, not the key, when a variable is wrong', async () => {
     expect(await problems({ env: { EDGE_AGENT_CAMERA_FPS: '-1' } })).toEqual(['EDGE_AGENT_CAMERA_FPS: must be > 0']);
-    expect(await problems({ env: { EDGE_AGENT_CAMERA_TYPE: 'webcam' } })).toEqual(['EDGE_AGENT_CAMERA_TYPE: must be one of "sim", "usb", "libcamera", null']);
+    expect(await problems({ env: { EDGE_AGENT_CAMERA_TYPE: 'webcam' } })).toEqual(['EDGE_AGENT_CAMERA_TYPE: must be one of "sim", "rpicam", "v4l2", "rtsp", "http", "usb", "libcamera", null']);
     expect(await problems({ env: { EDGE_AGENT_MODEL_DIRS: 'models::/srv/models' } })).toEqual(['EDGE_AGENT_MODEL_DIRS: must NOT have fewer than 1 characters']);
   });
 

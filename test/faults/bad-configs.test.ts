@@ -58,7 +58,7 @@ const cases: ConfigCase[] = [
   { group: 'unknown keys', name: 'an unknown key in a section', content: `${base}camera:\n  kind: usb\n`, says: ["camera: unknown key 'kind'"] },
   { group: 'unknown keys', name: 'an unknown section', content: `${base}cameras:\n  fps: 2\n`, says: ["(top level): unknown key 'cameras'"] },
   { group: 'unknown keys', name: 'a misspelt key', content: `${base}mqtt:\n  telemetrySecs: 5\n`, says: ["mqtt: unknown key 'telemetrySecs'"] },
-  { group: 'bad enum', name: 'camera type', content: `${base}camera:\n  type: webcam\n`, says: ['camera.type: must be one of "sim", "usb", "libcamera"'] },
+  { group: 'bad enum', name: 'camera type', content: `${base}camera:\n  type: webcam\n`, says: ['camera.type: must be one of "sim", "rpicam", "v4l2", "rtsp", "http", "usb", "libcamera"'] },
   { group: 'bad enum', name: 'log level', content: `${base}log:\n  level: verbose\n`, says: ['log.level: must be one of'] },
   { group: 'bad enum', name: 'rotation 90', content: `${base}camera:\n  libcamera:\n    rotation: 90\n`, says: ['camera.libcamera.rotation: must be one of 0, 180'] },
   { group: 'out of range', name: 'fps 0', content: `${base}camera:\n  fps: 0\n`, says: ['camera.fps: must be > 0'] },

@@ -4,6 +4,7 @@
 // camera gave them, and runs commands through ctx.commands.
 import { readFileSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/camera/camera.js';
 import type { ResultPayload } from '../../agent/pipeline/result.js';
@@ -159,6 +160,8 @@ describe('the device page server', () => {
     expect(stream.of('status')[0]).toMatchObject({
       broker: true, outboxDepth: 0, paused: false, mode: 'continuous', degraded: {},
       led: { pattern: 'running', simulated: true }, engine: 'native:test', model: 'test-model',
+      // A per-frame camera has no stream rate of its own.
+      streamFps: null, framesDropped: 0,
     });
 
     // Ten frames in 100 ms: the first goes at once, the other nine wait for the next slot
@@ -183,6 +186,25 @@ describe('the device page server', () => {
     expect(pngFrame.type).toBe('image/png');
     expect(pngFrame.body.equals(png)).toBe(true);
     expect((await call(port, 'GET', '/frames/5')).status).toBe(404);
+    await stream.close();
+  });
+
+  it('shows the stream rate, and serves a raw frame as a JPEG encoded when it is asked for', async () => {
+    await web.start();
+    for (let i = 0; i < 5; i++) t.ctx.stats.stream.recordFrame();
+    t.ctx.stats.framesDropped = 3;
+    const stream = await Stream.open(port);
+    await stream.until(() => stream.of('status').length > 0, 'status');
+    expect(stream.of('status')[0]).toMatchObject({ streamFps: 0.5, framesDropped: 3 });
+    // An 8x4 yuv420 frame, all mid-grey: Y 128 and neutral chroma.
+    const raw = { format: 'yuv420' as const, width: 8, height: 4 };
+    const item = classified(20, Buffer.alloc(8 * 4 * 1.5, 128));
+    t.ctx.events.emit('frame', { ...item, frame: { ...item.frame, raw } });
+    await stream.until(() => stream.of('frame').some((f) => f.seq === 20), 'the raw frame');
+    const served = await call(port, 'GET', '/frames/20');
+    expect(served.type).toBe('image/jpeg');
+    const meta = await sharp(served.body).metadata();
+    expect([meta.width, meta.height]).toEqual([8, 4]);
     await stream.close();
   });
 

@@ -21,7 +21,7 @@ function chart(id, title, series) {
 
 const charts = {
   latency: chart('chart-latency', 'Latency (ms)', [['inference', '#2563eb'], ['capture to result', '#9333ea']]),
-  fps: chart('chart-fps', 'Results per second', [['fps', '#059669']]),
+  fps: chart('chart-fps', 'Frames per second', [['results', '#059669'], ['camera stream', '#2563eb']]),
   temp: chart('chart-temp', 'CPU temperature (°C)', [['°C', '#dc2626']]),
 };
 
@@ -99,6 +99,9 @@ function showStatus(s) {
   setText('model', s.model);
   setPaused(s.paused, s.mode);
   setText('fps', s.fps.toFixed(2));
+  setText('stream-fps', s.streamFps === null ? 'n/a (one capture per frame)' : `${s.streamFps.toFixed(2)} frames per second`);
+  // Dropped frames are the newest-wins rule at work (inference slower than the camera), not a fault.
+  setText('dropped', `${s.framesDropped} (newer frames replaced them before decoding)`);
   setText('temp', s.cpuTempC === null ? 'n/a' : `${s.cpuTempC.toFixed(1)} °C`);
   const flags = s.throttled?.flags ?? null;
   setText('throttled', flags === null ? 'n/a (no vcgencmd)' : flags.length === 0 ? 'none' : flags.join(', '), flags?.length ? 'bad' : 'ok');
@@ -111,7 +114,7 @@ function showStatus(s) {
     dot.className = `led led-${s.led.pattern}`;
     led.replaceChildren(dot, ` ${s.led.pattern}${s.led.simulated ? ' (simulated)' : ''}`);
   }
-  plot(charts.fps, s.t, s.fps);
+  plot(charts.fps, s.t, s.fps, s.streamFps);
   plot(charts.temp, s.t, s.cpuTempC);
 }
 
