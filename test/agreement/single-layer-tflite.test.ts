@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TfliteWasmRunner } from '../../bench/peers/tflite-wasm.js';
 import type { Tensor } from '../../kernels/tflite/model-types.js';
 import { implementations } from '../kernels/implementations.js';
-import { shippedModels } from '../support/paths.js';
+import { shippedClassifiers } from '../support/paths.js';
 import { singleOperatorModel } from '../support/single-op-model.js';
 import { executorOnImage } from './executor-on-image.js';
 
@@ -16,7 +16,7 @@ function ownType(t: Tensor, stored: Uint8Array | Float32Array): Uint8Array | Int
   return stored.slice();
 }
 
-describe.each(shippedModels)('%s, layer by layer against TensorFlow Lite', (name) => {
+describe.each(shippedClassifiers)('%s, layer by layer against TensorFlow Lite', (name) => {
   const runners = new Map<number, TfliteWasmRunner>();
   afterAll(() => runners.forEach((r) => r.close()));
 
