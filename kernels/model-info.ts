@@ -25,7 +25,10 @@ export interface ModelInfo {
   engine: string;
   fallbackReason: string | null;
   input: EndpointInfo;
+  /** The first output (a classifier's only one). */
   output: EndpointInfo;
+  /** Every output, in the model's order. */
+  outputs: EndpointInfo[];
   labels: string[] | null;
   warnings: string[];
   arenaBytes: number;
@@ -39,7 +42,7 @@ export function describeRuntime(runtime: Runtime): ModelInfo {
     const quantized = e.tensor.type !== 'float32' && q !== null && q.scale.length > 0;
     return {
       name: e.tensor.name,
-      shape: e.tensor.shape,
+      shape: e.shape,
       type: e.tensor.type,
       scale: quantized ? q.scale[0] : null,
       zeroPoint: quantized ? (q.zeroPoint[0] ?? 0) : null,
@@ -51,6 +54,7 @@ export function describeRuntime(runtime: Runtime): ModelInfo {
     fallbackReason: runtime.fallbackReason,
     input: endpoint(plan.input),
     output: endpoint(plan.output),
+    outputs: plan.outputs.map(endpoint),
     labels: plan.model.labels,
     warnings: plan.model.warnings,
     arenaBytes: plan.arenaBytes,
