@@ -142,8 +142,8 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
   const boxValue = new Float32Array(256);
   const scoreValue = new Float32Array(256);
   for (let q = 0; q < 256; q++) {
-    boxValue[q] = (q - p.boxZeroPoint) * p.boxScale;
-    scoreValue[q] = (q - p.scoreZeroPoint) * p.scoreScale;
+    boxValue[q] = (q - p.boxZeroPoint) * f(p.boxScale);
+    scoreValue[q] = (q - p.scoreZeroPoint) * f(p.scoreScale);
   }
   const decoded = new Float32Array(n * 4);
   const scores = new Float32Array(n * C);
