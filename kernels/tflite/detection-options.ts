@@ -46,7 +46,7 @@ export function readDetectionOptions(bytes: Uint8Array | null): DetectionOptions
     } catch (e) {
       // The reader throws a string for a key the map lacks; anything else is damage.
       if (typeof e === 'string' && e.startsWith('Key [')) return null;
-      throw new Error(`custom_options are damaged (reading ${key}): ${describe(e)}`);
+      throw new Error(`custom_options are damaged or unreadable (reading ${key}): ${describe(e)}`);
     }
   };
   const number = (key: string, fallback?: number): number => {
@@ -59,7 +59,7 @@ export function readDetectionOptions(bytes: Uint8Array | null): DetectionOptions
     try {
       n = ref.isFloat() ? ref.floatValue() : ref.isNumber() ? ref.intValue() : ref.isBool() ? Number(ref.boolValue()) : null;
     } catch (e) {
-      throw new Error(`custom_options are damaged (reading ${key}): ${describe(e)}`);
+      throw new Error(`custom_options are damaged or unreadable (reading ${key}): ${describe(e)}`);
     }
     if (n === null) throw new Error(`custom_options: ${key} is not a number`);
     return Number(n);
