@@ -3,8 +3,9 @@
 // against the anchors in double and stored as float32, and non-maximum suppression runs
 // in float32. The order in which equal scores are kept is TFLite's: candidates are sorted
 // by a stable sort (equal scores keep the lower box first), a single best class is the
-// first largest, and the regular NMS's running top list is kept with the heap-based
-// partial sort of the C++ library TFLite's wasm build uses.
+// first largest, several best classes come from the heap-based partial sort of the C++
+// library TFLite's wasm build uses, and the regular NMS merges each class's boxes into
+// its running list ahead of older ones of the same score.
 
 import type { DetectionOutputs, DetectionPostprocessKernel, DetectionPostprocessParams } from '../kernel-set.js';
 import * as v from './validate.js';
@@ -216,39 +217,35 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
     out.count[0] = selected.length;
   }
 
+  /**
+   * NMS per class, each class's kept boxes merged into the running list best first, a new
+   * class's entries before older ones of the same score (TFLite merges with >=), the list
+   * cut to max_detections after each class.
+   */
   function regular(out: DetectionOutputs): void {
+    const perClass = Math.min(p.detectionsPerClass, maxDetections);
     const classScores = new Float32Array(n);
-    const entries = new Int32Array(n + maxDetections);
-    const entryScores = new Float32Array(n + maxDetections);
-    const order = new Int32Array(n + maxDetections);
-    const keptEntries = new Int32Array(maxDetections);
-    const keptScores = new Float32Array(maxDetections);
-    let kept = 0;
+    let kept: { entry: number; score: number }[] = [];
     for (let c = 0; c < numClasses; c++) {
       for (let b = 0; b < n; b++) classScores[b] = scores[b * C + c + labelOffset];
-      let count = kept;
-      for (const b of suppress(classScores, p.detectionsPerClass)) {
-        entries[count] = b * C + c + labelOffset;
-        entryScores[count] = classScores[b];
-        count++;
+      const fresh = suppress(classScores, perClass).map((b) => ({ entry: b * C + c + labelOffset, score: classScores[b] }));
+      if (fresh.length === 0) continue;
+      const merged: typeof kept = [];
+      let i = 0;
+      let j = 0;
+      while (merged.length < maxDetections && (i < kept.length || j < fresh.length)) {
+        if (j < fresh.length && (i >= kept.length || fresh[j].score >= kept[i].score)) merged.push(fresh[j++]);
+        else merged.push(kept[i++]);
       }
-      const top = Math.min(count, maxDetections);
-      decreasingPartialArgSort(entryScores, 0, count, top, order);
-      for (let r = 0; r < top; r++) {
-        keptEntries[r] = entries[order[r]];
-        keptScores[r] = entryScores[order[r]];
-      }
-      entries.set(keptEntries.subarray(0, top));
-      entryScores.set(keptScores.subarray(0, top));
-      kept = top;
+      kept = merged;
     }
-    for (let r = 0; r < kept; r++) {
-      const box = Math.floor(entries[r] / C);
+    kept.forEach(({ entry, score }, r) => {
+      const box = Math.floor(entry / C);
       setBox(out, r, box);
-      out.classes[r] = entries[r] - box * C - labelOffset;
-      out.scores[r] = entryScores[r];
-    }
-    out.count[0] = kept;
+      out.classes[r] = entry - box * C - labelOffset;
+      out.scores[r] = score;
+    });
+    out.count[0] = kept.length;
   }
 
   return {

@@ -68,9 +68,12 @@ describe.each(implementations)('detection postprocess on $name', (kernels) => {
     new DetectionPostprocessTester().boxes(60).classes(3, false).detections(4, 5).distinctScores().thresholds(0, 0.5).test(kernels);
   });
 
-  it('regular (per-class) NMS', () => {
+  it('regular (per-class) NMS, equal scores of a later class ranked first as TFLite merges them', () => {
     new DetectionPostprocessTester().boxes(50).classes(4).regularNms(3).detections(10).distinctScores().thresholds(0, 0.5).test(kernels);
     new DetectionPostprocessTester().boxes(40).classes(5, false).regularNms(100).detections(6).distinctScores().thresholds(0.2, 0.3).test(kernels);
-    new DetectionPostprocessTester().boxes(200).classes(3).regularNms(5).detections(1).scoreLevels(2).thresholds(0, 0.5).test(kernels);
+    for (const levels of [1, 2, 4]) {
+      new DetectionPostprocessTester().boxes(200).classes(3).regularNms(5).detections(1).scoreLevels(levels).thresholds(0, 0.5).test(kernels);
+      new DetectionPostprocessTester().boxes(200).classes(6).regularNms(4).detections(12).scoreLevels(levels).thresholds(0, 0.5).test(kernels);
+    }
   });
 });

@@ -85,9 +85,10 @@ function nms(p: DetectionPostprocessParams, boxes: Box[], score: (b: number) => 
 
 /**
  * The postprocess. With several classes per detection, a box's classes are taken best
- * first with equal scores in class order, and the regular NMS's final ranking breaks
- * ties the same way: TFLite leaves both to its C++ library's partial sort, so tests that
- * compare those with this reference use distinct scores.
+ * first with equal scores in class order; TFLite leaves that order to its C++ library's
+ * partial sort, so tests that compare it with this reference use distinct scores. The
+ * regular NMS ranks every class's kept boxes by score, equal scores of a later class
+ * first (TFLite merges each class in ahead of equal older ones), within a class in NMS order.
  */
 export function detectionPostprocess(p: DetectionPostprocessParams, encodings: Uint8Array, scoreBytes: Uint8Array): Detections {
   const n = p.boxes;
@@ -113,11 +114,11 @@ export function detectionPostprocess(p: DetectionPostprocessParams, encodings: U
     out.count = kept.length;
     return out;
   }
-  const entries: { b: number; c: number; s: number }[] = [];
+  const entries: { b: number; c: number; s: number; k: number }[] = [];
   for (let c = 0; c < p.numClasses; c++) {
-    for (const b of nms(p, boxes, (x) => score(x, c), p.detectionsPerClass)) entries.push({ b, c, s: score(b, c) });
+    nms(p, boxes, (x) => score(x, c), p.detectionsPerClass).forEach((b, k) => entries.push({ b, c, s: score(b, c), k }));
   }
-  entries.sort((x, y) => y.s - x.s || x.c - y.c || x.b - y.b);
+  entries.sort((x, y) => y.s - x.s || y.c - x.c || x.k - y.k);
   const top = entries.slice(0, p.maxDetections);
   top.forEach((e, k) => put(k, e.b, e.c, e.s));
   out.count = top.length;
