@@ -118,11 +118,12 @@ function decreasingPartialArgSort(values: ArrayLike<number>, from: number, n: nu
 }
 
 /** TFLite's intersection over union of two decoded boxes: 0 when either has no area. */
+const max = (x: number, y: number): number => (x < y ? y : x);
+const min = (x: number, y: number): number => (y < x ? y : x);
+
 function intersectionOverUnion(b: Float32Array, i: number, j: number): number {
-  const max = (x: number, y: number): number => (x < y ? y : x);
-  const min = (x: number, y: number): number => (y < x ? y : x);
-  const [iy0, ix0, iy1, ix1] = [b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]];
-  const [jy0, jx0, jy1, jx1] = [b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]];
+  const iy0 = b[4 * i], ix0 = b[4 * i + 1], iy1 = b[4 * i + 2], ix1 = b[4 * i + 3];
+  const jy0 = b[4 * j], jx0 = b[4 * j + 1], jy1 = b[4 * j + 2], jx1 = b[4 * j + 3];
   const areaI = f(f(iy1 - iy0) * f(ix1 - ix0));
   const areaJ = f(f(jy1 - jy0) * f(jx1 - jx0));
   if (areaI <= 0 || areaJ <= 0) return 0;
@@ -147,7 +148,13 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
     scoreValue[q] = (q - p.scoreZeroPoint) * f(p.scoreScale);
   }
   const decoded = new Float32Array(n * 4);
-  const scores = new Float32Array(n * C);
+  // Dequantizing is strictly increasing in the byte (scale > 0), so classes are ranked on
+  // the bytes themselves and only the scores that are kept are dequantized.
+  let scores = new Uint8Array(0);
+  const perBox = Math.min(maxClassesPerDetection, numClasses);
+  const classOrder = new Int32Array(n * perBox);
+  const best = new Float32Array(n);
+  const row = new Int32Array(numClasses);
 
   function decode(encodings: Uint8Array): void {
     for (let i = 0; i < n; i++) {
@@ -194,24 +201,20 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
   }
 
   function fast(out: DetectionOutputs): void {
-    const perBox = Math.min(maxClassesPerDetection, numClasses);
-    const classOrder = new Int32Array(n * numClasses);
-    const best = new Float32Array(n);
-    const row = new Int32Array(numClasses);
     for (let b = 0; b < n; b++) {
       const from = b * C + labelOffset;
       decreasingPartialArgSort(scores, from, numClasses, perBox, row);
-      classOrder.set(row.subarray(0, perBox), b * numClasses);
-      best[b] = scores[from + row[0]];
+      classOrder.set(row.subarray(0, perBox), b * perBox);
+      best[b] = scoreValue[scores[from + row[0]]];
     }
     const selected = suppress(best, maxDetections);
     selected.forEach((b, k) => {
       for (let c = 0; c < perBox; c++) {
         const at = maxClassesPerDetection * k + c;
-        const cls = classOrder[b * numClasses + c];
+        const cls = classOrder[b * perBox + c];
         setBox(out, at, b);
         out.classes[at] = cls;
-        out.scores[at] = scores[b * C + labelOffset + cls];
+        out.scores[at] = scoreValue[scores[b * C + labelOffset + cls]];
       }
     });
     out.count[0] = selected.length;
@@ -227,7 +230,7 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
     const classScores = new Float32Array(n);
     let kept: { entry: number; score: number }[] = [];
     for (let c = 0; c < numClasses; c++) {
-      for (let b = 0; b < n; b++) classScores[b] = scores[b * C + c + labelOffset];
+      for (let b = 0; b < n; b++) classScores[b] = scoreValue[scores[b * C + c + labelOffset]];
       const fresh = suppress(classScores, perClass).map((b) => ({ entry: b * C + c + labelOffset, score: classScores[b] }));
       if (fresh.length === 0) continue;
       const merged: typeof kept = [];
@@ -258,7 +261,7 @@ export function createDetectionPostprocess(p: DetectionPostprocessParams): Detec
       v.buffer(OP, 'scores output', out.scores, Float32Array, sizes.detections);
       v.buffer(OP, 'count output', out.count, Float32Array, 1);
       decode(boxEncodings);
-      for (let i = 0; i < sizes.scoresSize; i++) scores[i] = scoreValue[classPredictions[i]];
+      scores = classPredictions;
       // TFLite leaves the entries past the count as they were; here they are always zero.
       out.boxes.fill(0, 0, sizes.detections * 4);
       out.classes.fill(0, 0, sizes.detections);
