@@ -13,8 +13,8 @@ const config = process.env.EDGE_AGENT_CONFIG || '/etc/edge-agent/config.yaml';
 // the arguments but keeps variables that are no longer set, so an old id would stick.
 const deviceId = process.env.EDGE_AGENT_DEVICE_ID;
 
-// Checked here rather than by the agent so that `pm2 start` fails at once with this message
-// instead of leaving a process that pm2 restarts forever on exit code 78.
+// Checked here as well as by the agent, so that `pm2 start` itself fails with this message
+// rather than registering an app that exits 78 at once and stays stopped.
 if (!existsSync(config)) {
   throw new Error(
     `edge-agent: no configuration file at ${config}: create it (see config/default.yaml) ` +
@@ -58,9 +58,15 @@ module.exports = {
       max_memory_restart: '300M',
       env: {
         NODE_ENV: 'production',
+        // glibc gives each thread that allocates (libvips decoding frames, libuv's pool, the
+        // inference worker) its own malloc arena, and freed memory stays scattered in them: the
+        // fault suite's soak saw RSS climb past its limit with the default and stay flat with
+        // two arenas. Read by glibc at process start, so it is set here, not in the agent.
+        MALLOC_ARENA_MAX: '2',
       },
-      // Read by this file only: the agent would warn that the first two name no configuration
-      // key, and the id is in the arguments.
+      // Kept from the agent, which gets what they say as arguments (--config, --device-id):
+      // EDGE_AGENT_DIR names no configuration key (the agent would warn about it), and
+      // EDGE_AGENT_DEVICE_ID would set device.id, where an old value would stick (see deviceId).
       filter_env: ['EDGE_AGENT_DIR', 'EDGE_AGENT_CONFIG', 'EDGE_AGENT_DEVICE_ID'],
       // Without this pm2 appends the app's id to the log file names (`instances` is set), and
       // every delete/start would leave old files behind on the SD card. pm2 never rotates its

@@ -148,7 +148,9 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
   try {
     await controller.start();
   } catch (err) {
-    await model.session.close();
+    // The pipeline owns the model: its stop closes it as intended, which its supervisor
+    // would otherwise take for a worker that died.
+    await pipeline.stop();
     await broker?.close();
     throw err;
   }

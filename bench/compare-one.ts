@@ -66,7 +66,7 @@ switch (engine) {
   case 'onnxruntime': {
     const runner = await OnnxRuntimeRunner.create(values.onnx!, threads);
     times = await timed(() => runner.run(pixels, inputTensor.shape));
-    label = 'onnxruntime-node';
+    label = `onnxruntime-node ${runner.version}`;
     break;
   }
   default:

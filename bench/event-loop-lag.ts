@@ -1,12 +1,14 @@
 // `npm run bench:lag`: how responsive the event loop stays while a model infers
 // continuously on its worker thread. A timer-driven probe measures event-loop delay
-// (perf_hooks) for the whole run, for each engine, with the thread counts given.
-import { join } from 'node:path';
+// (perf_hooks) for the whole run, for each engine, with the thread counts given; the figures
+// are also recorded under reports/bench/ for the docs.
+import { basename, join } from 'node:path';
 import { InferenceSession } from '../kernels/session.js';
 import { benchInput } from '../agent/cli/bench.js';
 import { installDir } from '../agent/core/install-dir.js';
 import { EventLoopLag } from '../agent/telemetry/event-loop-lag.js';
 import { benchArgs, runBench, usageError, wholeNumber } from './bench-args.js';
+import { npmCommand, recordBench } from './figures/bench-record.js';
 
 const USAGE = `usage: npm run bench:lag -- [--model FILE] [--seconds N] [--engines native,js] [--threads 1,2] [--json]
   --model    the .tflite file (default models/mobilenet_v2_1.0_224_quant.tflite)
@@ -58,6 +60,7 @@ runBench(async () => {
       });
     }
   }
+  const recorded = recordBench(npmCommand('bench:lag'), { model: basename(values.model!), seconds, rows });
   if (values.json) {
     process.stdout.write(JSON.stringify(rows) + '\n');
   } else {
@@ -68,5 +71,6 @@ runBench(async () => {
         `${r.engine.padEnd(22)} ${String(r.threads).padStart(7)}  ${String(r.inferences).padStart(10)}  ${r.inferenceMs.toFixed(2).padStart(12)}  ${r.lagMs.p50.toFixed(2).padStart(7)} ${r.lagMs.p99.toFixed(2).padStart(5)} ${r.lagMs.max.toFixed(2).padStart(5)}\n`,
       );
     }
+    process.stdout.write(`Recorded in ${recorded}.\n`);
   }
 });

@@ -6,13 +6,16 @@
 //
 //   node scripts/web-idle-cpu.mjs [--seconds 30] [--fps 2] [--rounds 2]
 //
-// Needs a built agent (npm run build) and Linux (/proc).
+// Needs a built agent (npm run build) and Linux (/proc). The figures are also recorded under
+// reports/bench/ for the docs (bench/figures/bench-record.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recordBench } from '../dist/bench/figures/bench-record.js';
+import { commandLine } from '../dist/bench/figures/provenance.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, fps: { type: 'string', default: '2' }, rounds: { type: 'string', default: '2' } } });
@@ -64,8 +67,10 @@ for (let round = 0; round < Number(values.rounds); round++) {
     console.log(JSON.stringify(row));
   }
 }
-for (const web of [false, true]) {
+const means = [false, true].map((web) => {
   const mine = rows.filter((r) => r.web === web);
   const mean = mine.reduce((s, r) => s + r.cpuSeconds, 0) / mine.length;
-  console.log(JSON.stringify({ web, meanCpuSeconds: Math.round(mean * 100) / 100, meanPercentOfOneCore: Math.round((mean / seconds) * 1000) / 10 }));
-}
+  return { web, meanCpuSeconds: Math.round(mean * 100) / 100, meanPercentOfOneCore: Math.round((mean / seconds) * 1000) / 10 };
+});
+for (const mean of means) console.log(JSON.stringify(mean));
+recordBench(commandLine(['node', 'scripts/web-idle-cpu.mjs', ...process.argv.slice(2)]), { seconds, fps: Number(values.fps), rounds: Number(values.rounds), rows, means });

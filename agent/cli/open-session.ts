@@ -11,7 +11,8 @@ import { CliError, ExitCode } from './cli-error.js';
  */
 export function loadFailure(err: unknown): CliError | null {
   if (err instanceof ModelError) {
-    return new CliError(err.message, /^(no such file|permission denied)/.test(err.reason) ? ExitCode.noInput : ExitCode.dataError);
+    // Nothing to read there (as for an image or a labels file): 66; something read that is no model: 65.
+    return new CliError(err.message, /^(no such file|permission denied|is a directory)/.test(err.reason) ? ExitCode.noInput : ExitCode.dataError);
   }
   if (err instanceof EngineUnavailableError) return new CliError(err.message, ExitCode.unavailable);
   return null;

@@ -9,6 +9,7 @@ import { loadFailure } from './open-session.js';
 import { LOG_FORMATS, type LoggerOptions } from '../logging/logger.js';
 import { DataDirError } from '../core/data-dir.js';
 import { SetupError } from '../doctor/setup-checks.js';
+import { GpioError } from '../gpio/gpio.js';
 import { positiveInteger, positiveNumber } from './options.js';
 
 interface RunOptions {
@@ -88,6 +89,8 @@ export const runCommand = new Command('run')
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
     } catch (err) {
       if (err instanceof SetupError) throw new CliError(err.message, err.exitCode);
+      // The hardware may come back (a HAT reseated, the gpio group granted): not a configuration error.
+      if (err instanceof GpioError) throw new CliError(err.message, ExitCode.unavailable);
       if (err instanceof DataDirError) throw new CliError(err.message, err.verdict.status === 'in-use' ? ExitCode.tempFail : ExitCode.cantCreate);
       if (err instanceof ListenError) throw listenFailure(err);
       const failure = loadFailure(err);

@@ -27,7 +27,10 @@ export const agentConfigSchema = Type.Object(
         description: 'Folders searched for models, in order; relative paths are from the install directory. <dataDir>/models is always searched too',
         default: ['models'],
       }),
-      labels: stringOrNull({ description: 'Label file, one label per line; null: the labels stored in the model', default: null }),
+      labels: stringOrNull({
+        description: 'Labels file: one label per line (line k names class k), or Coral-style "N  label" lines; it must fit the model\'s classes; null: the labels stored in the model',
+        default: null,
+      }),
       engine: oneOf(['auto', 'native', 'js'], { description: 'Kernel engine', default: 'auto' }),
       threads: Type.Integer({ description: 'Inference threads (native engine)', minimum: 1, maximum: 16, default: 1 }),
       topK: Type.Integer({ description: 'Predictions per result', minimum: 1, maximum: 100, default: 3 }),

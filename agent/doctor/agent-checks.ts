@@ -6,7 +6,7 @@ import type { AgentConfig } from '../config/types.js';
 import { createAgentContext, type AgentContext } from '../core/context.js';
 import { claimDataDir } from '../core/data-dir.js';
 import { checkModelSetup } from '../pipeline/model-setup.js';
-import { createGpio } from '../gpio/factory.js';
+import { createGpio, triggerUnavailable } from '../gpio/factory.js';
 import { brokerCredentials } from '../mqtt/connection-options.js';
 import type { CheckResult } from './check.js';
 
@@ -82,13 +82,16 @@ export async function checkCamera(ctx: AgentContext): Promise<CheckResult | null
 export async function checkGpio(ctx: AgentContext): Promise<CheckResult> {
   if (!ctx.config.gpio.enabled) return { name: 'gpio', status: 'ok', detail: 'not used (gpio.enabled is false)' };
   const gpio = await createGpio(ctx, { simulate: false });
+  const fix = 'check the BCM pin numbers in gpio.*.pin, and that this user may use /sys/class/gpio (group gpio)';
   try {
+    const idle = triggerUnavailable(ctx, gpio);
+    if (idle !== null) return { name: 'gpio', status: 'fail', detail: idle, fix };
     return gpio.problem
       ? {
           name: 'gpio',
           status: 'warn',
           detail: gpio.describe(),
-          fix: 'check the BCM pin numbers in gpio.*.pin, and that this user may use /sys/class/gpio (group gpio)',
+          fix,
         }
       : { name: 'gpio', status: 'ok', detail: gpio.describe() };
   } finally {

@@ -95,3 +95,13 @@ export async function createGpio(ctx: AgentContext, options: { simulate: boolean
     return unavailable(message(err));
   }
 }
+
+/**
+ * Why the agent would never capture: trigger.mode is gpio and the trigger input cannot be
+ * used. run refuses to start on it and doctor fails with these words; a status LED that
+ * cannot be used only degrades the agent.
+ */
+export function triggerUnavailable(ctx: AgentContext, gpio: GpioParts): string | null {
+  if (ctx.config.trigger.mode !== 'gpio' || gpio.trigger !== null) return null;
+  return `trigger.mode is gpio, but the trigger input cannot be used, so nothing would ever be captured: ${gpio.problem ?? 'no trigger pin'}`;
+}

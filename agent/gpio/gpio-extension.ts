@@ -1,7 +1,7 @@
 import { reportHealth, type AgentContext } from '../core/context.js';
 import { AgentPart } from '../core/extension.js';
-import { createGpio, type GpioParts } from './factory.js';
-import type { LedPattern } from './gpio.js';
+import { createGpio, triggerUnavailable, type GpioParts } from './factory.js';
+import { GpioError, type LedPattern } from './gpio.js';
 
 const PART = 'gpio';
 
@@ -34,6 +34,11 @@ export class GpioExtension extends AgentPart {
   async start(): Promise<void> {
     const { ctx } = this;
     const gpio = await createGpio(ctx, this.options);
+    const idle = triggerUnavailable(ctx, gpio);
+    if (idle !== null) {
+      await gpio.close();
+      throw new GpioError(idle);
+    }
     this.current = gpio;
     ctx.log.info(gpio.describe());
     if (gpio.problem) {

@@ -14,12 +14,18 @@ interface OrtSession {
 interface Ort {
   InferenceSession: { create(path: string, options: Record<string, unknown>): Promise<OrtSession> };
   Tensor: new (type: string, data: Uint8Array, dims: number[]) => OrtTensor;
+  env: { versions: { node: string } };
 }
 
 const require = createRequire(import.meta.url);
 
 export class OnnxRuntimeRunner {
   private constructor(private readonly ort: Ort, private readonly session: OrtSession) {}
+
+  /** The onnxruntime-node version that runs, for the figures. */
+  get version(): string {
+    return this.ort.env.versions.node;
+  }
 
   static async create(file: string, threads = 1): Promise<OnnxRuntimeRunner> {
     const ort = require('onnxruntime-node') as Ort;

@@ -112,6 +112,12 @@ describe('exit codes', () => {
     expect(r.stderr).toContain(`edge-agent: ${dir}: is a directory, not an image`);
   });
 
+  it('a directory given as the model is 66 (no input), as for an image or a labels file', async () => {
+    const r = await runCli(['classify', '--model', dir, '--engine', 'js', `${dir}/nope.jpg`]);
+    expect(r.code).toBe(66);
+    expect(r.stderr.trim()).toBe(`edge-agent: ${dir}: is a directory, not a model file`);
+  });
+
   it('a missing image next to a bad one is 65: a bad image is data, whatever else is missing', async () => {
     writeFileSync(`${dir}/bad.png`, 'text\n');
     const r = await runCli(['classify', '--model', v1, '--engine', 'js', `${dir}/nope.jpg`, `${dir}/bad.png`]);

@@ -42,6 +42,8 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
   const device = (): string => `${user}@127.0.0.1:${sshd.port}`;
   const options = (): string[] => ['--dest', dest, '--ssh-opts', sshd.sshOpts, '--pm2', pm2.deployCommand, '--timeout', '90'];
   const current = (): string => join(dest, 'current');
+  /** The device's configuration, with `camera` lines added to its camera section (which names a camera: run refuses to start without one). */
+  const deviceConfig = (camera = ''): string => `device:\n  id: from-config-file\nmqtt:\n  url: ${broker.url}\ncamera:\n  type: sim\n${camera}`;
 
   beforeAll(async () => {
     // Not under /tmp: a node_modules folder in an ancestor (there is one at /tmp on some
@@ -54,7 +56,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     dest = join(work, 'device/opt/edge-agent');
     configFile = join(work, 'config.yaml');
     // The inventory's or --device-id's id must win over the file's (EDGE_AGENT_DEVICE_ID).
-    writeFileSync(configFile, `device:\n  id: from-config-file\ncamera:\n  type: sim\nmqtt:\n  url: ${broker.url}\n`);
+    writeFileSync(configFile, deviceConfig());
   });
 
   afterAll(async () => {
@@ -142,7 +144,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
   test('a release that does not come online is rolled back, configuration included', async () => {
     const good = readlinkSync(current());
     const bad = join(work, 'bad.yaml');
-    writeFileSync(bad, readFileSync(configFile, 'utf8').replace('camera:\n  type: sim\n', 'camera:\n  type: sim\n  fps: -1\n'));
+    writeFileSync(bad, deviceConfig('  fps: -1\n'));
     await new Promise((r) => setTimeout(r, 1100));
 
     const status = await watchStatus(broker.url, 'edge/cam-1/status');

@@ -3,10 +3,11 @@
 // `ready`, and `pm2 stop` lets it say `offline` before kill_timeout.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { copyTrackedFiles } from '../support/fresh-copy.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { repoRoot } from '../support/paths.js';
 import { Pm2 } from './pm2.js';
@@ -35,7 +36,8 @@ describe('ecosystem.config.js', () => {
     broker = await Mosquitto.start({ persistence: false });
     pm2 = new Pm2(join(work, 'pm2'));
     config = join(work, 'config.yaml');
-    writeFileSync(config, `device:\n  id: eco-test\ncamera:\n  type: sim\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\n`);
+    // A camera, or run refuses to start (exit 78): sample images are never a real camera's.
+    writeFileSync(config, `device:\n  id: eco-test\nmqtt:\n  url: ${broker.url}\ndataDir: ${join(work, 'data')}\ncamera:\n  type: sim\n`);
   });
 
   afterAll(async () => {
@@ -57,6 +59,8 @@ describe('ecosystem.config.js', () => {
       expect(app.pm2_env.status).toBe('online');
       expect(app.pm2_env.pm_exec_path).toBe(`${repoRoot}bin/edge-agent`);
       expect(app.pm2_env.args).toEqual(['run', '--config', config]);
+      // What the fault suite's agents also run with (test/faults/support.ts).
+      expect((app.pm2_env as unknown as Record<string, unknown>).MALLOC_ARENA_MAX).toBe('2');
       await status.seen('online', 20_000);
       expect(await retainedStatus(broker.url, 'edge/eco-test/status')).toBe('online');
 
@@ -69,8 +73,8 @@ describe('ecosystem.config.js', () => {
       expect(status.live).toEqual(['online', 'offline']);
       expect(await retainedStatus(broker.url, 'edge/eco-test/status')).toBe('offline');
       expect((await pm2.list())[0].pm2_env.status).toBe('stopped');
-      // The variables meant for the ecosystem file never reach the agent (filter_env), which
-      // would warn that they name no configuration key.
+      // The variables meant for the ecosystem file never reach the agent (filter_env): it gets
+      // what they say as arguments, and would warn that EDGE_AGENT_DIR names no configuration key.
       expect(readFileSync(app.pm2_env.pm_out_log_path, 'utf8')).not.toMatch(/EDGE_AGENT_CONFIG|names no configuration key/);
     } finally {
       await status.close();
@@ -108,11 +112,7 @@ describe('ecosystem.config.js', () => {
   test('a bare pm2 start in a fresh copy of the repository starts the agent', async () => {
     await pm2.run(['delete', 'all']);
     const clone = join(work, 'clone');
-    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
-    for (const file of tracked) {
-      mkdirSync(dirname(join(clone, file)), { recursive: true });
-      cpSync(join(repoRoot, file), join(clone, file));
-    }
+    copyTrackedFiles(clone);
     // What npm ci would install, and the build it runs (npm run build, as package.json says).
     symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
     execFileSync('npm', ['run', 'build'], { cwd: clone, stdio: 'ignore' });

@@ -29,9 +29,9 @@ beforeAll(async () => {
     '2',
     'Agent killed (kill -9) mid-stream and restarted on the same data dir',
     'The counts would not change. What a kill can lose is a result not yet on disk, which was never published either; ' +
-      'on a Pi the window is longer (an SD card fsync takes 5-50 ms against well under 1 ms here), so more results ' +
-      'would be in flight at a kill, and start-up (reading the outbox, loading the model) takes seconds rather than ' +
-      'the ~1 s here, which lengthens restart -> backlog delivered.',
+      'on a Pi the window is longer (an SD card fsync takes 5-50 ms, far longer than this machine\'s disk), so more ' +
+      'results would be in flight at a kill, and start-up (reading the outbox, loading the model) takes seconds, ' +
+      'several times longer than here, which lengthens restart -> backlog delivered.',
   );
 });
 

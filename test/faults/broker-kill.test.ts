@@ -39,7 +39,7 @@ beforeAll(() => {
   describeItem(
     '1',
     'Broker killed (kill -9) mid-stream',
-    'Time figures would grow: inference of this model takes a few ms here and tens of ms on a Pi 3/4, and the ' +
+    'Time figures would grow: inference of this model takes milliseconds here (item 8 gives its p50) and tens of ms on a Pi 3/4, and the ' +
       'outbox fsync per group commit goes to an SD card (often 5-50 ms) instead of a local SSD; at 10 fps both stay ' +
       'inside the 100 ms frame interval on a Pi 4, so the counts (produced, missing, duplicates) should not change. ' +
       'Reconnect delay is the configured backoff (0.5 s doubling here), the same on any board.',

@@ -56,10 +56,10 @@ beforeAll(async () => {
   describeItem(
     '9',
     `Fleet load: ${AGENTS} agents at ${FPS} fps on one mosquitto, and the broker at ${AGENTS} and ${AGENTS * 10} devices x ${NOMINAL_FPS} fps`,
-    `Here all ${AGENTS} agents share this machine's two cores with the broker and the subscriber, which no real fleet ` +
+    `Here all ${AGENTS} agents share this machine's ${cpus().length} cores with the broker and the subscriber, which no real fleet ` +
       `does: ${FPS} fps is the rate they can all keep here (each must reach 90% of it); at ${NOMINAL_FPS} fps they would need ` +
       'both cores whole, and the figures would measure the machine. On Pis each agent has a board to itself; an agent ' +
-      'took about 8 ms of CPU per frame here, and a Pi 4 core is several times slower, so expect tens of percent of one ' +
+      'took the agent CPU per result given below here, and a Pi 4 core is several times slower, so expect tens of percent of one ' +
       'of its four cores. The broker is measured at the nominal rate with synthetic devices (part 2). The frame-to-subscriber ' +
       'latency is the agent\'s own preprocessing and inference (tens of ms) plus the SD card\'s fsync in the outbox group ' +
       'commit (up to outbox.flushMilliseconds of waiting) plus the Wi-Fi round trip. The broker figures carry ' +

@@ -39,7 +39,7 @@ beforeAll(async () => {
   describeItem(
     '3',
     'Power cut while the outbox was written',
-    'Recovery is a scan of the log at start: linear in its size (here 16 KB; at the 10,000-record bound about 4 MB), ' +
+    `Recovery is a scan of the log at start: linear in its size (below, the size for ${RESULTS} results; at the 10,000-record bound ${Math.round(10_000 / RESULTS)} times that), ` +
       'so start-up would take longer on a Pi\'s slower CPU and SD card, but what is recovered and reported does not ' +
       'depend on the machine. What a real power cut leaves depends on the file system (ext4 data=ordered, the Pi OS ' +
       'default, can leave a zero-filled tail after a crash; the torn-zeros case is that).',

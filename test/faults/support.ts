@@ -47,7 +47,8 @@ export function writeConfig(dir: string, mqtt: Record<string, number | string> =
 
 /** Starts `edge-agent run` and remembers it, so cleanup() kills whatever a failed test left running. */
 export function startAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const agent = AgentProcess.start(args, env);
+  // The malloc setting ecosystem.config.js runs agents with (test/deploy/ecosystem.test.ts checks it is there).
+  const agent = AgentProcess.start(args, { MALLOC_ARENA_MAX: '2', ...env });
   agents.add(agent);
   void agent.exited.then(() => agents.delete(agent));
   return agent;

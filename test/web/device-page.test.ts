@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotsDir } from '../../bench/figures/bench-record.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { imagePath, repoRoot } from '../support/paths.js';
+import { imagePath } from '../support/paths.js';
 import { Recorder } from '../support/recorder.js';
 import { imageFolder, IMAGES, startAgent, waitForLog } from './agents.js';
 import { launchBrowser, type Browser } from './browser.js';
@@ -136,11 +137,11 @@ describe('the device page', () => {
     await expect.poll(() => page.locator('#answer').textContent()).toBe('resume: done');
     await probe.until((p) => p.results().length > beforeCapture + 1, 'results after resume');
 
-    // Charts have a few points by now; the screenshot in the README is this page.
+    // Charts have a few points by now; the README's screenshot is this page (npm run docs:update takes it into docs/).
     expect(await page.locator('.uplot').count()).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    mkdirSync(`${repoRoot}docs`, { recursive: true });
-    await page.screenshot({ path: `${repoRoot}docs/device-page.png`, fullPage: true });
+    mkdirSync(screenshotsDir, { recursive: true });
+    await page.screenshot({ path: join(screenshotsDir, 'device-page.png'), fullPage: true });
     expect(browser.errors).toEqual([]);
     await probe.close();
   });

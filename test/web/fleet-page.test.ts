@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotsDir } from '../../bench/figures/bench-record.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { cli, repoRoot } from '../support/paths.js';
+import { cli } from '../support/paths.js';
 import { Recorder } from '../support/recorder.js';
 import { runCli } from '../support/run-cli.js';
 import { imageFolder, startAgent } from './agents.js';
@@ -130,9 +131,9 @@ describe('edge-agent fleet', () => {
     await page.click('th[data-key="online"] button');
     expect((await order()).at(-1)).toBe('pi-bravo');
     await page.click('th[data-key="id"] button');
-    mkdirSync(`${repoRoot}docs`, { recursive: true });
+    mkdirSync(screenshotsDir, { recursive: true });
     const table = (await page.locator('main section').boundingBox())!;
-    await page.screenshot({ path: `${repoRoot}docs/fleet-page.png`, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(table.y + table.height + 16) } });
+    await page.screenshot({ path: join(screenshotsDir, 'fleet-page.png'), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(table.y + table.height + 16) } });
     expect(browser.errors).toEqual([]);
 
     fleet.kill('SIGTERM');

@@ -1,0 +1,210 @@
+// The README's figures: its Performance section and the device page's idle cost, rendered from
+// the recorded runs of the benchmark commands below (docs/figures/benches.json).
+import { defaultConfig } from '../../agent/config/definition.js';
+import type { BenchRecord } from './bench-record.js';
+import { commandLine, describeProvenance, type Provenance } from './provenance.js';
+
+/** The commands whose figures the README shows, exactly as they are run. */
+export const readmeCommands = {
+  compare: commandLine(['npm', 'run', 'bench:compare', '--', '--engines', 'native,js,tflite,onnxruntime,native:*', '--threads', '1,2']),
+  lag: 'npm run bench:lag',
+  agent: 'npm run bench:agent',
+  webIdle: 'node scripts/web-idle-cpu.mjs --rounds 4',
+};
+
+export type Benches = Record<string, BenchRecord>;
+
+interface CompareRow {
+  engine: string;
+  option: string;
+  threads: number;
+  medianMs: number;
+  maxRssBytes: number;
+  vsNative: number;
+}
+
+interface CompareFigures {
+  nodeBaselineRssBytes: number;
+  runs: number;
+  results: { model: string; threads: number; rows: CompareRow[] }[];
+}
+
+interface LagFigures {
+  model: string;
+  seconds: number;
+  rows: { engine: string; threads: number; inferenceMs: number; lagMs: { p50: number; p99: number; max: number } }[];
+}
+
+interface AgentFigures {
+  model: string;
+  engine: string;
+  fps: number;
+  seconds: number;
+  warmupSeconds: number;
+  resultsPerSecond: number;
+  resultsMissing: number;
+  captureToRecordedMs: { p50: number; p95: number };
+  frameToSubscriberMs: { p50: number; p95: number };
+  rssMb: { afterWarmup: number; atEnd: number };
+}
+
+interface WebIdleFigures {
+  seconds: number;
+  fps: number;
+  rounds: number;
+  rows: { web: boolean; cpuSeconds: number }[];
+  means: { web: boolean; meanCpuSeconds: number; meanPercentOfOneCore: number }[];
+}
+
+/** The run of `command`; a document cannot be rendered without it. */
+export function benchRun<F>(benches: Benches, command: string): BenchRecord<F> {
+  const record = benches[command];
+  if (!record) throw new Error(`no recorded run of \`${command}\`: run it, then npm run docs:update`);
+  return record as BenchRecord<F>;
+}
+
+/** Milliseconds to three significant figures at most. */
+export function ms(x: number): string {
+  if (x >= 100) return String(Math.round(x));
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+const ratio = (x: number): string => (x >= 10 ? `${Math.round(x)}x` : `${x.toFixed(1)}x`);
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+const printed = (p: Provenance): string => `_${describeProvenance(p)}_`;
+
+function machineNote(p: Provenance): string {
+  return (
+    `Measured on a development machine, not on a Raspberry Pi: ${p.cpu}, ${p.cores} cores, a virtual machine that ` +
+    'other work shares (the load average is given under each table), so times vary from run to run. Compare ' +
+    'engines by their ratios: each table is one run, its engines measured side by side. Under each table: the ' +
+    'command that printed it, when, at which commit and on what; `npm run docs:update` puts the last runs of these ' +
+    'commands here.'
+  );
+}
+
+function compareTables(record: BenchRecord<CompareFigures>): string[] {
+  const { results, runs, nodeBaselineRssBytes } = record.figures;
+  const threadCounts = [...new Set(results.map((r) => r.threads))].sort((a, b) => a - b);
+  const oneThread = (model: string, option: string): CompareRow | undefined =>
+    results.find((r) => r.model === model && r.threads === 1)?.rows.find((row) => row.option === option);
+  const ours = results.find((r) => r.threads === 1)?.rows.find((row) => row.option === 'native');
+  const out = [
+    '**Inference alone.** Each model through each engine, inference only (no decode, no resize), the same weights',
+    `and the same pixels for every engine, median of ${runs} runs after warm-up${runs > 30 ? ' (the TypeScript engine: 30)' : ''},`,
+    'each engine in a process of its own. "vs ours" is each engine\'s median over our native engine\'s' +
+      (ours ? ` (\`${ours.engine}\`, the kernel path it picks on this CPU; \`native:PATH\` columns force another path)` : '') +
+      `; peak RSS is each engine's whole process (a bare Node process: ${mib(nodeBaselineRssBytes)}).`,
+  ];
+  for (const threads of threadCounts) {
+    const mine = results.filter((r) => r.threads === threads);
+    const options = [...new Set(mine.flatMap((r) => r.rows.map((row) => row.option)))];
+    const label = (option: string): string => {
+      const engine = mine.flatMap((r) => r.rows).find((row) => row.option === option)!.engine;
+      return option === 'native' ? `ours, ${engine}` : option === 'js' ? 'ours, TypeScript' : engine;
+    };
+    out.push(
+      '',
+      threads === 1
+        ? 'One thread:'
+        : `${threads} threads (\`--threads ${threads}\`; "vs 1 thread" is the speed-up over the same engine's one-thread median):`,
+      '',
+      `| model | ${options.map(label).join(' | ')} |`,
+      `|---|${options.map(() => '---|').join('')}`,
+    );
+    for (const result of mine) {
+      const cells = options.map((option) => {
+        const row = result.rows.find((r) => r.option === option);
+        if (!row) return option === 'onnxruntime' ? '(no ONNX conversion)' : '(did not run)';
+        const time = option === 'native' ? `**${ms(row.medianMs)} ms**` : `${ms(row.medianMs)} ms`;
+        const single = oneThread(result.model, option);
+        const versus = threads === 1 ? (option === 'native' ? '' : ` (${ratio(row.vsNative)})`) : single ? ` (${ratio(single.medianMs / row.medianMs)} vs 1 thread)` : '';
+        return `${time}${versus}, ${mib(row.maxRssBytes)}`;
+      });
+      out.push(`| ${result.model.replace(/\.tflite$/, '')} | ${cells.join(' | ')} |`);
+    }
+  }
+  out.push('', printed(record.provenance));
+  return out;
+}
+
+function lagTable(record: BenchRecord<LagFigures>): string[] {
+  const { model, seconds, rows } = record.figures;
+  return [
+    `**The event loop stays free while a model infers.** \`${record.provenance.command}\` infers ${model} back to back on`,
+    `the session's worker thread for ${seconds} s per row while a 1 ms timer runs on the event loop:`,
+    '',
+    '| engine | threads | ms per inference | event-loop lag p50 / p99 / max (ms) |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.engine} | ${r.threads} | ${ms(r.inferenceMs)} | ${ms(r.lagMs.p50)} / ${ms(r.lagMs.p99)} / ${ms(r.lagMs.max)} |`),
+    '',
+    printed(record.provenance),
+  ];
+}
+
+function agentTable(record: BenchRecord<AgentFigures>): string[] {
+  const f = record.figures;
+  const flush = defaultConfig().outbox.flushMilliseconds;
+  return [
+    `**The agent.** \`${record.provenance.command}\` runs \`edge-agent run --simulate --fps ${f.fps}\` (the sample images, ${f.model},`,
+    `${f.engine}) against mosquitto on loopback for ${f.seconds} s, with a QoS 1 subscriber; the first ${f.warmupSeconds} s are left out:`,
+    '',
+    '| figure | measured |',
+    '|---|---|',
+    `| results per second (at ${f.fps} fps) | ${f.resultsPerSecond} |`,
+    `| results missing at the subscriber | ${f.resultsMissing} |`,
+    `| capture to recorded (the results' \`latencyMs.total\`), p50 / p95 | ${ms(f.captureToRecordedMs.p50)} / ${ms(f.captureToRecordedMs.p95)} ms |`,
+    `| frame to subscriber (receive time minus the result's \`ts\`), p50 / p95 | ${ms(f.frameToSubscriberMs.p50)} / ${ms(f.frameToSubscriberMs.p95)} ms |`,
+    `| agent RSS after warm-up / at the end | ${f.rssMb.afterWarmup} / ${f.rssMb.atEnd} MB |`,
+    '',
+    'Frame to subscriber includes the outbox\'s write batching: a result is published once it is on disk, and the',
+    `outbox writes at most once per \`outbox.flushMilliseconds\` (default ${flush} ms); 0 writes each result at once, at the`,
+    'cost of one disk write per result.',
+    '',
+    printed(record.provenance),
+  ];
+}
+
+/** The body of the README's "## Performance" section. */
+export function performanceSection(benches: Benches): string {
+  const compare = benchRun<CompareFigures>(benches, readmeCommands.compare);
+  return [
+    machineNote(compare.provenance),
+    '',
+    ...compareTables(compare),
+    '',
+    ...lagTable(benchRun<LagFigures>(benches, readmeCommands.lag)),
+    '',
+    ...agentTable(benchRun<AgentFigures>(benches, readmeCommands.agent)),
+    '',
+    '**Per layer**: `node bin/edge-agent bench --model models/mobilenet_v2_1.0_224_quant.tflite` prints each layer\'s',
+    'milliseconds and GMAC/s. **Pointwise layers against the core\'s int8 peak**: `make -C kernels/native`, then',
+    '`build/c/x64/kernel-bench --path avx512vnni` measures the VNNI peak and each MobileNet pointwise GEMM\'s share of it',
+    '(not recorded here).',
+    '',
+    '**On a Raspberry Pi**: not measured (no Pi here). `kernels/README.md` ("On paper for the Pi") estimates the Pi 4',
+    'and Pi 5 times from the ARM inner loops, labelled as estimates beside the published figures they are compared',
+    'with, and gives the commands that measure them on a board.',
+  ].join('\n');
+}
+
+/** The device page's cost with no browser connected, for the README's "Cheap on a Pi" item. */
+export function webIdleSentence(benches: Benches): string {
+  const record = benchRun<WebIdleFigures>(benches, readmeCommands.webIdle);
+  const { seconds, fps, rounds, rows, means } = record.figures;
+  const of = (web: boolean): { mean: string; range: string; percent: number } => {
+    const cpu = rows.filter((r) => r.web === web).map((r) => r.cpuSeconds);
+    const mean = means.find((m) => m.web === web)!;
+    return { mean: mean.meanCpuSeconds.toFixed(2), range: `${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)}`, percent: mean.meanPercentOfOneCore };
+  };
+  const off = of(false);
+  const on = of(true);
+  const p = record.provenance;
+  return (
+    `Measured with \`${p.command}\` (the same simulated agent at ${fps} fps, ${rounds} windows of ${seconds} s with the ` +
+    `page and ${rounds} without, alternating): ${off.mean} s of CPU per ${seconds} s with the page disabled (${off.range}, ${off.percent}% of one core) and ` +
+    `${on.mean} s with it enabled and no browser (${on.range}, ${on.percent}%); printed on ${p.date.slice(0, 10)} at commit ` +
+    `${p.commit?.slice(0, 10) ?? '(not recorded)'}${p.dirty ? ' with uncommitted changes' : ''}, ${p.cpu} (${p.cores} cores, load average ${p.loadAverage}), Node ${p.node}.`
+  );
+}
