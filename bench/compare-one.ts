@@ -1,5 +1,7 @@
 // One engine on one model, in a process of its own so that its peak resident memory is
-// its own: prints one JSON line {engine, model, runs, medianMs, p95Ms, maxRssBytes}.
+// its own: prints one JSON line {engine, model, runs, medianMs, p95Ms, postprocessMs,
+// maxRssBytes}. postprocessMs is a detector's TFLite_Detection_PostProcess alone (the
+// median of as many profiled runs) on our engines, null elsewhere.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { median, percentile } from '../agent/telemetry/stats.js';
@@ -43,12 +45,15 @@ async function timed(run: () => unknown): Promise<number[]> {
 
 let times: number[];
 let label = engine;
+let postprocessMs: number | null = null;
 switch (engine) {
   case 'native':
   case 'js': {
     const runtime = await loadRuntime(modelFile, { engine, threads });
     label = runtime.engine;
     times = await timed(() => runtime.run(pixels));
+    const step = runtime.plan.steps.findIndex((s) => s.kind === 'detectionPostprocess');
+    if (step >= 0) postprocessMs = median(Array.from({ length: runs }, () => runtime.runProfiled(pixels).stepMs[step]));
     break;
   }
   case 'tflite': {
@@ -76,6 +81,7 @@ process.stdout.write(
     runs,
     medianMs: round(median(times)),
     p95Ms: round(percentile(times, 95)),
+    postprocessMs: postprocessMs === null ? null : round(postprocessMs),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   }) + '\n',
 );

@@ -19,7 +19,7 @@ const USAGE = `usage: npm run bench:compare -- [--runs N] [--threads N,...] [--e
   --engines  which engines, comma-separated (default the four); native:PATH is our native engine
              on one kernel path (EDGE_AGENT_KERNEL_PATH=PATH), e.g. native:avx2, and native:* each
              path this CPU runs besides the one native picks and the portable scalar one
-  --models   shipped models by name without .tflite (default all four)
+  --models   shipped models by name without .tflite (default all five)
   --json     one JSON line instead of the tables`;
 const values = benchArgs(USAGE, {
   runs: { type: 'string', default: '30' },
@@ -36,6 +36,7 @@ const models = (values.models?.split(',') ?? [
   'mobilenet_v1_1.0_224_quant_embedding_extractor',
   'mobilenet_v1_0.25_128_quant',
   'tf2_mobilenet_v2_1.0_224_ptq',
+  'ssd_mobilenet_v1_coco_quant',
 ]).map((name) => ({
   name,
   tflite: join(root, 'models', `${name}.tflite`),
@@ -64,6 +65,8 @@ interface Row {
   runs: number;
   medianMs: number;
   p95Ms: number;
+  /** A detector's postprocess alone, on our engines; null elsewhere. */
+  postprocessMs: number | null;
   maxRssBytes: number;
 }
 
@@ -116,11 +119,13 @@ for (const model of models) {
     }
     if (!values.json) {
       process.stdout.write(`\n${model.name} (${threads} thread${threads === 1 ? '' : 's'}, median of ${runsWanted} runs)\n`);
-      process.stdout.write(`  ${'engine'.padEnd(26)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'vs ours'.padStart(8)} ${'peak RSS MiB'.padStart(13)}\n`);
+      const detector = rows.some((r) => r.postprocessMs !== null);
+      const postprocess = (r: Row): string => (detector ? ` ${(r.postprocessMs === null ? '-' : r.postprocessMs.toFixed(3)).padStart(15)}` : '');
+      process.stdout.write(`  ${'engine'.padEnd(26)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)} ${'vs ours'.padStart(8)}${detector ? ` ${'postprocess ms'.padStart(15)}` : ''} ${'peak RSS MiB'.padStart(13)}\n`);
       for (const r of rows) {
         const ratio = r.medianMs / ours.medianMs;
         process.stdout.write(
-          `  ${r.engine.padEnd(26)} ${r.medianMs.toFixed(3).padStart(10)} ${r.p95Ms.toFixed(3).padStart(9)} ${(ratio.toFixed(2) + 'x').padStart(8)} ${mb(r.maxRssBytes).padStart(13)}\n`,
+          `  ${r.engine.padEnd(26)} ${r.medianMs.toFixed(3).padStart(10)} ${r.p95Ms.toFixed(3).padStart(9)} ${(ratio.toFixed(2) + 'x').padStart(8)}${postprocess(r)} ${mb(r.maxRssBytes).padStart(13)}\n`,
         );
       }
     }

@@ -26,8 +26,8 @@ try {
 
 port.on('message', (request: WorkerRequest) => {
   try {
-    const { raw, stepMs } = request.kind === 'run' ? { raw: runtime.run(request.input) } : runtime.runProfiled(request.input);
-    port.postMessage({ kind: 'output', id: request.id, raw, stepMs } satisfies WorkerReply, [raw.buffer as ArrayBuffer]);
+    const { outputs, stepMs } = request.kind === 'run' ? { outputs: runtime.runOutputs(request.input) } : runtime.runProfiled(request.input);
+    port.postMessage({ kind: 'output', id: request.id, outputs, stepMs } satisfies WorkerReply, outputs.map((o) => o.buffer as ArrayBuffer));
   } catch (err) {
     port.postMessage({ ...serializeError(err), id: request.id });
   }

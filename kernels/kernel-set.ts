@@ -165,6 +165,78 @@ export interface DequantizeParams {
   zeroPoint: number;
 }
 
+/**
+ * CONCATENATION of uint8 tensors seen as outer x (axis x inner): each input contributes
+ * `axisSizes[i] * inner` contiguous values per outer row. An input whose quantization
+ * differs from the output's is requantized as TFLite's ConcatenationWithScaling does
+ * (ARITHMETIC.md); one that matches is copied.
+ */
+export interface ConcatenationParams {
+  outer: number;
+  inner: number;
+  /** Each input's extent along the axis. */
+  axisSizes: number[];
+  inputScales: number[];
+  /** uint8 domain. */
+  inputZeroPoints: number[];
+  outputScale: number;
+  outputZeroPoint: number;
+}
+
+/** LOGISTIC of uint8 values through TFLite's 256-entry table (ARITHMETIC.md). */
+export interface LogisticParams {
+  size: number;
+  inputScale: number;
+  /** uint8 domain. */
+  inputZeroPoint: number;
+  /** TFLite requires 1/256. */
+  outputScale: number;
+  /** uint8 domain (0 for uint8 and for int8's -128). */
+  outputZeroPoint: number;
+}
+
+/**
+ * TFLite_Detection_PostProcess: center-size box encodings decoded against the anchors,
+ * then fast (class-agnostic) or regular (per-class) non-maximum suppression, in float
+ * as TensorFlow Lite computes it (ARITHMETIC.md).
+ */
+export interface DetectionPostprocessParams {
+  /** Boxes (anchors): box encodings are boxes x boxCoordinates, scores boxes x classesWithBackground. */
+  boxes: number;
+  /** Values per box encoding, at least 4 (y, x, h, w first). */
+  boxCoordinates: number;
+  /** Classes in the scores, background included when classesWithBackground = numClasses + 1. */
+  classesWithBackground: number;
+  numClasses: number;
+  boxScale: number;
+  /** uint8 domain, as are the scores'. */
+  boxZeroPoint: number;
+  scoreScale: number;
+  scoreZeroPoint: number;
+  /** boxes x 4 dequantized anchors: y center, x center, h, w. */
+  anchors: Float32Array;
+  yScale: number;
+  xScale: number;
+  hScale: number;
+  wScale: number;
+  maxDetections: number;
+  maxClassesPerDetection: number;
+  detectionsPerClass: number;
+  useRegularNms: boolean;
+  scoreThreshold: number;
+  iouThreshold: number;
+}
+
+/** The four float outputs of the detection postprocess. */
+export interface DetectionOutputs {
+  /** detections x 4: ymin, xmin, ymax, xmax. */
+  boxes: Float32Array;
+  classes: Float32Array;
+  scores: Float32Array;
+  /** One value: how many detections are valid. */
+  count: Float32Array;
+}
+
 export interface UnaryKernel {
   run(input: Uint8Array, output: Uint8Array): void;
 }
@@ -176,6 +248,12 @@ export interface QuantizeKernel {
 }
 export interface DequantizeKernel {
   run(input: Uint8Array, output: Float32Array): void;
+}
+export interface ConcatenationKernel {
+  run(inputs: readonly Uint8Array[], output: Uint8Array): void;
+}
+export interface DetectionPostprocessKernel {
+  run(boxEncodings: Uint8Array, scores: Uint8Array, output: DetectionOutputs): void;
 }
 
 export interface KernelSet {
@@ -195,4 +273,7 @@ export interface KernelSet {
   pad(p: PadParams): UnaryKernel;
   quantize(p: QuantizeParams): QuantizeKernel;
   dequantize(p: DequantizeParams): DequantizeKernel;
+  concatenation(p: ConcatenationParams): ConcatenationKernel;
+  logistic(p: LogisticParams): UnaryKernel;
+  detectionPostprocess(p: DetectionPostprocessParams): DetectionPostprocessKernel;
 }

@@ -1,3 +1,4 @@
+import { readDetectionOptions, type DetectionOptions } from './tflite/detection-options.js';
 import type { Model, Operator, Tensor } from './tflite/model-types.js';
 
 export interface LayerSummary {
@@ -32,9 +33,21 @@ export interface SeparablePair {
   saving: number | null;
 }
 
+/** A detector's TFLite_Detection_PostProcess: its anchors and its options as the file gives them. */
+export interface DetectionSummary {
+  /** The operator's index. */
+  index: number;
+  /** Anchors (one per box the head predicts), from the anchors tensor's first dimension. */
+  anchors: number | null;
+  /** The options, or null when they cannot be read (then `problem` says why). */
+  options: DetectionOptions | null;
+  problem: string | null;
+}
+
 export interface ModelSummary {
   layers: LayerSummary[];
   pairs: SeparablePair[];
+  detection: DetectionSummary[];
   totals: { params: number; macs: number; standardConvParams: number; standardConvMacs: number };
 }
 
@@ -139,9 +152,20 @@ export function summarizeModel(model: Model): ModelSummary {
   const pairs = separablePairs(model, layers);
   const params = layers.reduce((a, l) => a + l.params, 0);
   const macs = layers.reduce((a, l) => a + l.macs, 0);
+  const detection = model.operators
+    .filter((op) => op.name === 'CUSTOM:TFLite_Detection_PostProcess')
+    .map((op): DetectionSummary => {
+      const anchors = model.tensors[op.inputs[2]]?.shape[0] ?? null;
+      try {
+        return { index: op.index, anchors, options: readDetectionOptions(op.customOptions), problem: null };
+      } catch (err) {
+        return { index: op.index, anchors, options: null, problem: (err as Error).message };
+      }
+    });
   return {
     layers,
     pairs,
+    detection,
     totals: {
       params,
       macs,

@@ -37,11 +37,19 @@ export class Runtime {
     return this.executor.output();
   }
 
-  /** Runs once and returns per-step milliseconds with the output. */
-  runProfiled(input: TensorValues): { raw: TensorValues; stepMs: number[] } {
+  /** Every graph output as stored, in the model's order (a detector has four). */
+  runOutputs(input: TensorValues): TensorValues[] {
+    this.executor.setInput(input);
+    this.executor.run();
+    return this.executor.outputs();
+  }
+
+  /** Runs once and returns per-step milliseconds with the outputs. */
+  runProfiled(input: TensorValues): { raw: TensorValues; outputs: TensorValues[]; stepMs: number[] } {
     this.executor.setInput(input);
     const stepMs = this.executor.runProfiled();
-    return { raw: this.executor.output(), stepMs };
+    const outputs = this.executor.outputs();
+    return { raw: outputs[0], outputs, stepMs };
   }
 }
 

@@ -7,8 +7,10 @@ import { ModelError } from './tflite/errors.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 export interface Inference {
-  /** The output tensor as stored: quantized integers, or floats for a float output. */
+  /** The (first) output tensor as stored: quantized integers, or floats for a float output. */
   raw: TensorValues;
+  /** Every graph output as stored, in the model's order: a detector's boxes, classes, scores and count. */
+  outputs: TensorValues[];
   /** The output as real numbers. */
   values: Float32Array;
   /** Wall time of the kernels on the worker, excluding the hand-over. */
@@ -102,7 +104,8 @@ export class InferenceSession {
     });
     if (reply.kind === 'error') throw toError(reply);
     if (reply.kind !== 'output') throw new Error(`unexpected reply ${reply.kind} from the inference worker`);
-    return { raw: reply.raw, values: dequantizeOutput(this.info, reply.raw), stepMs: reply.stepMs };
+    const raw = reply.outputs[0];
+    return { raw, outputs: reply.outputs, values: dequantizeOutput(this.info, raw), stepMs: reply.stepMs };
   }
 
   private fail(err: Error): void {

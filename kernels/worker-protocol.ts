@@ -5,5 +5,5 @@ export type WorkerRequest = { kind: 'run' | 'profile'; id: number; input: Tensor
 
 export type WorkerReply =
   | { kind: 'loaded'; id: 0; info: ModelInfo }
-  | { kind: 'output'; id: number; raw: TensorValues; stepMs?: number[] }
+  | { kind: 'output'; id: number; outputs: TensorValues[]; stepMs?: number[] }
   | { kind: 'error'; id: number; name: string; file: string | null; message: string; stack?: string };

@@ -30,7 +30,8 @@ async function loadPlan(file) {
 
 async function prepare(dir) {
   const { imageToTensor } = await import(dist('agent/pipeline/preprocess.js'));
-  const models = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();
+  // The classifiers: their one output is compared whole (the detector's four are not).
+  const models = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite') && !f.startsWith('ssd_')).sort();
   const images = readdirSync(imagesDir).sort();
   const manifest = [];
   for (const model of models) {

@@ -53,6 +53,9 @@ export const classifyCommand = new Command('classify')
       } catch (err) {
         throw loadFailure(err) ?? err;
       }
+      if (session.info.detection) {
+        throw new CliError(`${o.model} is an object detector (it ends in TFLite_Detection_PostProcess): use edge-agent detect`, ExitCode.dataError);
+      }
       const labels = labelFile ? fitLabels(labelFile, classCount(session.info.output.shape)) : session.info.labels;
       for (const image of images) {
         const failed = await classifyOne(session, spec, image, o, labels);
@@ -69,7 +72,7 @@ export const classifyCommand = new Command('classify')
   });
 
 /** Why `image` cannot be read as a file at all, or null when it can be tried. */
-async function notReadable(image: string): Promise<string | null> {
+export async function notReadable(image: string): Promise<string | null> {
   try {
     const info = await stat(image);
     return info.isDirectory() ? 'is a directory, not an image' : null;

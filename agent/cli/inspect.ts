@@ -71,11 +71,20 @@ function printSummary(file: string, s: ModelSummary, run: Runnability): void {
   const arena = run.arenaBytes !== null ? `activation arena ${(run.arenaBytes / 1024).toFixed(0)} KiB` : `not executable here: ${run.reason}`;
   // A model with no convolutions (or only empty ones) has no MACs to compare.
   const saving = t.macs > 0 ? ` (the separable layers save ${(t.standardConvMacs / t.macs).toFixed(1)}x in MACs)` : '';
+  const detection = s.detection.map((d) => {
+    const o = d.options;
+    const head = `Detection postprocess (operator ${d.index}): ${d.anchors ?? '?'} anchors`;
+    if (!o) return `${head}; options unreadable: ${d.problem}`;
+    const nms = o.useRegularNms ? `regular NMS, up to ${o.detectionsPerClass} per class` : `fast NMS, ${o.maxClassesPerDetection} class${o.maxClassesPerDetection === 1 ? '' : 'es'} per detection`;
+    return `${head}, ${o.numClasses} classes, up to ${o.maxDetections} detections, ${nms}, ` +
+      `IoU threshold ${+o.nmsIouThreshold.toPrecision(6)}, score threshold ${+o.nmsScoreThreshold.toPrecision(6)}`;
+  });
   const out = [
     file,
     '',
     table(layerRows, new Set([0, 7, 8])),
     '',
+    ...(detection.length ? [...detection, ''] : []),
     `Depthwise-separable pairs (depthwise k x k + pointwise 1x1) against one standard k x k convolution:`,
     s.pairs.length ? table(pairRows, new Set([1, 2, 3, 5, 6, 7, 8, 9])) : '  none',
     '',
@@ -88,7 +97,7 @@ function printSummary(file: string, s: ModelSummary, run: Runnability): void {
 export const inspectCommand = new Command('inspect')
   .description('show a model\'s layers, their cost, and the depthwise-separable saving')
   .requiredOption('--model <file>', 'the .tflite model')
-  .option('--json', 'print one JSON object: layers, pairs, totals, arenaBytes, runnable, reason, unsupportedOperators')
+  .option('--json', 'print one JSON object: layers, pairs, detection, totals, arenaBytes, runnable, reason, unsupportedOperators')
   .action(async (o: { model: string; json?: boolean }) => {
     let model: Model;
     try {
@@ -99,7 +108,7 @@ export const inspectCommand = new Command('inspect')
     const summary = summarizeModel(model);
     const run = runnability(model);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ layers: summary.layers, pairs: summary.pairs, totals: summary.totals, ...run }) + '\n');
+      process.stdout.write(JSON.stringify({ layers: summary.layers, pairs: summary.pairs, detection: summary.detection, totals: summary.totals, ...run }) + '\n');
     } else {
       printSummary(o.model, summary, run);
     }

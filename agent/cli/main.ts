@@ -6,6 +6,7 @@ import { redactSecrets } from '../logging/redaction.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
+import { detectCommand } from './detect.js';
 import { doctorCommand } from './doctor.js';
 import { fleetCommand } from './fleet.js';
 import { inspectCommand } from './inspect.js';
@@ -22,7 +23,7 @@ function buildProgram(): Command {
     .option('--verbose', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of [runCommand, classifyCommand, benchCommand, inspectCommand, doctorCommand, fleetCommand]) {
+  for (const command of [runCommand, classifyCommand, detectCommand, benchCommand, inspectCommand, doctorCommand, fleetCommand]) {
     program.addCommand(command.exitOverride());
   }
   return program;

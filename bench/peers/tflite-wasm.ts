@@ -84,9 +84,9 @@ export class TfliteWasmRunner {
     if (!this.runner.Infer()) throw new Error('TFLite inference failed');
   }
 
-  /** A copy of the output tensor. */
-  output(): Uint8Array | Int8Array | Float32Array {
-    return this.runner.GetOutputs().get(0).data().slice();
+  /** A copy of an output tensor (a detector has four). */
+  output(index = 0): Uint8Array | Int8Array | Float32Array {
+    return this.runner.GetOutputs().get(index).data().slice();
   }
 
   close(): void {

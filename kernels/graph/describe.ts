@@ -22,6 +22,14 @@ export function describeStep(step: Step): string {
       const p = step.params;
       return `${p.inputH}x${p.inputW}x${p.inputC} -> ${p.inputH + p.padTop + p.padBottom}x${p.inputW + p.padLeft + p.padRight}x${p.inputC + p.padChannelsBefore + p.padChannelsAfter}`;
     }
+    case 'concatenation': {
+      const p = step.params;
+      return `${p.axisSizes.join('+')} -> ${p.outer}x${p.axisSizes.reduce((a, b) => a + b, 0)}x${p.inner}`;
+    }
+    case 'detectionPostprocess': {
+      const p = step.params;
+      return `${p.boxes} boxes x ${p.classesWithBackground} classes -> ${p.maxDetections} ${p.useRegularNms ? 'regular' : 'fast'} NMS`;
+    }
     default:
       return `${step.params.size}`;
   }

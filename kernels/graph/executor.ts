@@ -1,5 +1,5 @@
 import type { KernelSet } from '../kernel-set.js';
-import type { Plan, Slot } from './plan.js';
+import type { Endpoint, Plan, Slot } from './plan.js';
 import type { Step } from './steps.js';
 
 export type TensorValues = Uint8Array | Int8Array | Float32Array;
@@ -70,7 +70,15 @@ export class Executor {
 
   /** A copy of the output tensor in the model's own type (int8 restored from the uint8 domain). */
   output(): TensorValues {
-    const { tensor, slot } = this.plan.output;
+    return this.copyOut(this.plan.output);
+  }
+
+  /** A copy of every graph output, in the model's order (output() is the first). */
+  outputs(): TensorValues[] {
+    return this.plan.outputs.map((e) => this.copyOut(e));
+  }
+
+  private copyOut({ tensor, slot }: Endpoint): TensorValues {
     if (slot.storage === 'f32') return this.f32(slot).slice();
     const stored = this.u8(slot);
     if (tensor.type === 'int8') return Int8Array.from(stored, (v) => v - 128);
@@ -115,6 +123,20 @@ export class Executor {
         const y = this.u8(output);
         return () => kernel.run(a, b, y);
       }
+      case 'concatenation': {
+        const kernel = k.concatenation(step.params);
+        const xs = step.inputs.map((t) => this.u8(this.slot(t)));
+        const y = this.u8(output);
+        return () => kernel.run(xs, y);
+      }
+      case 'detectionPostprocess': {
+        const kernel = k.detectionPostprocess(step.params);
+        const boxes = this.u8(input);
+        const scores = this.u8(this.slot(step.inputs[1]));
+        const [b, c, s, n] = step.outputs.map((t) => this.f32(this.slot(t)));
+        const out = { boxes: b, classes: c, scores: s, count: n };
+        return () => kernel.run(boxes, scores, out);
+      }
       default: {
         const kernel = this.unary(step);
         const x = this.u8(input);
@@ -135,6 +157,7 @@ export class Executor {
       case 'softmax': return k.softmax(step.params);
       case 'requantize': return k.requantize(step.params);
       case 'pad': return k.pad(step.params);
+      case 'logistic': return k.logistic(step.params);
       default: throw new Error(`step ${step.kind} is not a unary uint8 kernel`);
     }
   }

@@ -16,6 +16,8 @@ export interface Slot {
 export interface Endpoint {
   tensor: Tensor;
   slot: Slot;
+  /** The tensor's shape, or the one its operator gives it when the model leaves it unshaped. */
+  shape: number[];
   /** Quantization of a uint8/int8 endpoint, null for float32. */
   quant: ActivationQuant | null;
 }
@@ -29,7 +31,10 @@ export interface Plan {
   /** What the activations would take with one buffer each, for comparison. */
   unsharedBytes: number;
   input: Endpoint;
+  /** The first graph output (a classifier's only one). */
   output: Endpoint;
+  /** Every graph output, in the model's order (a detector's boxes, classes, scores and count). */
+  outputs: Endpoint[];
 }
 
 function storageOf(model: Model, t: Tensor): Slot['storage'] {
@@ -38,8 +43,8 @@ function storageOf(model: Model, t: Tensor): Slot['storage'] {
   return fail(model, `${describeTensor(t)} has type ${t.type}; only uint8, int8 and float32 activations are supported`);
 }
 
-function bytesOf(t: Tensor, storage: Slot['storage']): number {
-  return t.shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
+function bytesOf(shape: number[], storage: Slot['storage']): number {
+  return shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
 }
 
 /** What the Edge TPU compiler leaves in place of the layers it compiled. */
@@ -66,8 +71,8 @@ export function planModel(model: Model): Plan {
   if (unsupported.length > 0) {
     fail(model, `unsupported operator${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')} (supported: ${supportedOperators.join(', ')})`);
   }
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    fail(model, `the graph has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only one of each is supported`);
+  if (model.inputs.length !== 1 || model.outputs.length < 1) {
+    fail(model, `the graph has ${model.inputs.length} inputs and ${model.outputs.length} outputs; only one input and at least one output are supported`);
   }
 
   const steps: Step[] = [];
@@ -80,29 +85,35 @@ export function planModel(model: Model): Plan {
     else steps.push({ ...lowered.step, inputs: lowered.step.inputs.map(rootOf) });
   }
   const inputIndex = model.inputs[0];
-  const outputIndex = rootOf(model.outputs[0]);
+  const outputIndices = model.outputs.map(rootOf);
 
   const first = new Map<number, number>([[inputIndex, -1]]);
   const last = new Map<number, number>();
+  const shapes = new Map<number, number[]>();
   steps.forEach((s, i) => {
-    if (first.has(s.output)) fail(model, `${describeTensor(model.tensors[s.output])} is written twice`);
-    first.set(s.output, i);
+    s.outputs.forEach((t, k) => {
+      if (first.has(t)) fail(model, `${describeTensor(model.tensors[t])} is written twice`);
+      first.set(t, i);
+      shapes.set(t, s.outputShapes[k]);
+    });
     for (const t of s.inputs) {
       if (!first.has(t)) fail(model, `${describeTensor(model.tensors[t])} is read by operator ${s.operator.index} before any operator writes it`);
       last.set(t, i);
     }
   });
-  if (!first.has(outputIndex)) fail(model, `the graph output ${describeTensor(model.tensors[outputIndex])} is never written`);
-  last.set(outputIndex, steps.length);
+  for (const t of outputIndices) {
+    if (!first.has(t)) fail(model, `the graph output ${describeTensor(model.tensors[t])} is never written`);
+    last.set(t, steps.length);
+  }
+  const shapeOf = (t: number): number[] => shapes.get(rootOf(t)) ?? model.tensors[t].shape;
 
   const tensors = [...first.keys()];
   const lifetimes: Lifetime[] = [];
   const storage: Slot['storage'][] = [];
   for (const t of tensors) {
-    const tensor = model.tensors[t];
-    const kind = storageOf(model, tensor);
+    const kind = storageOf(model, model.tensors[t]);
     storage.push(kind);
-    lifetimes.push({ bytes: bytesOf(tensor, kind), first: first.get(t)!, last: last.get(t) ?? first.get(t)! });
+    lifetimes.push({ bytes: bytesOf(shapeOf(t), kind), first: first.get(t)!, last: last.get(t) ?? first.get(t)! });
   }
   const layout = planArena(lifetimes);
   const slots: (Slot | undefined)[] = new Array(model.tensors.length);
@@ -116,9 +127,11 @@ export function planModel(model: Model): Plan {
     return {
       tensor,
       slot: slots[index]!,
+      shape: shapeOf(index),
       quant: tensor.type === 'float32' ? null : activationQuant(model, tensor, role),
     };
   };
+  const outputs = model.outputs.map((t) => endpoint(t, 'graph output'));
   return {
     model,
     steps,
@@ -126,6 +139,7 @@ export function planModel(model: Model): Plan {
     arenaBytes: layout.bytes,
     unsharedBytes: lifetimes.reduce((a, l) => a + l.bytes, 0),
     input: endpoint(inputIndex, 'graph input'),
-    output: endpoint(model.outputs[0], 'graph output'),
+    output: outputs[0],
+    outputs,
   };
 }

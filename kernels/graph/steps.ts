@@ -2,6 +2,7 @@ import type {
   AddParams, AveragePoolParams, ConvParams, DepthwiseParams, DequantizeParams, GemmParams, MeanParams,
   PadParams, QuantizeParams, RequantizeParams, SoftmaxParams,
 } from '../kernel-set.js';
+import type { ConcatenationParams, DetectionPostprocessParams, LogisticParams } from '../kernel-set.js';
 import type { Operator } from '../tflite/model-types.js';
 
 /** What one model operator becomes: a kernel call over activation tensors. */
@@ -10,6 +11,10 @@ interface StepBase {
   /** Activation tensor indices read, in the kernel's argument order. */
   inputs: number[];
   output: number;
+  /** Every tensor written, `output` first: more than one only for the detection postprocess. */
+  outputs: number[];
+  /** The shape of each of `outputs`: the model's, or the one the operator gives a tensor the model leaves unshaped. */
+  outputShapes: number[][];
   /** Multiply-accumulates per run (convolutions and fully connected; 0 elsewhere), for GMAC/s. */
   macs: number;
 }
@@ -26,7 +31,10 @@ export type StepKernel =
   | { kind: 'requantize'; params: RequantizeParams }
   | { kind: 'pad'; params: PadParams }
   | { kind: 'quantize'; params: QuantizeParams }
-  | { kind: 'dequantize'; params: DequantizeParams };
+  | { kind: 'dequantize'; params: DequantizeParams }
+  | { kind: 'concatenation'; params: ConcatenationParams }
+  | { kind: 'logistic'; params: LogisticParams }
+  | { kind: 'detectionPostprocess'; params: DetectionPostprocessParams };
 
 export type Step = StepBase & StepKernel;
 

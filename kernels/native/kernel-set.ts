@@ -21,6 +21,9 @@ import { validateDequantize, validateQuantize } from '../ref/quantize.js';
 import { validateRequantize } from '../ref/requantize-kernel.js';
 import { validateSoftmax } from '../ref/softmax.js';
 import { buffer } from '../ref/validate.js';
+import { createConcatenation } from '../ref/concatenation.js';
+import { createDetectionPostprocess } from '../ref/detection-postprocess.js';
+import { createLogistic } from '../ref/logistic.js';
 import type { Binding, Handle } from './binding.js';
 
 function unary(b: Binding, ctx: Handle, op: Handle, name: string, inputSize: number, outputSize: number): UnaryKernel {
@@ -150,6 +153,12 @@ export class NativeKernelSet implements KernelSet {
       },
     }, op);
   }
+
+  // The detector's head: table lookups, copies and the float postprocess, a small share of
+  // a detector's time (edge-agent bench shows it per layer), run by the reference kernels.
+  concatenation = createConcatenation;
+  logistic = createLogistic;
+  detectionPostprocess = createDetectionPostprocess;
 
   private convLike(kind: 'conv' | 'depthwise', p: ConvParams, depthMultiplier: number, weights: Uint8Array,
     inputSize: number, outputSize: number): UnaryKernel {

@@ -12,6 +12,9 @@ import { createPad } from './pad.js';
 import { createDequantize, createQuantize } from './quantize.js';
 import { createRequantize } from './requantize-kernel.js';
 import { createSoftmax } from './softmax.js';
+import { createConcatenation } from './concatenation.js';
+import { createDetectionPostprocess } from './detection-postprocess.js';
+import { createLogistic } from './logistic.js';
 
 export const refKernels: KernelSet = Object.freeze({
   name: 'js',
@@ -26,4 +29,7 @@ export const refKernels: KernelSet = Object.freeze({
   pad: createPad,
   quantize: createQuantize,
   dequantize: createDequantize,
+  concatenation: createConcatenation,
+  logistic: createLogistic,
+  detectionPostprocess: createDetectionPostprocess,
 });

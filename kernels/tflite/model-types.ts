@@ -72,11 +72,13 @@ export interface AddOptions { kind: 'add'; activation: Activation }
 export interface ReshapeOptions { kind: 'reshape'; newShape: number[] | null }
 export interface SqueezeOptions { kind: 'squeeze'; squeezeDims: number[] }
 export interface ReducerOptions { kind: 'reducer'; keepDims: boolean }
+export interface ConcatenationOptions { kind: 'concatenation'; axis: number; activation: Activation }
 export interface NoOptions { kind: 'none' }
 
 export type OperatorOptions =
   | Conv2DOptions | DepthwiseConv2DOptions | Pool2DOptions | FullyConnectedOptions
-  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | NoOptions;
+  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | NoOptions
+  | ConcatenationOptions;
 
 export interface Operator {
   /** Position in the subgraph's operator list. */
@@ -89,6 +91,8 @@ export interface Operator {
   inputs: number[];
   outputs: number[];
   options: OperatorOptions;
+  /** A custom operator's options as stored (a FlexBuffer for TFLite's own), or null. */
+  customOptions: Uint8Array | null;
 }
 
 export interface Model {

@@ -53,6 +53,7 @@ export function readOperators(subgraph: Table, codes: OperatorCode[], tensorCoun
       inputs: readTensorIndices(table, OperatorFields.inputs, tensorCount, true),
       outputs: readTensorIndices(table, OperatorFields.outputs, tensorCount),
       options: readOptions(table, code, table.where),
+      customOptions: code === BuiltinOperator.CUSTOM ? table.bytes(OperatorFields.custom_options) : null,
     });
   }
   return operators;

@@ -10,7 +10,7 @@ import {
   ACTIVATIONS, AddOptionsFields, BuiltinOperator, BuiltinOptions, builtinOptionsName,
   Conv2DOptionsFields, DepthwiseConv2DOptionsFields, type Field, FullyConnectedOptionsFields,
   OperatorFields, PADDINGS, Pool2DOptionsFields, ReducerOptionsFields, ReshapeOptionsFields,
-  SoftmaxOptionsFields, SqueezeOptionsFields, WEIGHTS_FORMATS,
+  SoftmaxOptionsFields, SqueezeOptionsFields, WEIGHTS_FORMATS, ConcatenationOptionsFields,
 } from './schema.js';
 
 type OptionsTable = keyof typeof BuiltinOptions;
@@ -27,6 +27,7 @@ const OPTIONS_OF: ReadonlyMap<number, OptionsTable> = new Map<number, OptionsTab
   [BuiltinOperator.RESHAPE, 'ReshapeOptions'],
   [BuiltinOperator.SQUEEZE, 'SqueezeOptions'],
   [BuiltinOperator.MEAN, 'ReducerOptions'],
+  [BuiltinOperator.CONCATENATION, 'ConcatenationOptions'],
   [BuiltinOperator.SUM, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_PROD, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_MAX, 'ReducerOptions'],
@@ -108,6 +109,12 @@ export function readOptions(op: Table, code: number, where: string): OperatorOpt
       return { kind: 'squeeze', squeezeDims: options?.int32s(SqueezeOptionsFields.squeeze_dims) ?? [] };
     case 'ReducerOptions':
       return { kind: 'reducer', keepDims: fields.bool(ReducerOptionsFields.keep_dims) };
+    case 'ConcatenationOptions':
+      return {
+        kind: 'concatenation',
+        axis: fields.int(ConcatenationOptionsFields.axis, 0),
+        activation: fields.activation(ConcatenationOptionsFields.fused_activation_function),
+      };
   }
 }
 

@@ -75,6 +75,7 @@ export const AddOptionsFields = table('fused_activation_function', 'pot_scale_in
 export const ReshapeOptionsFields = table('new_shape');
 export const SqueezeOptionsFields = table('squeeze_dims');
 export const ReducerOptionsFields = table('keep_dims');
+export const ConcatenationOptionsFields = table('axis', 'fused_activation_function');
 
 // metadata_schema.fbs (file identifier "M001"): only the path to the label file.
 export const METADATA_NAME = 'TFLITE_METADATA';
@@ -171,6 +172,7 @@ export const BUILTIN_OPERATORS: readonly (string | undefined)[] = [
 export const BuiltinOperator = {
   ADD: 0,
   AVERAGE_POOL_2D: 1,
+  CONCATENATION: 2,
   CONV_2D: 3,
   DEPTHWISE_CONV_2D: 4,
   FULLY_CONNECTED: 9,
@@ -232,6 +234,7 @@ export const BuiltinOptions = {
   Pool2DOptions: 5,
   FullyConnectedOptions: 8,
   SoftmaxOptions: 9,
+  ConcatenationOptions: 10,
   AddOptions: 11,
   ReshapeOptions: 17,
   ReducerOptions: 27,

@@ -35,10 +35,10 @@ beforeAll(() => {
   writeFileSync(`${dir}/flipped.tflite`, flipped);
   copyFileSync(cat, `${dir}/cat-as-model.tflite`);
   writeFileSync(`${dir}/not-an-image.png`, 'this is text, not a PNG\n');
-  // LOGISTIC (code 14) is a real TFLite operator that our runtime does not execute.
-  const logistic = tinyModel();
-  logistic.operator_codes = [{ deprecated_builtin_code: 14, builtin_code: 14 }];
-  writeFileSync(`${dir}/logistic.tflite`, encodeModel(logistic));
+  // TANH (code 28) is a real TFLite operator that our runtime does not execute.
+  const tanh = tinyModel();
+  tanh.operator_codes = [{ deprecated_builtin_code: 28, builtin_code: 28 }];
+  writeFileSync(`${dir}/tanh.tflite`, encodeModel(tanh));
   // What a clone without Git LFS holds in place of the model.
   writeFileSync(`${dir}/lfs-pointer.tflite`, `version https://git-lfs.github.com/spec/v1\noid sha256:${'4d7a2c'.repeat(10)}abcd\nsize ${good.length}\n`);
   // Named without _edgetpu: the operator, not the name, gives it away.
@@ -54,7 +54,7 @@ describe('classify and inspect with bad input', () => {
     ['a truncated model', 'truncated.tflite', /truncated/, 65],
     ['a model with flipped bytes', 'flipped.tflite', /out of range|beyond|outside|points/i, 65],
     ['an image given as a model', 'cat-as-model.tflite', /PNG/, 65],
-    ['a model with an unsupported operator', 'logistic.tflite', /LOGISTIC/, 65],
+    ['a model with an unsupported operator', 'tanh.tflite', /TANH/, 65],
     ['a Git LFS pointer', 'lfs-pointer.tflite', /a Git LFS pointer, not the model itself: run git lfs pull/, 65],
     ['a model compiled for the Edge TPU', 'coral.tflite', /compiled for the Edge TPU .*the CPU version of the model/, 65],
     ['a model whose input is not an image', 'vector-input.tflite', /input is 1x1024 uint8, not an image/, 65],

@@ -65,10 +65,10 @@ describe('edge-agent inspect', () => {
   });
 
   it('--json says which operators keep a model from running here, and why', async () => {
-    const logistic = tinyModel();
-    logistic.operator_codes = [{ deprecated_builtin_code: 14, builtin_code: 14 }];
+    const tanh = tinyModel();
+    tanh.operator_codes = [{ deprecated_builtin_code: 28, builtin_code: 28 }];
     const cases: [string, Uint8Array, string[], RegExp][] = [
-      ['logistic.tflite', encodeModel(logistic), ['LOGISTIC'], /unsupported operator LOGISTIC/],
+      ['tanh.tflite', encodeModel(tanh), ['TANH'], /unsupported operator TANH/],
       ['coral.tflite', edgeTpuModel(), ['CUSTOM:edgetpu-custom-op'], /compiled for the Edge TPU/],
       ['empty.tflite', emptyPairModel(), [], /does not fit a 0x0 input/],
     ];

@@ -91,7 +91,7 @@ describe('Pipeline', () => {
   it('never publishes a prediction that scores 0, whatever topK asks for', async () => {
     const { ctx, submitted } = await context({ trigger: { mode: 'mqtt' } });
     const m = model();
-    m.session.run = async () => ({ raw: new Uint8Array(10), values: Float32Array.from([0, 0, 0.7, 0, 0.2, 0, 0, 0, 0, 0]) });
+    m.session.run = async () => ({ raw: new Uint8Array(10), outputs: [new Uint8Array(10)], values: Float32Array.from([0, 0, 0.7, 0, 0.2, 0, 0, 0, 0, 0]) });
     pipeline = new Pipeline(ctx, camera([cat]), m);
     await pipeline.start();
     ctx.settings.topK = 5;

@@ -9,12 +9,12 @@ import { loadModelFile } from '../../kernels/tflite/reader.js';
 import { imageToTensor } from '../../agent/pipeline/preprocess.js';
 import { implementations } from '../kernels/implementations.js';
 import { agreementFailures, compareOutputs, describeAgreement } from '../support/agreement.js';
-import { imagePath, modelPath, shippedModels, testImages } from '../support/paths.js';
+import { imagePath, modelPath, shippedClassifiers, testImages } from '../support/paths.js';
 
 // The criteria (top-1 identical, >= 99% of the outputs within 1, none beyond 3) live in
 // test/support/agreement.ts, shared with the arm64 run under qemu (scripts/test-arm-node).
 
-describe.each(shippedModels)('%s agrees with TensorFlow Lite', (name) => {
+describe.each(shippedClassifiers)('%s agrees with TensorFlow Lite', (name) => {
   let tflite: TfliteWasmRunner;
   const runtimes: Runtime[] = [];
 

@@ -38,6 +38,21 @@ describe('bench:compare', () => {
     expect(record?.provenance.node).toBe(process.version);
   });
 
+  it('includes the detector, with our engines\' postprocess timed on its own', async () => {
+    const r = await bench('compare.js', ['--models', 'ssd_mobilenet_v1_coco_quant', '--engines', 'native,tflite', '--runs', '2', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: { model: string; rows: { engine: string; medianMs: number; postprocessMs: number | null }[] }[] };
+    expect(out.results[0].model).toBe('ssd_mobilenet_v1_coco_quant.tflite');
+    const [native, tflite] = out.results[0].rows;
+    expect(native.engine).toMatch(/^native:/);
+    expect(native.postprocessMs).toBeGreaterThan(0);
+    expect(native.postprocessMs).toBeLessThan(native.medianMs);
+    expect(tflite.engine).toMatch(/^tflite-wasm/);
+    expect(tflite.medianMs).toBeGreaterThan(0);
+    expect(tflite.postprocessMs).toBeNull();
+  });
+
   it.each([
     [['--bogus'], /^Unknown option '--bogus'/],
     [['--runs', 'x'], /^--runs must be a whole number of at least 1, got "x"/],

@@ -35,6 +35,8 @@ export interface OperatorSpec {
   outputs?: number[];
   builtin_options_type?: number;
   builtin_options?: OptionField[];
+  /** A custom operator's options (a FlexBuffer for TFLite's own custom operators). */
+  custom_options?: Uint8Array;
 }
 
 export interface OperatorCodeSpec {
@@ -162,12 +164,14 @@ function operator(b: Builder, o: OperatorSpec): number {
   const inputs = optional(o.inputs, (v) => int32s(b, v));
   const outputs = optional(o.outputs, (v) => int32s(b, v));
   const opts = optional(o.builtin_options, (v) => options(b, v));
-  b.startObject(5);
+  const custom = optional(o.custom_options, (v) => bytes(b, v));
+  b.startObject(6);
   if (o.opcode_index !== undefined) b.addFieldInt32(0, o.opcode_index, 0);
   if (inputs) b.addFieldOffset(1, inputs, 0);
   if (outputs) b.addFieldOffset(2, outputs, 0);
   if (o.builtin_options_type !== undefined) b.addFieldInt8(3, o.builtin_options_type, 0);
   if (opts) b.addFieldOffset(4, opts, 0);
+  if (custom) b.addFieldOffset(5, custom, 0);
   return b.endObject();
 }
 

@@ -24,6 +24,16 @@ export function structureRanges(model: Model, size: number): [number, number][] 
   return ranges;
 }
 
+/**
+ * The bytes of the operators' custom options (a detector's postprocess FlexBuffer), to aim
+ * mutations at: the reader passes them through untouched, and only planning decodes them.
+ */
+export function customOptionsRanges(model: Model): [number, number][] {
+  return model.operators
+    .filter((op) => op.customOptions && op.customOptions.length > 0)
+    .map((op) => [op.customOptions!.byteOffset, op.customOptions!.byteOffset + op.customOptions!.length]);
+}
+
 export interface Mutant {
   bytes: Uint8Array;
   how: string;

@@ -25,6 +25,8 @@ function options(op: Operator): { type: number; fields: OptionField[] } | null {
       return { type: 11, fields: [[0, 'int8', activation(o.activation)]] };
     case 'reducer':
       return { type: 27, fields: [[0, 'bool', o.keepDims ? 1 : 0]] };
+    case 'concatenation':
+      return { type: 10, fields: [[0, 'int32', o.axis], [1, 'int8', activation(o.activation)]] };
     default:
       return null;
   }
@@ -54,7 +56,11 @@ export function singleOperatorModel(model: Model, op: Operator): Uint8Array {
   const opts = options(op);
   return encodeModel({
     version: 3,
-    operator_codes: [{ deprecated_builtin_code: Math.min(op.code, 127), builtin_code: op.code }],
+    operator_codes: [{
+      deprecated_builtin_code: Math.min(op.code, 127),
+      builtin_code: op.code,
+      ...(op.name.startsWith('CUSTOM:') ? { custom_code: op.name.slice('CUSTOM:'.length) } : {}),
+    }],
     buffers,
     subgraphs: [{
       tensors,
@@ -65,6 +71,7 @@ export function singleOperatorModel(model: Model, op: Operator): Uint8Array {
         inputs: op.inputs.map(local),
         outputs: op.outputs.map(local),
         ...(opts ? { builtin_options_type: opts.type, builtin_options: opts.fields } : {}),
+        ...(op.customOptions ? { custom_options: op.customOptions } : {}),
       }],
     }],
   });

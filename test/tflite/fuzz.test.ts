@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../kernels/tflite/errors.js';
 import type { Model } from '../../kernels/tflite/model-types.js';
 import { readModel } from '../../kernels/tflite/reader.js';
-import { mutate, structureRanges } from '../support/model-mutator.js';
+import { planModel } from '../../kernels/graph/plan.js';
+import { refKernels } from '../../kernels/ref/index.js';
+import { customOptionsRanges, mutate, structureRanges } from '../support/model-mutator.js';
 import { mulberry32 } from '../support/rng.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
@@ -113,5 +115,46 @@ describe('fuzzing the reader with damaged models', () => {
     // Both outcomes must be common, or the mutations are not exercising the reader.
     expect(loaded).toBeGreaterThan(CASES * 0.1);
     expect(rejected).toBeGreaterThan(CASES * 0.3);
+  });
+});
+
+const DETECTOR_CASES = Number(process.env.FUZZ_DETECTOR_CASES ?? 300);
+const detector = new Uint8Array(readFileSync(new URL('../../models/ssd_mobilenet_v1_coco_quant.tflite', import.meta.url)));
+
+describe('fuzzing the detector: reader, planner and the head\'s kernels', () => {
+  it(`loads and plans, or rejects with a ModelError, each of ${2 * DETECTOR_CASES} mutants`, () => {
+    // Half aimed at the file's structure, half at the postprocess's FlexBuffer options,
+    // which only planning decodes. A plan's head kernels are built too: the lowering must
+    // refuse whatever their argument checks would.
+    const original = readModel(detector, 'original.tflite');
+    const targets = [structureRanges(original, detector.length), customOptionsRanges(original)];
+    expect(targets[1]).toHaveLength(1);
+    const random = mulberry32(SEED + 1);
+    const outcomes = { planned: 0, rejected: 0 };
+    for (let i = 0; i < 2 * DETECTOR_CASES; i++) {
+      const { bytes, how } = mutate(detector, random, targets[i % 2]);
+      const label = `detector case ${i} (seed ${SEED + 1}): ${how}`;
+      const caseStart = performance.now();
+      try {
+        const plan = planModel(readModel(bytes, 'fuzz.tflite'));
+        for (const step of plan.steps) {
+          if (step.kind === 'detectionPostprocess') refKernels.detectionPostprocess(step.params);
+          if (step.kind === 'concatenation') refKernels.concatenation(step.params);
+          if (step.kind === 'logistic') refKernels.logistic(step.params);
+        }
+        outcomes.planned++;
+      } catch (error) {
+        if (!(error instanceof ModelError)) {
+          throw new Error(`${label}: threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`, { cause: error });
+        }
+        expect(error.message.startsWith('fuzz.tflite: '), label).toBe(true);
+        expect(error.message, label).not.toMatch(/undefined|\n/);
+        outcomes.rejected++;
+      }
+      expect(performance.now() - caseStart, label).toBeLessThan(MAX_CASE_MS);
+    }
+    console.log(`detector fuzz: ${2 * DETECTOR_CASES} cases, ${outcomes.planned} planned, ${outcomes.rejected} rejected`);
+    expect(outcomes.planned).toBeGreaterThan(DETECTOR_CASES * 0.1);
+    expect(outcomes.rejected).toBeGreaterThan(DETECTOR_CASES * 0.1);
   });
 });

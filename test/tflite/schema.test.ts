@@ -27,7 +27,7 @@ describe('schema tables', () => {
   it('numbers BuiltinOptions union members as the union declares them', () => {
     expect(BuiltinOptions).toEqual({
       Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-      SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17, ReducerOptions: 27, SqueezeOptions: 30,
+      SoftmaxOptions: 9, ConcatenationOptions: 10, AddOptions: 11, ReshapeOptions: 17, ReducerOptions: 27, SqueezeOptions: 30,
     });
     for (const [name, type] of Object.entries(BuiltinOptions)) expect(builtinOptionsName(type)).toBe(name);
     expect(builtinOptionsName(89)).toBe('QuantizeOptions');

@@ -81,6 +81,7 @@ describe('a valid generated model', () => {
     expect(model.operators).toEqual([{
       index: 0, code: 3, name: 'CONV_2D', inputs: [0, 1, 2], outputs: [3],
       options: { kind: 'conv2d', padding: 'VALID', strideW: 1, strideH: 1, activation: 'RELU6', dilationW: 1, dilationH: 1 },
+      customOptions: null,
     }]);
   });
 

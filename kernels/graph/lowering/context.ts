@@ -63,7 +63,22 @@ export class LoweringContext {
 
   /** This operator as one kernel step reading `inputs` and writing `output`. */
   step(inputs: Tensor[], output: Tensor, kernel: StepKernel, macs = 0): Lowered {
-    return { step: { operator: this.op, inputs: inputs.map((t) => t.index), output: output.index, macs, ...kernel } };
+    return this.multiStep(inputs, [[output, output.shape]], kernel, macs);
+  }
+
+  /** A step writing several tensors, each with the shape the operator gives it. */
+  multiStep(inputs: Tensor[], outputs: [Tensor, number[]][], kernel: StepKernel, macs = 0): Lowered {
+    return {
+      step: {
+        operator: this.op,
+        inputs: inputs.map((t) => t.index),
+        output: outputs[0][0].index,
+        outputs: outputs.map(([t]) => t.index),
+        outputShapes: outputs.map(([, shape]) => shape),
+        macs,
+        ...kernel,
+      },
+    };
   }
 
   clamp(activation: Activation, out: ActivationQuant): ClampRange {

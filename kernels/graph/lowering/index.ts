@@ -2,6 +2,7 @@ import type { Model, Operator } from '../../tflite/model-types.js';
 import type { Lowered } from '../steps.js';
 import { LoweringContext } from './context.js';
 import { lowerConv2D, lowerDepthwise, lowerFullyConnected } from './convolution.js';
+import { lowerConcatenation, lowerDetectionPostprocess, lowerLogistic } from './detection.js';
 import { lowerAdd, lowerDequantize, lowerQuantize, lowerSoftmax } from './elementwise.js';
 import { lowerAveragePool, lowerMean } from './pooling.js';
 import { lowerPad, lowerReshape } from './shape-ops.js';
@@ -19,6 +20,9 @@ const lowerings: Record<string, (ctx: LoweringContext) => Lowered> = {
   RESHAPE: lowerReshape,
   SQUEEZE: lowerReshape,
   PAD: lowerPad,
+  CONCATENATION: lowerConcatenation,
+  LOGISTIC: lowerLogistic,
+  'CUSTOM:TFLite_Detection_PostProcess': lowerDetectionPostprocess,
 };
 
 export const supportedOperators: readonly string[] = Object.keys(lowerings);
