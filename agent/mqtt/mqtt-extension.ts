@@ -4,10 +4,12 @@ import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } fr
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import { reportHealth, type AgentContext } from '../core/context.js';
+import { versionText } from '../core/build-info.js';
 import { AgentPart } from '../core/extension.js';
 import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
 import { CommandTransport } from './command-transport.js';
+import { describeConnectionError } from './connection-error.js';
 import { connectionOptions } from './connection-options.js';
 import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
@@ -29,11 +31,6 @@ const CLOSED = 'the connection was closed';
 const SHORT_CONNECTION_MS = 10_000;
 /** Short connections in a row that are taken for another client with our client id. */
 const TAKEOVER_RUN = 3;
-
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(installDir, 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 /** Resolves true if `promise` settles within `ms`, false otherwise. */
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -71,6 +68,7 @@ export class MqttExtension extends AgentPart {
   /** The cause of failed connection attempts already logged in this outage. */
   private reportedFailure: string | null = null;
   private disconnectedAt: number | null = null;
+  private reconnects = 0;
   private clientId = '';
   private connectedAt = 0;
   private lastingTimer: NodeJS.Timeout | null = null;
@@ -96,7 +94,7 @@ export class MqttExtension extends AgentPart {
     const topics = deviceTopics(config.prefix, ctx.deviceId);
     const clientOptions = await connectionOptions(config, ctx.deviceId, url, topics.status);
     this.discovery = config.discovery.enabled
-      ? discoveryMessages({ prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: await packageVersion(), telemetrySeconds: config.telemetrySeconds })
+      ? discoveryMessages({ prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: versionText(), telemetrySeconds: config.telemetrySeconds })
       : [];
     const outbox = await openOutbox(ctx);
     ctx.results = outbox;
@@ -129,7 +127,7 @@ export class MqttExtension extends AgentPart {
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     this.listen('telemetry', this.onTelemetry);
-    this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected });
+    this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected, reconnects: () => this.reconnects });
   }
 
   /**
@@ -183,6 +181,7 @@ export class MqttExtension extends AgentPart {
     this.backoff!.reset();
     this.reportedFailure = null;
     const downSeconds = this.disconnectedAt === null ? null : Math.round((Date.now() - this.disconnectedAt) / 100) / 10;
+    if (downSeconds !== null) this.reconnects++;
     this.log.info({ sessionPresent: connack.sessionPresent, downSeconds, outboxDepth: this.outbox!.depth() }, downSeconds === null ? 'connected to the MQTT broker' : 'reconnected to the MQTT broker');
     this.publish(topics.status, 'online', true);
     // A broker that lost our session (restarted without persistence) needs the subscriptions again.
@@ -263,7 +262,7 @@ export class MqttExtension extends AgentPart {
 
   /** mqtt.js reports a failure as 'error' and then 'close'; the close reports it. */
   private onError(err: Error): void {
-    this.lastError = err.message;
+    this.lastError = describeConnectionError(err);
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {

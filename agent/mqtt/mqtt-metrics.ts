@@ -7,7 +7,7 @@ import type { OutboxStats } from '../outbox/outbox.js';
  * (The outbox depth is already edge_agent_outbox_depth, from the agent's metrics.)
  * Returns a function that removes them again.
  */
-export function registerMqttMetrics(registry: Registry, read: { outbox(): OutboxStats; connected(): boolean }): () => void {
+export function registerMqttMetrics(registry: Registry, read: { outbox(): OutboxStats; connected(): boolean; reconnects(): number }): () => void {
   const names: string[] = [];
   const counter = (name: string, help: string, value: (s: OutboxStats) => number): void => {
     names.push(name);
@@ -22,6 +22,8 @@ export function registerMqttMetrics(registry: Registry, read: { outbox(): Outbox
   counter('edge_agent_outbox_write_errors_total', 'Failed writes of the outbox log', (s) => s.writeErrors);
   gauge('edge_agent_outbox_degraded', '1 while the outbox cannot be written and results are held in memory', () => (read.outbox().degraded ? 1 : 0));
   gauge('edge_agent_mqtt_connected', '1 while the broker connection is up', () => (read.connected() ? 1 : 0));
+  names.push('edge_agent_mqtt_reconnects_total');
+  totalCounter(registry, 'edge_agent_mqtt_reconnects_total', 'Connections to the broker after the first', read.reconnects);
   return () => {
     for (const name of names) registry.removeSingleMetric(name);
   };

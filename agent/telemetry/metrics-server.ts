@@ -1,9 +1,15 @@
 import type { Server } from 'node:http';
-import { Counter, Gauge, Summary, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { buildInfo } from '../core/build-info.js';
 import type { AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
 import { closeHttp, serveHttp } from '../core/http-server.js';
+import { cpuTemperature, throttling } from './host.js';
 import { FRAME_ERROR_CAUSES, type FrameErrorCause } from './run-stats.js';
+
+// From 5 ms (inference of a small model on a PC) to 10 s (capture, inference and the outbox
+// on a loaded Pi Zero): histograms, unlike summaries' quantiles, add up across a fleet.
+const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** A Prometheus counter that follows a running total the agent keeps itself, read at scrape time. */
 export function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -45,15 +51,54 @@ export function registerAgentMetrics(ctx: AgentContext): void {
       }
     },
   });
-  new Gauge({ name: 'edge_agent_fps', help: 'Results per second over the last 10 s', registers: [r], collect() { this.set(stats.fps()); } });
   new Gauge({ name: 'edge_agent_outbox_depth', help: 'Results recorded and not yet acknowledged', registers: [r], collect() { this.set(ctx.results?.depth() ?? 0); } });
   new Gauge({ name: 'edge_agent_degraded', help: '1 while some part is degraded', registers: [r], collect() { this.set(ctx.degraded.size > 0 ? 1 : 0); } });
-  const latency = new Summary({ name: 'edge_agent_latency_ms', help: 'Capture to recorded result', percentiles: [0.5, 0.95], maxAgeSeconds: 600, ageBuckets: 5, registers: [r] });
-  const inference = new Summary({ name: 'edge_agent_inference_ms', help: 'Inference time', percentiles: [0.5, 0.95], maxAgeSeconds: 600, ageBuckets: 5, registers: [r] });
+  const latency = new Histogram({ name: 'edge_agent_latency_seconds', help: 'Capture to recorded result', buckets: LATENCY_BUCKETS_SECONDS, registers: [r] });
+  const inference = new Histogram({ name: 'edge_agent_inference_seconds', help: 'Inference time', buckets: LATENCY_BUCKETS_SECONDS, registers: [r] });
   ctx.events.on('result', (result) => {
-    latency.observe(result.latencyMs.total);
-    inference.observe(result.latencyMs.inference);
+    latency.observe(result.latencyMs.total / 1000);
+    inference.observe(result.latencyMs.inference / 1000);
   });
+  const build = buildInfo();
+  new Gauge({ name: 'edge_agent_build_info', help: 'Always 1; the labels say which build runs', labelNames: ['version', 'commit', 'built_at', 'node'], registers: [r] })
+    .set({ version: build.version, commit: build.commit ?? '', built_at: build.builtAt ?? '', node: process.version }, 1);
+}
+
+/**
+ * The process's own metrics (CPU, memory, handles, event loop: prom-client's defaults) and
+ * the host's where it has them: CPU temperature, and the Raspberry Pi firmware's throttling
+ * and under-voltage flags. A reading the host lacks is left out rather than shown as 0.
+ */
+export async function registerHostMetrics(registry: Registry): Promise<void> {
+  collectDefaultMetrics({ register: registry });
+  if ((await cpuTemperature()) !== null) {
+    new Gauge({
+      name: 'edge_agent_cpu_temperature_celsius',
+      help: 'CPU temperature (thermal zone 0)',
+      registers: [registry],
+      async collect() {
+        const celsius = await cpuTemperature();
+        if (celsius !== null) this.set(celsius);
+      },
+    });
+  }
+  if ((await throttling()) !== null) {
+    const flag = (name: string, help: string, meaning: string): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          const now = await throttling();
+          if (now) this.set(now.flags.includes(meaning) ? 1 : 0);
+        },
+      });
+    };
+    flag('edge_agent_under_voltage', '1 while the supply voltage is too low (vcgencmd get_throttled)', 'under-voltage now');
+    flag('edge_agent_throttled', '1 while the firmware throttles the CPU (vcgencmd get_throttled)', 'throttled now');
+    flag('edge_agent_under_voltage_occurred', '1 if the supply voltage was too low since boot', 'under-voltage has occurred');
+    flag('edge_agent_throttled_occurred', '1 if the firmware throttled the CPU since boot', 'throttling has occurred');
+  }
 }
 
 /** Serves ctx.metrics on http://host:port/metrics. */
@@ -65,6 +110,7 @@ export class MetricsServer implements Extension {
 
   async start(): Promise<void> {
     const { host, port } = this.ctx.config.metrics;
+    await registerHostMetrics(this.ctx.metrics);
     this.server = await serveHttp({ what: 'metrics', host, port, report: (err, context) => this.ctx.log.error({ err }, context) }, async (req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found; try /metrics\n');

@@ -1,4 +1,5 @@
 import { freemem, loadavg, totalmem } from 'node:os';
+import { buildInfo } from '../core/build-info.js';
 import type { AgentContext } from '../core/context.js';
 import type { Extension } from '../core/extension.js';
 import { EventLoopLag } from './event-loop-lag.js';
@@ -54,6 +55,7 @@ export class Telemetry implements Extension {
       status: Object.keys(degraded).length > 0 ? 'degraded' : 'ok',
       degraded,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      build: buildInfo(),
       cpuTempC: await cpuTemperature(),
       throttled: await throttling(),
       load: loadavg().map((l) => Math.round(l * 100) / 100),

@@ -135,7 +135,16 @@ describe('edge-agent run --simulate', () => {
     expect(value('edge_agent_frames_captured_total')).toBeGreaterThanOrEqual(3);
     expect(value('edge_agent_outbox_depth')).toBeGreaterThanOrEqual(0);
     expect(value('edge_agent_mqtt_connected')).toBe(1);
-    expect(text).toMatch(/^edge_agent_inference_ms\{quantile="0\.5"\} \d/m);
+    // Histograms in seconds, which add up across a fleet; no fps gauge (it is rate() of results_total).
+    expect(value('edge_agent_inference_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(text).toMatch(/^edge_agent_inference_seconds_bucket\{le="0\.005"\} \d+$/m);
+    expect(value('edge_agent_latency_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(value('edge_agent_latency_seconds_sum')).toBeGreaterThan(0);
+    expect(text).not.toMatch(/edge_agent_fps|_ms\b/);
+    // dist/build-info.json, written by npm run build (scripts/build-info.mjs).
+    expect(text).toMatch(/^edge_agent_build_info\{version="\d+\.\d+\.\d+[^"]*",commit="([0-9a-f]{40}(\+dirty\.[0-9a-f]{12})?|content\.[0-9a-f]{12})",built_at="\d{4}-[^"]+Z",node="v\d+[^"]*"\} 1$/m);
+    expect(value('edge_agent_mqtt_reconnects_total')).toBe(0);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     for (const cause of ['motionGate', 'preprocess', 'inference', 'outbox', 'trigger']) expect(text).toMatch(new RegExp(`^edge_agent_frame_errors_total\\{cause="${cause}"\\} 0$`, 'm'));
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     expect(await agent.stop('SIGTERM')).toBe(0);

@@ -136,6 +136,15 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(readyCount(bus!.events)).toBe(readies + 1);
     expect(readlinkSync(current())).not.toBe(firstRelease);
     expect(readdirSync(join(dest, 'releases')).sort()).toEqual([firstRelease, readlinkSync(current())].map((r) => r.replace('releases/', '')));
+    // Each release says what it is, and status lists the current one and the one before.
+    const listed = await deploy(['status', '--inventory', inventory, '--dest', dest, '--ssh-opts', sshd.sshOpts]);
+    expect(listed.code, listed.output).toBe(0);
+    const info = JSON.parse(readFileSync(join(current(), 'dist/build-info.json'), 'utf8')) as { version: string; commit: string; builtAt: string };
+    expect(info.version).toBe((JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')) as { version: string }).version);
+    expect(info.commit).toMatch(/^([0-9a-f]{40}(\+dirty\.[0-9a-f]{12})?|content\.[0-9a-f]{12})$/);
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(listed.output).toMatch(new RegExp(`^  current +${escape(readlinkSync(current()))} +${escape(info.version)} ${escape(info.commit)} built ${escape(info.builtAt)}$`, 'm'));
+    expect(listed.output).toMatch(new RegExp(`^  previous +${escape(firstRelease)} +${escape(info.version)} \\S+ built \\S+$`, 'm'));
     // Unchanged files were not sent again: rsync linked them to the first release's.
     const model = 'models/mobilenet_v2_1.0_224_quant.tflite';
     expect(statSync(join(current(), model)).ino).toBe(statSync(join(dest, firstRelease, model)).ino);
@@ -151,7 +160,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     try {
       const run = await deploy([device(), '--device-id', 'cam-1', '--config', bad, ...options()]);
       expect(run.code, run.output).toBe(1);
-      expect(run.output).toMatch(new RegExp(`${device()} +FAILED .*the agent exited with code 78 and pm2 will not restart it \\(rolled back to ${good}, online again\\)`));
+      expect(run.output).toMatch(new RegExp(`${device()} +FAILED .*the agent exited with code 78 and pm2 will not restart it: .*camera\\.fps.* \\(rolled back to ${good}, online again\\)`));
       expect(run.output).toContain('camera.fps');
       await status.seen('online', 10_000);
     } finally {
@@ -172,8 +181,8 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
 
     expect(run.code, run.output).toBe(1);
     expect(run.output).toContain(`cannot reach ${user}@127.0.0.1:${closedPort} over SSH: ssh: connect to host 127.0.0.1 port ${closedPort}: Connection refused`);
-    expect(run.output).toContain(`pm2 not found on ${device()} (ran: /nonexistent/pm2 ping): install it there with: sudo npm install -g pm2`);
+    expect(run.output).toContain(`${device()} is not ready (nothing was changed there): pm2 not found (ran: /nonexistent/pm2 ping): install it with: sudo npm install -g pm2`);
     expect(run.output).toContain('2 of 2 failed');
-    expect(readdirSync(join(other, 'releases'))).toEqual([]);
+    expect(existsSync(join(work, 'other'))).toBe(false);
   }, 120_000);
 });

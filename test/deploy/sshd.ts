@@ -13,11 +13,26 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+export interface SshdOptions {
+  /**
+   * Variables of every session, set by sshd's ForceCommand after the login shell's start-up
+   * files: a PATH plays a device whose tools are missing or too old, a PM2_HOME gives each
+   * simulated device its own pm2.
+   */
+  env?: Record<string, string>;
+  /**
+   * Folders bind-mounted (target -> source) in a mount namespace of this server's own, so
+   * that several simulated devices on one machine each have their own /opt/edge-agent (or
+   * any path). Needs root.
+   */
+  mounts?: Record<string, string>;
+}
+
 /**
  * A real OpenSSH server on 127.0.0.1 with its own host key and an authorized_keys file in
  * `dir`, so that scripts/deploy runs over SSH exactly as it does against a Pi.
  */
-export async function startSshd(dir: string): Promise<Sshd> {
+export async function startSshd(dir: string, { env = {}, mounts = {} }: SshdOptions = {}): Promise<Sshd> {
   if (!existsSync(sshdBinary)) {
     throw new Error(`${sshdBinary} not found: the deploy tests need OpenSSH's server (apt-get install openssh-server rsync)`);
   }
@@ -47,6 +62,9 @@ export async function startSshd(dir: string): Promise<Sshd> {
       'StrictModes no',
       'UsePAM no',
       'Subsystem sftp internal-sftp',
+      ...(Object.keys(env).length > 0
+        ? [`ForceCommand ${Object.entries(env).map(([k, v]) => `${k}='${v}'; export ${k}; `).join('')}eval "$SSH_ORIGINAL_COMMAND"`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -54,7 +72,14 @@ export async function startSshd(dir: string): Promise<Sshd> {
   // the openssh-server service creates (CI runs as root, and no service runs).
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-  const child: ChildProcess = spawn(sshdBinary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const binds = Object.entries(mounts);
+  for (const [target] of binds) mkdirSync(target, { recursive: true });
+  const child: ChildProcess =
+    binds.length === 0
+      ? spawn(sshdBinary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+        `${binds.map(([target, source]) => `mount --bind '${source}' '${target}' && `).join('')}exec ${sshdBinary} -D -e -f '${config}'`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -59,7 +59,6 @@ export async function startShippedBroker(o: ShippedBrokerOptions): Promise<Shipp
   const lines = shippedFile('mosquitto.conf', [
     ['/etc/mosquitto/passwd', passwords],
     ['/etc/mosquitto/acl', join(shippedDir, 'acl')],
-    ['/var/lib/mosquitto/', `${o.dir}/`],
     ['listener 8883', `listener ${port} 127.0.0.1`],
     ['/etc/mosquitto/certs/ca.crt', o.pki.ca],
     ['/etc/mosquitto/certs/server.crt', o.pki.server.cert],
@@ -69,8 +68,13 @@ export async function startShippedBroker(o: ShippedBrokerOptions): Promise<Shipp
   ]);
   // The harness's own listener, password and persistence settings are all off; what it
   // still writes (log to stderr, user root under root) comes before, and the shipped
-  // lines after it decide.
-  const broker = await Mosquitto.start({ listeners: [], persistence: false, allowAnonymous: false, extraConfig: [...lines, ...(o.extra ?? [])] });
+  // lines after it decide. The persistence folder is the main file's to set, as Debian's does.
+  const broker = await Mosquitto.start({
+    listeners: [],
+    persistence: false,
+    allowAnonymous: false,
+    extraConfig: [`persistence_location ${o.dir}/`, ...lines, ...(o.extra ?? [])],
+  });
   return { broker, port, url: `mqtts://127.0.0.1:${port}` };
 }
 

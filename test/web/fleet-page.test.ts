@@ -107,6 +107,9 @@ describe('edge-agent fleet', () => {
     expect(await page.locator('#summary').textContent()).toBe('3 devices, 3 online');
     await expect.poll(() => row('pi-bravo').locator('td[data-key="fps"]').textContent(), { timeout: 10_000 }).toMatch(/^\d+\.\d\d$/);
     expect(await row('pi-bravo').locator('td[data-key="label"]').textContent()).toMatch(/^\S.* \d\.\d\d$/);
+    // The build each runs (dist/build-info.json: version and commit) and how long it has been up.
+    expect(await row('pi-bravo').locator('td[data-key="version"]').textContent()).toMatch(/^\d+\.\d+\.\d+[^ ]* \(([0-9a-f]{12}(\+dirty)?|content\.[0-9a-f]{4})\)$/);
+    expect(await row('pi-bravo').locator('td[data-key="uptimeSeconds"]').textContent()).toMatch(/^\d+ min$/);
 
     // Live: a new result changes the row without a reload.
     const resultAt = await row('pi-alpha').locator('td[data-key="resultTs"]').textContent();

@@ -20,6 +20,10 @@ export interface DeviceRow {
   degraded: Record<string, string>;
   engine: string | null;
   model: string | null;
+  /** The build it runs (telemetry's build): "0.1.0 (abc123def456)", the commit's first 12 digits. */
+  version: string | null;
+  /** Seconds since the agent started (telemetry). */
+  uptimeSeconds: number | null;
   /** The last message that could not be read, e.g. telemetry that is not JSON. */
   problem: string | null;
 }
@@ -95,7 +99,8 @@ export class FleetState {
     if (!row) {
       row = {
         id, online: null, lastSeen: '', result: null, fps: null, latencyMs: null, inferenceMs: null, cpuTempC: null,
-        throttled: null, outboxDepth: null, health: null, degraded: {}, engine: null, model: null, problem: null,
+        throttled: null, outboxDepth: null, health: null, degraded: {}, engine: null, model: null, version: null, uptimeSeconds: null,
+        problem: null,
       };
       this.devices.set(id, row);
     }
@@ -121,5 +126,10 @@ export class FleetState {
     row.degraded = Object.fromEntries(Object.entries(obj(t.degraded)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     row.engine = str(t.engine) ?? row.engine;
     row.model = str(t.model) ?? row.model;
+    const build = obj(t.build);
+    const version = str(build.version);
+    const commit = str(build.commit);
+    row.version = version && (commit ? `${version} (${commit.slice(0, 12)}${commit.includes('+dirty') ? '+dirty' : ''})` : version);
+    row.uptimeSeconds = num(t.uptimeSeconds);
   }
 }

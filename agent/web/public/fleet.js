@@ -20,7 +20,16 @@ const columns = [
   { key: 'throttled', label: 'Throttling', sort: (r) => r.throttled?.length ?? null, text: (r) => (r.throttled === null ? 'n/a' : r.throttled.join(', ') || 'none') },
   { key: 'outboxDepth', label: 'Outbox', numeric: true, sort: (r) => r.outboxDepth, text: (r) => (r.outboxDepth === null ? '–' : String(r.outboxDepth)) },
   { key: 'health', label: 'Health', sort: (r) => r.health, text: (r) => health(r) },
+  { key: 'version', label: 'Version', sort: (r) => r.version, text: (r) => r.version ?? '–' },
+  { key: 'uptimeSeconds', label: 'Up', numeric: true, sort: (r) => r.uptimeSeconds, text: (r) => duration(r.uptimeSeconds) },
 ];
+
+function duration(seconds) {
+  if (seconds === null) return '–';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
 
 function health(r) {
   const parts = Object.entries(r.degraded).map(([part, why]) => `${part}: ${why}`);

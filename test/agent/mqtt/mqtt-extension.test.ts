@@ -218,6 +218,8 @@ describe('mqtt: results', () => {
     await broker.restart();
     await stream;
     await sub.until(allSeqs(total), `all ${total} results`, 30_000);
+    // The one reconnect, counted for Prometheus.
+    expect(await agent.ctx.metrics.getSingleMetricAsString('edge_agent_mqtt_reconnects_total')).toMatch(/^edge_agent_mqtt_reconnects_total 1$/m);
     const { order, duplicates } = firstArrivals(sub.results());
     expect(order).toEqual(Array.from({ length: total }, (_, i) => i));
     // The subscriber's session (not a resubscription) carried it through the restart.
