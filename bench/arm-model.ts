@@ -292,6 +292,7 @@ runBench(async () => {
     const boards: Record<string, Record<string, number>> = {};
     const kernels: KernelLoop[] = [];
     const layerRows: string[] = [];
+    const functionRows: string[] = [];
     for (const board of BOARDS) {
       const layersOf = models.map((m) => counted.get(`${m} ${board.path}`)!);
       const keys = [...new Set(layersOf.flatMap((ls) => ls.flatMap((l) => [...l.blocks.keys()])))];
@@ -299,6 +300,7 @@ runBench(async () => {
       boards[board.name] = {};
       // Per kernel symbol: its instructions, and its hottest block (the inner loop).
       const perKernel = new Map<string, { insns: number; blocks: Map<string, number> }>();
+      const fnCycles = new Map<string, number>();
       models.forEach((model, mi) => {
         let cycles = 0;
         for (const layer of layersOf[mi]) {
@@ -307,6 +309,7 @@ runBench(async () => {
             layerCycles += runs * timing.get(key)!.cycles;
             const insns = blockText(key, code);
             const fn = insns[0].fn;
+            fnCycles.set(`${model} ${fn}`, (fnCycles.get(`${model} ${fn}`) ?? 0) + runs * timing.get(key)!.cycles);
             const k = perKernel.get(fn) ?? { insns: 0, blocks: new Map() };
             k.insns += runs * insns.length;
             k.blocks.set(key, (k.blocks.get(key) ?? 0) + runs * insns.length);
@@ -321,6 +324,9 @@ runBench(async () => {
         }
         boards[board.name][model] = Math.round((cycles / board.ghz) * 1e-6 * 100) / 100;
       });
+      for (const [what, cycles] of [...fnCycles].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+        functionRows.push(`${board.name} ${what.padEnd(44)} ${((cycles / board.ghz) * 1e-6).toFixed(2).padStart(8)} ms`);
+      }
       for (const [fn, k] of perKernel) {
         if (!/^qu8_/.test(fn)) continue;
         const [hot, hotInsns] = [...k.blocks].sort((a, b) => b[1] - a[1])[0];
@@ -345,6 +351,8 @@ runBench(async () => {
       process.stdout.write(`llvm-mca: ${run(mca, ['--version'], 'llvm').match(/LLVM version \S+/)?.[0]}; instruction counts: qemu-aarch64 + insn-count plugin\n\n`);
       process.stdout.write('per layer (board model index shape kernel, executed instructions, modelled ms, MACs per cycle):\n');
       process.stdout.write(`${layerRows.join('\n')}\n\n`);
+      process.stdout.write('where the time goes (board model function, the 8 costliest per board):\n');
+      process.stdout.write(`${functionRows.join('\n')}\n\n`);
       process.stdout.write('hottest block of each kernel (its inner loop):\n');
       for (const k of kernels) {
         process.stdout.write(
