@@ -30,7 +30,10 @@ type Model = (typeof MODELS)[number];
 const models = values.models!.split(',') as Model[];
 for (const m of models) if (!MODELS.includes(m)) usageError(`--models: unknown model ${JSON.stringify(m)} (v1 or v2)`, USAGE);
 
-/** A board: the core llvm-mca models, its clock (assumed: the stock one), and the path the addon picks on it. */
+/**
+ * A board: the core llvm-mca models, its clock (assumed: the stock one), and the path the
+ * addon picks on it (on the A53 by its CPU part, kernel-table.c's edge_path_for_part).
+ */
 interface Board {
   name: 'pi3' | 'pi4' | 'pi5';
   label: string;
@@ -40,7 +43,7 @@ interface Board {
   qemuCpu: string;
 }
 const BOARDS: Board[] = [
-  { name: 'pi3', label: 'Pi 3, Cortex-A53 1.2 GHz', mcpu: 'cortex-a53', ghz: 1.2, path: 'neon', qemuCpu: 'cortex-a53' },
+  { name: 'pi3', label: 'Pi 3, Cortex-A53 1.2 GHz', mcpu: 'cortex-a53', ghz: 1.2, path: 'neon-mlal', qemuCpu: 'cortex-a53' },
   { name: 'pi4', label: 'Pi 4, Cortex-A72 1.5 GHz', mcpu: 'cortex-a72', ghz: 1.5, path: 'neon', qemuCpu: 'cortex-a72' },
   { name: 'pi5', label: 'Pi 5, Cortex-A76 2.4 GHz (Neoverse N1 model)', mcpu: 'neoverse-n1', ghz: 2.4, path: 'neondot', qemuCpu: 'cortex-a76' },
 ];

@@ -84,8 +84,9 @@
   X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot,   \
     NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
-/* neon-mlal, the int16 GEMM, is never chosen by itself: it is there to be forced with
-   EDGE_AGENT_KERNEL_PATH and timed beside neon's 8-bit GEMM on the board itself. */
+/* neon-mlal, the int16 GEMM, is chosen on the Cortex-A53 (edge_path_for_part), where it
+   models faster than neon's 8-bit GEMM; elsewhere it is there to be forced with
+   EDGE_AGENT_KERNEL_PATH and timed beside neon on the board itself. */
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon-mlal", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,           \
     qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                                \
@@ -205,6 +206,17 @@ extern const size_t edge_dw3s2_ukernel_count;
 extern const struct edge_dw_ukernel edge_dw_ukernels[];
 extern const size_t edge_dw_ukernel_count;
 
-/* The best path this CPU runs, or the one named by EDGE_AGENT_KERNEL_PATH / `forced`. */
+/* ARM's "CPU part" numbers in /proc/cpuinfo. */
+#define EDGE_CPU_PART_CORTEX_A53 0xd03u
+#define EDGE_CPU_PART_CORTEX_A72 0xd08u
+#define EDGE_CPU_PART_CORTEX_A76 0xd0bu
+
+/* The "CPU part" of the first core listed in a /proc/cpuinfo text, 0 when it has none. */
+unsigned edge_cpu_part_parse(const char *cpuinfo);
+/* The path to run on a core of that part, given the fastest one its instruction sets allow. */
+const char *edge_path_for_part(const char *best, unsigned part);
+
+/* The best path this CPU runs (for its core where one is known to run another path
+   faster), or the one named by EDGE_AGENT_KERNEL_PATH / `forced`. */
 const struct edge_path *edge_path_find(const char *name);
 enum edge_status edge_path_select(const char *forced, const struct edge_path **out, const char **why);
