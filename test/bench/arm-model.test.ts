@@ -5,7 +5,7 @@
 // speed.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.js';
 import { itWhenPresent } from '../support/required-part.js';
 import { runNode } from '../support/run-cli.js';
@@ -59,7 +59,7 @@ describe('bench:arm', () => {
     expect(loop('pi5', 'qu8_gemm_4x16c4__neondot')?.core).toBe('neoverse-n1');
   }, 300_000);
 
-  itWhenPresent(null)('refuses an unknown model with one line and the usage, exit 2', async () => {
+  it('refuses an unknown model with one line and the usage, exit 2', async () => {
     const r = await runNode(script, ['--models', 'v3']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^--models: unknown model "v3"/);

@@ -25,8 +25,9 @@ enum { EDGE_DW_UKERNELS(EDGE_INDEX) dw_count };
 enum { EDGE_ADD_UKERNELS(EDGE_INDEX) add_count };
 enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 
-#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) \
-  {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end},
+#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, n_loop, rowsum, begin, \
+                             end)                                                                                     \
+  {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, n_loop, rowsum, begin, end},
 #define EDGE_CONV_DESCRIPTOR(fn, isa, pixels) {#fn, isa, fn, pixels},
 #define EDGE_DW_DESCRIPTOR(fn, isa, ct, taps, weights) {#fn, isa, fn, ct, taps, weights},
 #define EDGE_SIMPLE_DESCRIPTOR(fn, isa) {#fn, isa, fn},

@@ -15,9 +15,9 @@
  * tuned for the A72 whatever the build's -mtune.
  *
  * The output stage is written out for both rows, with every index a constant, so that
- * the accumulators stay in registers from the first k to the store: on v2's small-k
- * layers (16 to 32 channels, 2 to 4 groups of k) the tile's set-up and output cost more
- * than its loop.
+ * the accumulators stay in registers from the first k to the store, and the kernel walks
+ * all the column blocks of a call itself (n_loop): on v2's small-k layers (16 to 32
+ * channels, 2 to 4 groups of k) a tile's set-up and output cost more than its loop.
  */
 #include <arm_neon.h>
 
@@ -35,46 +35,44 @@ __attribute__((target("tune=cortex-a72"))) void qu8_gemm_2x8c8__aarch64_neon_umu
   /* A missing second row repeats the first; its store rewrites the same bytes. */
   const uint8_t *a0 = a, *a1 = mr > 1 ? a0 + a_stride : a0;
   uint8_t *c0 = c, *c1 = mr > 1 ? c0 + c_stride : c0;
-  const int32_t *bias = w;
-  const int32_t *kzp = bias + 8;
-  const float *scale = (const float *)(bias + 2 * 8);
-  const uint8_t *wk = (const uint8_t *)(scale + 8);
-
-  uint32x4_t acc0[8], acc1[8];
-#pragma GCC unroll 8
-  for (size_t j = 0; j < 8; j++) acc0[j] = acc1[j] = vdupq_n_u32(0);
-  for (size_t k = 0; k < kc; k += 8) {
-    const uint8x8_t x0 = vld1_u8(a0 + k), x1 = vld1_u8(a1 + k);
-#pragma GCC unroll 8
-    for (size_t j = 0; j < 8; j++) {
-      const uint8x8_t wj = vld1_u8(wk + 8 * j);
-      acc0[j] = vpadalq_u16(acc0[j], vmull_u8(wj, x0));
-      acc1[j] = vpadalq_u16(acc1[j], vmull_u8(wj, x1));
-    }
-    wk += 64;
-  }
-
-  const int32x4_t b_lo = vld1q_s32(bias), b_hi = vld1q_s32(bias + 4);
-  int32x4_t v0_lo = reduce4(acc0[0], acc0[1], acc0[2], acc0[3], b_lo);
-  int32x4_t v0_hi = reduce4(acc0[4], acc0[5], acc0[6], acc0[7], b_hi);
-  int32x4_t v1_lo = reduce4(acc1[0], acc1[1], acc1[2], acc1[3], b_lo);
-  int32x4_t v1_hi = reduce4(acc1[4], acc1[5], acc1[6], acc1[7], b_hi);
-  if (rowsum != NULL) {
-    const int32x4_t k_lo = vld1q_s32(kzp), k_hi = vld1q_s32(kzp + 4);
-    const int32_t s0 = rowsum[0], s1 = rowsum[mr > 1 ? 1 : 0];
-    v0_lo = vmlaq_n_s32(v0_lo, k_lo, s0);
-    v0_hi = vmlaq_n_s32(v0_hi, k_hi, s0);
-    v1_lo = vmlaq_n_s32(v1_lo, k_lo, s1);
-    v1_hi = vmlaq_n_s32(v1_hi, k_hi, s1);
-  }
+  const size_t block_bytes = edge_gemm_block_bytes(8, kc, EDGE_W_U8);
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
   const float32x4_t lo = vdupq_n_f32(o->min_less_zero_point), hi = vdupq_n_f32(o->max_less_zero_point);
-  const float32x4_t s_lo = vld1q_f32(scale), s_hi = vld1q_f32(scale + 4);
-  const uint8x8_t out1 =
-      edge_output_neon(edge_fp32_neon(v1_lo, s_lo, lo, hi), edge_fp32_neon(v1_hi, s_hi, lo, hi), zo, vmin, vmax);
-  const uint8x8_t out0 =
-      edge_output_neon(edge_fp32_neon(v0_lo, s_lo, lo, hi), edge_fp32_neon(v0_hi, s_hi, lo, hi), zo, vmin, vmax);
-  edge_store8_neon(c1, nc, out1);
-  edge_store8_neon(c0, nc, out0);
+  const int32_t s0 = rowsum != NULL ? rowsum[0] : 0, s1 = rowsum != NULL ? rowsum[mr > 1 ? 1 : 0] : 0;
+  for (const uint8_t *block = w;; block += block_bytes) {
+    const int32_t *bias = (const int32_t *)block;
+    const int32_t *kzp = bias + 8;
+    const float *scale = (const float *)(bias + 2 * 8);
+    const uint8_t *wk = (const uint8_t *)(scale + 8);
+
+    uint32x4_t acc0[8], acc1[8];
+#pragma GCC unroll 8
+    for (size_t j = 0; j < 8; j++) acc0[j] = acc1[j] = vdupq_n_u32(0);
+    for (size_t k = 0; k < kc; k += 8) {
+      const uint8x8_t x0 = vld1_u8(a0 + k), x1 = vld1_u8(a1 + k);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; j++) {
+        const uint8x8_t wj = vld1_u8(wk + 8 * j);
+        acc0[j] = vpadalq_u16(acc0[j], vmull_u8(wj, x0));
+        acc1[j] = vpadalq_u16(acc1[j], vmull_u8(wj, x1));
+      }
+      wk += 64;
+    }
+
+    const int32x4_t b_lo = vld1q_s32(bias), b_hi = vld1q_s32(bias + 4);
+    const int32x4_t k_lo = vld1q_s32(kzp), k_hi = vld1q_s32(kzp + 4);
+    const int32x4_t v0_lo = vmlaq_n_s32(reduce4(acc0[0], acc0[1], acc0[2], acc0[3], b_lo), k_lo, s0);
+    const int32x4_t v0_hi = vmlaq_n_s32(reduce4(acc0[4], acc0[5], acc0[6], acc0[7], b_hi), k_hi, s0);
+    const int32x4_t v1_lo = vmlaq_n_s32(reduce4(acc1[0], acc1[1], acc1[2], acc1[3], b_lo), k_lo, s1);
+    const int32x4_t v1_hi = vmlaq_n_s32(reduce4(acc1[4], acc1[5], acc1[6], acc1[7], b_hi), k_hi, s1);
+    const float32x4_t s_lo = vld1q_f32(scale), s_hi = vld1q_f32(scale + 4);
+    const size_t n = nc < 8 ? nc : 8;
+    edge_store8_neon(c1, n, edge_output_neon(edge_fp32_neon(v1_lo, s_lo, lo, hi), edge_fp32_neon(v1_hi, s_hi, lo, hi),
+                                             zo, vmin, vmax));
+    edge_store8_neon(c0, n, edge_output_neon(edge_fp32_neon(v0_lo, s_lo, lo, hi), edge_fp32_neon(v0_hi, s_hi, lo, hi),
+                                             zo, vmin, vmax));
+    if (nc <= 8) break;
+    nc -= 8, c0 += 8, c1 += 8;
+  }
 }

@@ -28,7 +28,7 @@
     }                                                                            \
   } while (0)
 
-void qu8_gemm_4x16__aarch64_neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+static inline __attribute__((always_inline)) void tile(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
                                       const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
                                       const struct edge_output_params *o) {
   (void)rowsum; /* EDGE_W_I16 never needs the row sums */
@@ -85,5 +85,17 @@ void qu8_gemm_4x16__aarch64_neon_mlal(size_t mr, size_t nc, size_t kc, const voi
     for (size_t j = 0; j < 4; j++) v[j] = edge_fp32_neon(acc[r][j], vld1q_f32(scale + 4 * j), lo, hi);
     const uint8x8_t lo8 = edge_output_neon(v[0], v[1], zo, vmin, vmax);
     edge_store16_neon(cr[r], nc, vcombine_u8(lo8, edge_output_neon(v[2], v[3], zo, vmin, vmax)));
+  }
+}
+
+/* Every column block of the call (n_loop), one tile after another. */
+void qu8_gemm_4x16__aarch64_neon_mlal(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+                                      const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
+                                      const struct edge_output_params *o) {
+  const size_t block_bytes = edge_gemm_block_bytes(16, kc, EDGE_W_I16);
+  for (const uint8_t *block = w;; block += block_bytes) {
+    tile(mr, nc < 16 ? nc : 16, kc, a, a_stride, rowsum, block, c, c_stride, o);
+    if (nc <= 16) break;
+    nc -= 16, c += 16;
   }
 }

@@ -63,7 +63,7 @@ static inline uint8x16_t dup4(const uint8_t *p) {
   return vreinterpretq_u8_u32(vdupq_n_u32(v));
 }
 
-void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+static inline __attribute__((always_inline)) void tile(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
                               const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
                               const struct edge_output_params *o) {
   const uint8_t *ar[4];
@@ -117,6 +117,18 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
   OUTPUT_ROW(2);
   OUTPUT_ROW(1);
   OUTPUT_ROW(0);
+}
+
+/* Every column block of the call (n_loop), one tile after another. */
+void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+                              const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
+                              const struct edge_output_params *o) {
+  const size_t block_bytes = edge_gemm_block_bytes(16, kc, EDGE_W_U8);
+  for (const uint8_t *block = w;; block += block_bytes) {
+    tile(mr, nc < 16 ? nc : 16, kc, a, a_stride, rowsum, block, c, c_stride, o);
+    if (nc <= 16) break;
+    nc -= 16, c += 16;
+  }
 }
 
 /* Row sums for the kzp correction: UDOT against ones adds 4 bytes per lane. */
