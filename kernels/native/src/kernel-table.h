@@ -75,8 +75,12 @@
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
 
 #if EDGE_ARCH_AARCH64
-#define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
-#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
+#define EDGE_DW3S1_ARCH(X)                                               \
+  X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16) \
+  X(qu8_dwconv_3x3s1_2x8__aarch64_neon_a53, EDGE_ISA_NEON, EDGE_DW3_I16)
+#define EDGE_DW3S2_ARCH(X)                                               \
+  X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16) \
+  X(qu8_dwconv_3x3s2_1x8__aarch64_neon_a53, EDGE_ISA_NEON, EDGE_DW3_I16)
 #define EDGE_GEMM_ARCH(X)                                                                                              \
   X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, true, NULL, NULL, NULL) \
   X(qu8_gemm_2x8c8__aarch64_neon_umull, EDGE_ISA_NEON, 2, 8, 8, 8, 0, EDGE_W_U8, false, false, true, qu8_rowsum__neon, \
@@ -89,8 +93,8 @@
    EDGE_AGENT_KERNEL_PATH and timed beside neon on the board itself. */
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon-mlal", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,           \
-    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                                \
-    qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
+    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon_a53,                            \
+    qu8_dwconv_3x3s2_1x8__aarch64_neon_a53,                                                                    \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neon", EDGE_ISA_NEON, qu8_gemm_2x8c8__aarch64_neon_umull, qu8_gemm_2x8c8__aarch64_neon_umull,            \
     qu8_gemm_2x8c8__aarch64_neon_umull, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                              \
