@@ -1,6 +1,7 @@
 /* Descriptors, paths and the CPU checks that choose among them. */
 #include "kernel-table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,9 @@ enum { EDGE_DW_UKERNELS(EDGE_INDEX) dw_count };
 enum { EDGE_ADD_UKERNELS(EDGE_INDEX) add_count };
 enum { EDGE_MEAN_UKERNELS(EDGE_INDEX) mean_count };
 
-#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) \
-  {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end},
+#define EDGE_GEMM_DESCRIPTOR(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, n_loop, rowsum, begin, \
+                             end)                                                                                     \
+  {#fn, isa, fn, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, n_loop, rowsum, begin, end},
 #define EDGE_CONV_DESCRIPTOR(fn, isa, pixels) {#fn, isa, fn, pixels},
 #define EDGE_DW_DESCRIPTOR(fn, isa, ct, taps, weights) {#fn, isa, fn, ct, taps, weights},
 #define EDGE_SIMPLE_DESCRIPTOR(fn, isa) {#fn, isa, fn},
@@ -116,6 +118,42 @@ const struct edge_path *edge_path_find(const char *name) {
   return NULL;
 }
 
+unsigned edge_cpu_part_parse(const char *cpuinfo) {
+  for (const char *line = cpuinfo; *line != '\0';) {
+    const char *end = strchr(line, '\n');
+    const size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+    const char *colon = memchr(line, ':', len);
+    if (strncmp(line, "CPU part", 8) == 0 && colon != NULL) return (unsigned)strtoul(colon + 1, NULL, 16);
+    if (end == NULL) break;
+    line = end + 1;
+  }
+  return 0;
+}
+
+/*
+ * On the Cortex-A53 (Pi 3, Zero 2) one NEON instruction issues per cycle, so UMULL +
+ * UADALP (8 MACs per 2 instructions) gains nothing over SMLAL (4 MACs per instruction),
+ * and the 4x16 int16 tile reuses each load over twice the MACs: neon-mlal models faster
+ * there (npm run bench:arm), neon everywhere else without the dot product.
+ */
+const char *edge_path_for_part(const char *best, unsigned part) {
+  if (part == EDGE_CPU_PART_CORTEX_A53 && strcmp(best, "neon") == 0) return "neon-mlal";
+  return best;
+}
+
+#if EDGE_ARCH_AARCH64
+/* The first core's part number from /proc/cpuinfo (the Pis' cores are all alike), 0 if unknown. */
+static unsigned cpu_part(void) {
+  static char text[8192];
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f == NULL) return 0;
+  const size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  return edge_cpu_part_parse(text);
+}
+#endif
+
 enum edge_status edge_path_select(const char *forced, const struct edge_path **out, const char **why) {
   if (forced == NULL || forced[0] == '\0') forced = getenv("EDGE_AGENT_KERNEL_PATH");
   if (forced != NULL && forced[0] != '\0') {
@@ -136,6 +174,10 @@ enum edge_status edge_path_select(const char *forced, const struct edge_path **o
   for (size_t i = 1; i < edge_path_count; i++) {
     if (edge_isa_available(edge_paths[i].isa)) best = &edge_paths[i];
   }
+#if EDGE_ARCH_AARCH64
+  const struct edge_path *tuned = edge_path_find(edge_path_for_part(best->name, cpu_part()));
+  if (tuned != NULL) best = tuned;
+#endif
   *out = best;
   return EDGE_OK;
 }

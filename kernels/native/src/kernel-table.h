@@ -10,7 +10,7 @@
 
 #include "ukernels.h"
 
-/* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, rowsum, begin, end) */
+/* GEMM: X(fn, isa, mr, nr, kr, kc_align, min_k, weights, a_i16, full_tiles, n_loop, rowsum, begin, end) */
 /* First-layer convolution (3x3 stride 2 over 3 channels): X(fn, isa, pixels) */
 /* Depthwise 3x3 stride 1 over row pairs, and stride 2 over rows: X(fn, isa, weights) */
 /* Depthwise: X(fn, isa, ct, taps, weights) */
@@ -22,7 +22,7 @@
    none (im2col and the GEMM; dw9). */
 
 #define EDGE_GEMM_COMMON(X) \
-  X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)
+  X(qu8_gemm_2x4__scalar, EDGE_ISA_SCALAR, 2, 4, 1, 1, 0, EDGE_W_I16, false, false, false, NULL, NULL, NULL)
 #define EDGE_CONV_COMMON(X)
 #define EDGE_DW3S1_COMMON(X)
 #define EDGE_DW3S2_COMMON(X)
@@ -36,13 +36,13 @@
     none, qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
 
 #if EDGE_ARCH_X86_64
-#define EDGE_GEMM_ARCH(X)                                                                                          \
-  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, 2, 0, EDGE_W_I16, true, false, NULL, NULL, NULL)              \
-  X(qu8_gemm_14x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 14, 32, 4, 4, 0, EDGE_W_S8, false, false,                  \
-    qu8_rowsum__avx512, NULL, NULL)                                                                                \
-  X(qu8_gemm_1x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 1, 32, 4, 4, 0, EDGE_W_S8, false, false, qu8_rowsum__avx512, \
-    NULL, NULL)                                                                                                    \
-  X(qu8_gemm_32x32c4__amx, EDGE_ISA_AMX, 32, 32, 4, 64, 24, EDGE_W_S8, false, true, qu8_rowsum__avx512,            \
+#define EDGE_GEMM_ARCH(X)                                                                                                 \
+  X(qu8_gemm_4x16c2__avx2, EDGE_ISA_AVX2, 4, 16, 2, 2, 0, EDGE_W_I16, true, false, false, NULL, NULL, NULL)               \
+  X(qu8_gemm_14x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 14, 32, 4, 4, 0, EDGE_W_S8, false, false, false,                   \
+    qu8_rowsum__avx512, NULL, NULL)                                                                                       \
+  X(qu8_gemm_1x32c4__avx512vnni, EDGE_ISA_AVX512VNNI, 1, 32, 4, 4, 0, EDGE_W_S8, false, false, false, qu8_rowsum__avx512, \
+    NULL, NULL)                                                                                                           \
+  X(qu8_gemm_32x32c4__amx, EDGE_ISA_AMX, 32, 32, 4, 64, 24, EDGE_W_S8, false, true, false, qu8_rowsum__avx512,            \
     qu8_gemm_amx_begin, qu8_gemm_amx_end)
 #define EDGE_CONV_ARCH(X) X(qu8_conv_3x3s2c3_2x32__avx512vnni, EDGE_ISA_AVX512VNNI, 2)
 #define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x64__avx512vnni, EDGE_ISA_AVX512VNNI, EDGE_DW3_TRANSPOSED)
@@ -75,21 +75,26 @@
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
 
 #if EDGE_ARCH_AARCH64
-#define EDGE_DW3S1_ARCH(X) X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
-#define EDGE_DW3S2_ARCH(X) X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16)
-#define EDGE_GEMM_ARCH(X)                                                                                    \
-  X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL) \
-  X(qu8_gemm_2x8c8__aarch64_neon_umull, EDGE_ISA_NEON, 2, 8, 8, 8, 0, EDGE_W_U8, false, false, qu8_rowsum__neon, \
-    NULL, NULL)                                                                                                \
-  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, qu8_rowsum__neondot,   \
+#define EDGE_DW3S1_ARCH(X)                                               \
+  X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16) \
+  X(qu8_dwconv_3x3s1_2x8__aarch64_neon_a53, EDGE_ISA_NEON, EDGE_DW3_I16)
+#define EDGE_DW3S2_ARCH(X)                                               \
+  X(qu8_dwconv_3x3s2_1x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16) \
+  X(qu8_dwconv_3x3s2_1x8__aarch64_neon_a53, EDGE_ISA_NEON, EDGE_DW3_I16)
+#define EDGE_GEMM_ARCH(X)                                                                                              \
+  X(qu8_gemm_4x16__aarch64_neon_mlal, EDGE_ISA_NEON, 4, 16, 1, 1, 0, EDGE_W_I16, false, false, true, NULL, NULL, NULL) \
+  X(qu8_gemm_2x8c8__aarch64_neon_umull, EDGE_ISA_NEON, 2, 8, 8, 8, 0, EDGE_W_U8, false, false, true, qu8_rowsum__neon, \
+    NULL, NULL)                                                                                                        \
+  X(qu8_gemm_4x16c4__neondot, EDGE_ISA_NEONDOT, 4, 16, 4, 4, 0, EDGE_W_U8, false, false, true, qu8_rowsum__neondot,    \
     NULL, NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
-/* neon-mlal, the int16 GEMM, is never chosen by itself: it is there to be forced with
-   EDGE_AGENT_KERNEL_PATH and timed beside neon's 8-bit GEMM on the board itself. */
+/* neon-mlal, the int16 GEMM, is chosen on the Cortex-A53 (edge_path_for_part), where it
+   models faster than neon's 8-bit GEMM; elsewhere it is there to be forced with
+   EDGE_AGENT_KERNEL_PATH and timed beside neon on the board itself. */
 #define EDGE_PATHS_ARCH(X)                                                                                     \
   X("neon-mlal", EDGE_ISA_NEON, qu8_gemm_4x16__aarch64_neon_mlal, qu8_gemm_4x16__aarch64_neon_mlal,           \
-    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                                \
-    qu8_dwconv_3x3s2_1x8__aarch64_neon,                                                                        \
+    qu8_gemm_4x16__aarch64_neon_mlal, none, qu8_dwconv_3x3s1_2x8__aarch64_neon_a53,                            \
+    qu8_dwconv_3x3s2_1x8__aarch64_neon_a53,                                                                    \
     qu8_dwconv_9p8c__neon, qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)                               \
   X("neon", EDGE_ISA_NEON, qu8_gemm_2x8c8__aarch64_neon_umull, qu8_gemm_2x8c8__aarch64_neon_umull,            \
     qu8_gemm_2x8c8__aarch64_neon_umull, none, qu8_dwconv_3x3s1_2x8__aarch64_neon,                              \
@@ -102,9 +107,9 @@
 #define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)
 /* armv7's 16 vector registers fit a 4x8 int16 tile, or a 2x4 8-bit one. */
-#define EDGE_GEMM_ARCH(X)                                                                                  \
-  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, NULL, NULL, NULL)     \
-  X(qu8_gemm_2x4c8__neon_umull, EDGE_ISA_NEON, 2, 4, 8, 8, 0, EDGE_W_U8, false, false, qu8_rowsum__neon, NULL, \
+#define EDGE_GEMM_ARCH(X)                                                                                             \
+  X(qu8_gemm_4x8__neon_mlal, EDGE_ISA_NEON, 4, 8, 1, 1, 0, EDGE_W_I16, false, false, false, NULL, NULL, NULL)         \
+  X(qu8_gemm_2x4c8__neon_umull, EDGE_ISA_NEON, 2, 4, 8, 8, 0, EDGE_W_U8, false, false, false, qu8_rowsum__neon, NULL, \
     NULL)
 #define EDGE_DW_ARCH(X) EDGE_NEON_DW(X)
 /* armv7-neon-mlal, like neon-mlal on aarch64, is there to be forced and timed on a board. */
@@ -205,6 +210,17 @@ extern const size_t edge_dw3s2_ukernel_count;
 extern const struct edge_dw_ukernel edge_dw_ukernels[];
 extern const size_t edge_dw_ukernel_count;
 
-/* The best path this CPU runs, or the one named by EDGE_AGENT_KERNEL_PATH / `forced`. */
+/* ARM's "CPU part" numbers in /proc/cpuinfo. */
+#define EDGE_CPU_PART_CORTEX_A53 0xd03u
+#define EDGE_CPU_PART_CORTEX_A72 0xd08u
+#define EDGE_CPU_PART_CORTEX_A76 0xd0bu
+
+/* The "CPU part" of the first core listed in a /proc/cpuinfo text, 0 when it has none. */
+unsigned edge_cpu_part_parse(const char *cpuinfo);
+/* The path to run on a core of that part, given the fastest one its instruction sets allow. */
+const char *edge_path_for_part(const char *best, unsigned part);
+
+/* The best path this CPU runs (for its core where one is known to run another path
+   faster), or the one named by EDGE_AGENT_KERNEL_PATH / `forced`. */
 const struct edge_path *edge_path_find(const char *name);
 enum edge_status edge_path_select(const char *forced, const struct edge_path **out, const char **why);

@@ -52,6 +52,38 @@ static inline __attribute__((always_inline)) void column(const struct tile *t, s
   for (size_t r = 0; r < 3; r++) col[r] = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(t->rows[r] + at)));
 }
 
+#if EDGE_DW3_SHORT_CHAINS
+/*
+ * Output pixel of 8 channels from window columns a, b, c, for the in-order Cortex-A53
+ * (the *_a53 kernels): each row of the window has its own accumulators, added at the end
+ * (integer sums: the order does not change them), so that no chain is more than 3 SMLAL
+ * long; in one chain of 9 the A53 waits out each multiply-accumulate's latency. The
+ * out-of-order cores hide those latencies, and the 4 extra additions only cost them.
+ */
+static inline __attribute__((always_inline)) uint8x8_t pixel(const struct tile *t, const int16x8_t a[3],
+                                                             const int16x8_t b[3], const int16x8_t c[3]) {
+  int32x4_t lo[3], hi[3];
+#pragma GCC unroll 3
+  for (size_t ky = 0; ky < 3; ky++) {
+    lo[ky] = vmull_s16(vget_low_s16(a[ky]), vget_low_s16(t->wv[ky * 3]));
+    hi[ky] = vmull_high_s16(a[ky], t->wv[ky * 3]);
+  }
+#pragma GCC unroll 3
+  for (size_t ky = 0; ky < 3; ky++) {
+    lo[ky] = vmlal_s16(lo[ky], vget_low_s16(b[ky]), vget_low_s16(t->wv[ky * 3 + 1]));
+    hi[ky] = vmlal_high_s16(hi[ky], b[ky], t->wv[ky * 3 + 1]);
+  }
+#pragma GCC unroll 3
+  for (size_t ky = 0; ky < 3; ky++) {
+    lo[ky] = vmlal_s16(lo[ky], vget_low_s16(c[ky]), vget_low_s16(t->wv[ky * 3 + 2]));
+    hi[ky] = vmlal_high_s16(hi[ky], c[ky], t->wv[ky * 3 + 2]);
+  }
+  const int32x4_t sum_lo = vaddq_s32(vaddq_s32(t->bias_lo, lo[0]), vaddq_s32(lo[1], lo[2]));
+  const int32x4_t sum_hi = vaddq_s32(vaddq_s32(t->bias_hi, hi[0]), vaddq_s32(hi[1], hi[2]));
+  return edge_output_neon(edge_fp32_neon(sum_lo, t->scale_lo, t->lo, t->hi),
+                          edge_fp32_neon(sum_hi, t->scale_hi, t->lo, t->hi), t->zo, t->min, t->max);
+}
+#else
 /* Output pixel of 8 channels from window columns a, b, c. */
 static inline __attribute__((always_inline)) uint8x8_t pixel(const struct tile *t, const int16x8_t a[3],
                                                              const int16x8_t b[3], const int16x8_t c[3]) {
@@ -68,6 +100,7 @@ static inline __attribute__((always_inline)) uint8x8_t pixel(const struct tile *
   return edge_output_neon(edge_fp32_neon(lo, t->scale_lo, t->lo, t->hi), edge_fp32_neon(hi, t->scale_hi, t->lo, t->hi),
                           t->zo, t->min, t->max);
 }
+#endif
 
 /* n of 8 bytes, lane by lane for a channel tail: a call to memcpy would spill the window. */
 static inline __attribute__((always_inline)) void store(uint8_t *out, size_t n, uint8x8_t v) {

@@ -9,6 +9,11 @@
  */
 #include "qu8-dwconv-3x3-aarch64-neon.h"
 
+/* The *_a53 variant includes this file under its own name. */
+#ifndef EDGE_DW3S1_NAME
+#define EDGE_DW3S1_NAME qu8_dwconv_3x3s1_2x8__aarch64_neon
+#endif
+
 /* One output row of one tile from the tile's input rows; n, the channels stored, is a constant 8 but in
    the tail tile. */
 static inline __attribute__((always_inline)) void row_tile(const struct tile *t, size_t width, size_t channels,
@@ -40,7 +45,7 @@ static inline __attribute__((always_inline)) void rows_tile(const struct tile *t
   else row_tile(t, width, channels, c0, n, out);
 }
 
-void qu8_dwconv_3x3s1_2x8__aarch64_neon(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
+void EDGE_DW3S1_NAME(size_t bytes, size_t channels, const uint8_t *const *rows, const void *w,
                                         size_t tiles, uint8_t *top, uint8_t *bottom,
                                         const struct edge_output_params *o) {
   const size_t width = bytes / channels;

@@ -7,6 +7,11 @@
  */
 #include "qu8-dwconv-3x3-aarch64-neon.h"
 
+/* The *_a53 variant includes this file under its own name. */
+#ifndef EDGE_DW3S2_NAME
+#define EDGE_DW3S2_NAME qu8_dwconv_3x3s2_1x8__aarch64_neon
+#endif
+
 /* One output row of one tile; n, the channels stored, is a constant 8 but in the tail tile. */
 static inline __attribute__((always_inline)) void row_tile(const struct tile *t, size_t width, size_t channels,
                                                            size_t c0, size_t n, uint8_t *out) {
@@ -21,7 +26,7 @@ static inline __attribute__((always_inline)) void row_tile(const struct tile *t,
   }
 }
 
-void qu8_dwconv_3x3s2_1x8__aarch64_neon(size_t width, size_t channels, const uint8_t *const *rows, const void *w,
+void EDGE_DW3S2_NAME(size_t width, size_t channels, const uint8_t *const *rows, const void *w,
                                         uint8_t *output, const struct edge_output_params *o) {
   const size_t block = edge_dw_block_bytes(8, 9, EDGE_DW_I16);
   for (size_t c0 = 0; c0 < channels; c0 += 8) {

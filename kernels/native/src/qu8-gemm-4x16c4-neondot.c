@@ -10,26 +10,51 @@
 #include "kernel-table.h"
 #include "requantize.h"
 
-#define DOT_LANE(lane)                                                                            \
-  do {                                                                                            \
-    uint8x16_t b0 = vld1q_u8(wk), b1 = vld1q_u8(wk + 16), b2 = vld1q_u8(wk + 32), b3 = vld1q_u8(wk + 48); \
-    wk += 64;                                                                                     \
-    acc[0][0] = vdotq_laneq_u32(acc[0][0], b0, va0, lane);                                        \
-    acc[0][1] = vdotq_laneq_u32(acc[0][1], b1, va0, lane);                                        \
-    acc[0][2] = vdotq_laneq_u32(acc[0][2], b2, va0, lane);                                        \
-    acc[0][3] = vdotq_laneq_u32(acc[0][3], b3, va0, lane);                                        \
-    acc[1][0] = vdotq_laneq_u32(acc[1][0], b0, va1, lane);                                        \
-    acc[1][1] = vdotq_laneq_u32(acc[1][1], b1, va1, lane);                                        \
-    acc[1][2] = vdotq_laneq_u32(acc[1][2], b2, va1, lane);                                        \
-    acc[1][3] = vdotq_laneq_u32(acc[1][3], b3, va1, lane);                                        \
-    acc[2][0] = vdotq_laneq_u32(acc[2][0], b0, va2, lane);                                        \
-    acc[2][1] = vdotq_laneq_u32(acc[2][1], b1, va2, lane);                                        \
-    acc[2][2] = vdotq_laneq_u32(acc[2][2], b2, va2, lane);                                        \
-    acc[2][3] = vdotq_laneq_u32(acc[2][3], b3, va2, lane);                                        \
-    acc[3][0] = vdotq_laneq_u32(acc[3][0], b0, va3, lane);                                        \
-    acc[3][1] = vdotq_laneq_u32(acc[3][1], b1, va3, lane);                                        \
-    acc[3][2] = vdotq_laneq_u32(acc[3][2], b2, va3, lane);                                        \
-    acc[3][3] = vdotq_laneq_u32(acc[3][3], b3, va3, lane);                                        \
+/*
+ * One group of 4 k for the tile: 4 weight vectors (16 columns x 4 k) against lane `lane`
+ * of each row's 16 bytes of A. In assembly, in order (volatile), so that the weight loads
+ * stay next to their UDOTs: in C, GCC's scheduler hoists the loads of all four groups of a
+ * 16-k step (16 vectors), which with the 16 accumulators and 4 rows needs 36 registers and
+ * spills two accumulators every step. Here 24 are live.
+ */
+#define DOT_ROWS(lane, ra, rb, row_a, row_b)                                                                  \
+  __asm__ volatile("udot %[c0].4s, %[b0].16b, %[xa].4b[" #lane "]\n\t"                                   \
+                   "udot %[c1].4s, %[b1].16b, %[xa].4b[" #lane "]\n\t"                                   \
+                   "udot %[c2].4s, %[b2].16b, %[xa].4b[" #lane "]\n\t"                                   \
+                   "udot %[c3].4s, %[b3].16b, %[xa].4b[" #lane "]\n\t"                                   \
+                   "udot %[d0].4s, %[b0].16b, %[xb].4b[" #lane "]\n\t"                                   \
+                   "udot %[d1].4s, %[b1].16b, %[xb].4b[" #lane "]\n\t"                                   \
+                   "udot %[d2].4s, %[b2].16b, %[xb].4b[" #lane "]\n\t"                                   \
+                   "udot %[d3].4s, %[b3].16b, %[xb].4b[" #lane "]"                                        \
+                   : [c0] "+w"(acc[ra][0]), [c1] "+w"(acc[ra][1]), [c2] "+w"(acc[ra][2]),                 \
+                     [c3] "+w"(acc[ra][3]), [d0] "+w"(acc[rb][0]), [d1] "+w"(acc[rb][1]),                 \
+                     [d2] "+w"(acc[rb][2]), [d3] "+w"(acc[rb][3])                                         \
+                   : [b0] "w"(b0), [b1] "w"(b1), [b2] "w"(b2), [b3] "w"(b3), [xa] "w"(row_a), [xb] "w"(row_b))
+
+#define DOT_LANE(lane)                                                                                  \
+  do {                                                                                                  \
+    uint8x16_t b0, b1, b2, b3;                                                                          \
+    __asm__ volatile("ldp %q[b0], %q[b1], [%[wk]]\n\t"                                                   \
+                     "ldp %q[b2], %q[b3], [%[wk], #32]"                                                 \
+                     : [b0] "=w"(b0), [b1] "=w"(b1), [b2] "=w"(b2), [b3] "=w"(b3)                       \
+                     : [wk] "r"(wk), "m"(*(const uint8_t(*)[64])wk));                                   \
+    DOT_ROWS(lane, 0, 1, va0, va1);                                                                     \
+    DOT_ROWS(lane, 2, 3, va2, va3);                                                                     \
+    wk += 64;                                                                                           \
+  } while (0)
+
+/* Row r of the tile out: kzp times its row sum added (0 without row sums), scaled, stored. */
+#define OUTPUT_ROW(r)                                                                                        \
+  do {                                                                                                       \
+    const int32x4_t v0 = vmlaq_laneq_s32(vreinterpretq_s32_u32(acc[r][0]), k0, sums, r);                     \
+    const int32x4_t v1 = vmlaq_laneq_s32(vreinterpretq_s32_u32(acc[r][1]), k1, sums, r);                     \
+    const int32x4_t v2 = vmlaq_laneq_s32(vreinterpretq_s32_u32(acc[r][2]), k2, sums, r);                     \
+    const int32x4_t v3 = vmlaq_laneq_s32(vreinterpretq_s32_u32(acc[r][3]), k3, sums, r);                     \
+    const uint8x8_t lo8 =                                                                                    \
+        edge_output_neon(edge_fp32_neon(v0, s0, lo, hi), edge_fp32_neon(v1, s1, lo, hi), zo, vmin, vmax);    \
+    const uint8x8_t hi8 =                                                                                    \
+        edge_output_neon(edge_fp32_neon(v2, s2, lo, hi), edge_fp32_neon(v3, s3, lo, hi), zo, vmin, vmax);    \
+    edge_store16_neon(cr[r], nc, vcombine_u8(lo8, hi8));                                                     \
   } while (0)
 
 static inline uint8x16_t dup4(const uint8_t *p) {
@@ -38,13 +63,14 @@ static inline uint8x16_t dup4(const uint8_t *p) {
   return vreinterpretq_u8_u32(vdupq_n_u32(v));
 }
 
-void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+static inline __attribute__((always_inline)) void tile(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
                               const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
                               const struct edge_output_params *o) {
   const uint8_t *ar[4];
   uint8_t *cr[4];
   ar[0] = a;
   cr[0] = c;
+#pragma GCC unroll 4
   for (size_t r = 1; r < 4; r++) {
     ar[r] = r < mr ? ar[r - 1] + a_stride : ar[r - 1];
     cr[r] = r < mr ? cr[r - 1] + c_stride : cr[r - 1];
@@ -56,6 +82,7 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
   const uint8_t *wk = (const uint8_t *)(scale + 16);
 
   uint32x4_t acc[4][4];
+#pragma GCC unroll 4
   for (size_t j = 0; j < 4; j++) {
     uint32x4_t b = vreinterpretq_u32_s32(vld1q_s32(bias + 4 * j));
     acc[0][j] = acc[1][j] = acc[2][j] = acc[3][j] = b;
@@ -76,15 +103,31 @@ void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, si
   const int16x8_t zo = vdupq_n_s16((int16_t)o->zero_point);
   const uint8x8_t vmin = vdup_n_u8(o->min), vmax = vdup_n_u8(o->max);
   const float32x4_t lo = vdupq_n_f32(o->min_less_zero_point), hi = vdupq_n_f32(o->max_less_zero_point);
-  for (size_t r = 4; r-- > 0;) {
-    int32x4_t v[4];
-    for (size_t j = 0; j < 4; j++) {
-      v[j] = vreinterpretq_s32_u32(acc[r][j]);
-      if (rowsum != NULL) v[j] = vmlaq_n_s32(v[j], vld1q_s32(kzp + 4 * j), rowsum[r < mr ? r : mr - 1]);
-      v[j] = edge_fp32_neon(v[j], vld1q_f32(scale + 4 * j), lo, hi);
-    }
-    const uint8x8_t lo8 = edge_output_neon(v[0], v[1], zo, vmin, vmax);
-    edge_store16_neon(cr[r], nc, vcombine_u8(lo8, edge_output_neon(v[2], v[3], zo, vmin, vmax)));
+  const float32x4_t s0 = vld1q_f32(scale), s1 = vld1q_f32(scale + 4), s2 = vld1q_f32(scale + 8),
+                    s3 = vld1q_f32(scale + 12);
+  int32x4_t sums = vdupq_n_s32(0);
+  if (rowsum != NULL) {
+    sums = vsetq_lane_s32(rowsum[0], sums, 0);
+    sums = vsetq_lane_s32(rowsum[mr > 1 ? 1 : 0], sums, 1);
+    sums = vsetq_lane_s32(rowsum[mr > 2 ? 2 : mr - 1], sums, 2);
+    sums = vsetq_lane_s32(rowsum[mr > 3 ? 3 : mr - 1], sums, 3);
+  }
+  const int32x4_t k0 = vld1q_s32(kzp), k1 = vld1q_s32(kzp + 4), k2 = vld1q_s32(kzp + 8), k3 = vld1q_s32(kzp + 12);
+  OUTPUT_ROW(3);
+  OUTPUT_ROW(2);
+  OUTPUT_ROW(1);
+  OUTPUT_ROW(0);
+}
+
+/* Every column block of the call (n_loop), one tile after another. */
+void qu8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride,
+                              const int32_t *rowsum, const void *w, uint8_t *c, size_t c_stride,
+                              const struct edge_output_params *o) {
+  const size_t block_bytes = edge_gemm_block_bytes(16, kc, EDGE_W_U8);
+  for (const uint8_t *block = w;; block += block_bytes) {
+    tile(mr, nc < 16 ? nc : 16, kc, a, a_stride, rowsum, block, c, c_stride, o);
+    if (nc <= 16) break;
+    nc -= 16, c += 16;
   }
 }
 

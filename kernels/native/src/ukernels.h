@@ -62,6 +62,9 @@ struct edge_gemm_ukernel {
   bool a_i16;
   /* Reads mr rows of kc bytes whatever mr is (tiles): partial and overrunning tiles go through scratch. */
   bool full_tiles;
+  /* Takes every column block of a call at once: nc up to the blocks' columns, w the first
+     block and the others after it (edge_gemm_block_bytes apart), rowsum for all of them. */
+  bool n_loop;
   edge_rowsum_fn rowsum; /* NULL: portable loop (or never needed, for EDGE_W_I16) */
   edge_gemm_hook begin, end; /* NULL for kernels without per-thread state */
 };

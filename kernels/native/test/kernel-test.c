@@ -665,6 +665,38 @@ static void test_path(const struct edge_path *path, bool quick) {
   printf(": %zu cases passed\n", path_cases);
 }
 
+/* The core-specific choice: /proc/cpuinfo's CPU part, as the kernels and a Pi print it. */
+static void test_path_for_part(void) {
+  static const char a53[] = "processor\t: 0\nBogoMIPS\t: 38.40\nFeatures\t: fp asimd evtstrm crc32 cpuid\n"
+                            "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+                            "CPU part\t: 0xd03\nCPU revision\t: 4\n\nprocessor\t: 1\nCPU part\t: 0xd08\n";
+  static const char a72[] = "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd08\nCPU revision\t: 3\n";
+  static const char none[] = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R)\n";
+  const struct {
+    const char *text, *best, *want;
+    unsigned part;
+  } cases[] = {
+      {a53, "neon", "neon-mlal", EDGE_CPU_PART_CORTEX_A53},
+      {a72, "neon", "neon", EDGE_CPU_PART_CORTEX_A72},
+      {none, "neon", "neon", 0},
+      {a53, "neondot", "neondot", EDGE_CPU_PART_CORTEX_A53},
+      {"CPU part\t: 0xd0b", "neondot", "neondot", EDGE_CPU_PART_CORTEX_A76},
+      {"CPU part", "neon", "neon", 0},
+      {"", "scalar", "scalar", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const unsigned part = edge_cpu_part_parse(cases[i].text);
+    const char *got = edge_path_for_part(cases[i].best, part);
+    if (part != cases[i].part || strcmp(got, cases[i].want) != 0) {
+      fprintf(stderr, "path for part, case %zu: part 0x%x (want 0x%x), path %s (want %s)\n", i, part, cases[i].part,
+              got, cases[i].want);
+      failed++;
+    } else {
+      passed++;
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   const char *only = NULL;
   bool quick = false;
@@ -677,6 +709,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  test_path_for_part();
   size_t ran = 0;
   for (size_t i = 0; i < edge_path_count; i++) {
     const struct edge_path *p = &edge_paths[i];
