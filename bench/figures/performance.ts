@@ -183,9 +183,10 @@ export function performanceSection(benches: Benches): string {
     '`build/c/x64/kernel-bench --path avx512vnni` measures the VNNI peak and each MobileNet pointwise GEMM\'s share of it',
     '(not recorded here).',
     '',
-    '**On a Raspberry Pi**: not measured (no Pi here). `kernels/README.md` ("On paper for the Pi") estimates the Pi 4',
-    'and Pi 5 times from the ARM inner loops, labelled as estimates beside the published figures they are compared',
-    'with, and gives the commands that measure them on a board.',
+    '**On a Raspberry Pi**: not measured (no Pi here). `npm run bench:arm` models the Pi 3, 4 and 5 from instruction',
+    'counts under qemu and llvm-mca\'s models of their cores; kernels/README.md ("Modelled for the Pi") shows its',
+    'figures with the command, date and commit, says what the model cannot see (caches, DRAM, throttling), and',
+    'gives the commands that time it on a board.',
   ].join('\n');
 }
 
