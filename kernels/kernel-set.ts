@@ -165,6 +165,61 @@ export interface DequantizeParams {
   zeroPoint: number;
 }
 
+/**
+ * An elementwise operator whose output depends only on the input byte (HARD_SWISH, standalone
+ * RELU and RELU6): the load step tabulates it (ref/hard-swish.ts, ref/relu.ts) and the
+ * kernel looks every byte up.
+ */
+export interface LookupParams {
+  size: number;
+  /** 256 output bytes, indexed by the input byte. */
+  table: Uint8Array;
+}
+
+/**
+ * Quantized MUL with broadcasting, as XNNPACK computes it (ARITHMETIC.md). The output has
+ * `shape` (1 to 4 dims, outermost first); element i of the output at index (i0, i1, ...)
+ * reads A at sum(i_k * stridesA[k]) and B likewise; a stride of 0 broadcasts that input.
+ */
+export interface MulParams {
+  shape: number[];
+  stridesA: number[];
+  stridesB: number[];
+  inputZeroPointA: number;
+  inputZeroPointB: number;
+  /** f32(f32(scaleA * scaleB) / outputScale). */
+  scale: number;
+  outputZeroPoint: number;
+  min: number;
+  max: number;
+}
+
+/** RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR of an H x W x C tensor; input and output share quantization. */
+export interface ResizeParams {
+  inputH: number;
+  inputW: number;
+  channels: number;
+  outputH: number;
+  outputW: number;
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/** One output of SPLIT: `outer` runs of `length` bytes, read `stride` apart from `offset`. */
+export interface SliceParams {
+  outer: number;
+  stride: number;
+  offset: number;
+  length: number;
+}
+
+/** ARG_MAX over the middle axis of an outer x axisSize x inner tensor; int32 indices out. */
+export interface ArgMaxParams {
+  outer: number;
+  axisSize: number;
+  inner: number;
+}
+
 export interface UnaryKernel {
   run(input: Uint8Array, output: Uint8Array): void;
 }
@@ -176,6 +231,9 @@ export interface QuantizeKernel {
 }
 export interface DequantizeKernel {
   run(input: Uint8Array, output: Float32Array): void;
+}
+export interface ArgMaxKernel {
+  run(input: Uint8Array, output: Int32Array): void;
 }
 
 export interface KernelSet {
@@ -195,4 +253,10 @@ export interface KernelSet {
   pad(p: PadParams): UnaryKernel;
   quantize(p: QuantizeParams): QuantizeKernel;
   dequantize(p: DequantizeParams): DequantizeKernel;
+  lookup(p: LookupParams): UnaryKernel;
+  mul(p: MulParams): BinaryKernel;
+  resizeNearest(p: ResizeParams): UnaryKernel;
+  resizeBilinear(p: ResizeParams): UnaryKernel;
+  slice(p: SliceParams): UnaryKernel;
+  argMax(p: ArgMaxParams): ArgMaxKernel;
 }

@@ -8,8 +8,8 @@ import type { Step } from './steps.js';
 export interface Slot {
   offset: number;
   bytes: number;
-  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32. */
-  storage: 'u8' | 'f32';
+  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32; 'i32' int32 (ARG_MAX's indices). */
+  storage: 'u8' | 'f32' | 'i32';
 }
 
 /** A graph input or output as the caller sees it. */
@@ -35,11 +35,12 @@ export interface Plan {
 function storageOf(model: Model, t: Tensor): Slot['storage'] {
   if (t.type === 'uint8' || t.type === 'int8') return 'u8';
   if (t.type === 'float32') return 'f32';
+  if (t.type === 'int32') return 'i32';
   return fail(model, `${describeTensor(t)} has type ${t.type}; only uint8, int8 and float32 activations are supported`);
 }
 
 function bytesOf(t: Tensor, storage: Slot['storage']): number {
-  return t.shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
+  return t.shape.reduce((a, b) => a * b, 1) * (storage === 'u8' ? 1 : 4);
 }
 
 /** What the Edge TPU compiler leaves in place of the layers it compiled. */
@@ -77,7 +78,7 @@ export function planModel(model: Model): Plan {
   for (const op of model.operators) {
     const lowered = lowerOperator(model, op);
     if ('alias' in lowered) root.set(lowered.alias.output, rootOf(lowered.alias.input));
-    else steps.push({ ...lowered.step, inputs: lowered.step.inputs.map(rootOf) });
+    else for (const step of 'steps' in lowered ? lowered.steps : [lowered.step]) steps.push({ ...step, inputs: step.inputs.map(rootOf) });
   }
   const inputIndex = model.inputs[0];
   const outputIndex = rootOf(model.outputs[0]);
@@ -116,7 +117,7 @@ export function planModel(model: Model): Plan {
     return {
       tensor,
       slot: slots[index]!,
-      quant: tensor.type === 'float32' ? null : activationQuant(model, tensor, role),
+      quant: tensor.type === 'float32' || tensor.type === 'int32' ? null : activationQuant(model, tensor, role),
     };
   };
   return {

@@ -2,6 +2,7 @@ import type {
   AddParams, AveragePoolParams, ConvParams, DepthwiseParams, DequantizeParams, GemmParams, MeanParams,
   PadParams, QuantizeParams, RequantizeParams, SoftmaxParams,
 } from '../kernel-set.js';
+import type { ArgMaxParams, LookupParams, MulParams, ResizeParams, SliceParams } from '../kernel-set.js';
 import type { Operator } from '../tflite/model-types.js';
 
 /** What one model operator becomes: a kernel call over activation tensors. */
@@ -26,7 +27,13 @@ export type StepKernel =
   | { kind: 'requantize'; params: RequantizeParams }
   | { kind: 'pad'; params: PadParams }
   | { kind: 'quantize'; params: QuantizeParams }
-  | { kind: 'dequantize'; params: DequantizeParams };
+  | { kind: 'dequantize'; params: DequantizeParams }
+  | { kind: 'lookup'; params: LookupParams }
+  | { kind: 'mul'; params: MulParams }
+  | { kind: 'resizeNearest'; params: ResizeParams }
+  | { kind: 'resizeBilinear'; params: ResizeParams }
+  | { kind: 'slice'; params: SliceParams }
+  | { kind: 'argMax'; params: ArgMaxParams };
 
 export type Step = StepBase & StepKernel;
 
@@ -37,4 +44,5 @@ export interface Alias {
   output: number;
 }
 
-export type Lowered = { step: Step } | { alias: Alias };
+/** Most operators lower to one step; an operator with several outputs (SPLIT) to one step per output. */
+export type Lowered = { step: Step } | { alias: Alias } | { steps: Step[] };

@@ -10,6 +10,7 @@ import type {
   GemmParams, KernelSet, MeanParams, PadParams, QuantizeKernel, QuantizeParams, RequantizeParams, SoftmaxParams,
   UnaryKernel,
 } from '../kernel-set.js';
+import { refKernels } from '../ref/index.js';
 import { validateAdd } from '../ref/add.js';
 import { validateAveragePool } from '../ref/average-pool.js';
 import { validateConv } from '../ref/conv.js';
@@ -150,6 +151,14 @@ export class NativeKernelSet implements KernelSet {
       },
     }, op);
   }
+
+  // Gathers and copies that are a sliver of a network's time run the reference kernels.
+  readonly resizeNearest = refKernels.resizeNearest;
+  readonly resizeBilinear = refKernels.resizeBilinear;
+  readonly slice = refKernels.slice;
+  readonly argMax = refKernels.argMax;
+  readonly lookup = refKernels.lookup;
+  readonly mul = refKernels.mul;
 
   private convLike(kind: 'conv' | 'depthwise', p: ConvParams, depthMultiplier: number, weights: Uint8Array,
     inputSize: number, outputSize: number): UnaryKernel {

@@ -3,14 +3,19 @@
 
 import type { KernelSet } from '../kernel-set.js';
 import { createAdd } from './add.js';
+import { createArgMax } from './arg-max.js';
 import { createAveragePool } from './average-pool.js';
 import { createConv } from './conv.js';
 import { createDepthwise } from './depthwise.js';
 import { createGemm } from './gemm.js';
+import { createLookup } from './lookup.js';
 import { createMean } from './mean.js';
+import { createMul } from './mul.js';
 import { createPad } from './pad.js';
 import { createDequantize, createQuantize } from './quantize.js';
 import { createRequantize } from './requantize-kernel.js';
+import { createResizeBilinear, createResizeNearest } from './resize.js';
+import { createSlice } from './slice.js';
 import { createSoftmax } from './softmax.js';
 
 export const refKernels: KernelSet = Object.freeze({
@@ -26,4 +31,10 @@ export const refKernels: KernelSet = Object.freeze({
   pad: createPad,
   quantize: createQuantize,
   dequantize: createDequantize,
+  lookup: createLookup,
+  mul: createMul,
+  resizeNearest: createResizeNearest,
+  resizeBilinear: createResizeBilinear,
+  slice: createSlice,
+  argMax: createArgMax,
 });

@@ -72,11 +72,13 @@ export interface AddOptions { kind: 'add'; activation: Activation }
 export interface ReshapeOptions { kind: 'reshape'; newShape: number[] | null }
 export interface SqueezeOptions { kind: 'squeeze'; squeezeDims: number[] }
 export interface ReducerOptions { kind: 'reducer'; keepDims: boolean }
+export interface MulOptions { kind: 'mul'; activation: Activation }
+export interface ResizeOptions { kind: 'resize'; alignCorners: boolean; halfPixelCenters: boolean }
 export interface NoOptions { kind: 'none' }
 
 export type OperatorOptions =
   | Conv2DOptions | DepthwiseConv2DOptions | Pool2DOptions | FullyConnectedOptions
-  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | NoOptions;
+  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | MulOptions | ResizeOptions | NoOptions;
 
 export interface Operator {
   /** Position in the subgraph's operator list. */

@@ -9,7 +9,7 @@ import type { FlatReader, Table } from './flatbuffer-reader.js';
 import {
   ACTIVATIONS, AddOptionsFields, BuiltinOperator, BuiltinOptions, builtinOptionsName,
   Conv2DOptionsFields, DepthwiseConv2DOptionsFields, type Field, FullyConnectedOptionsFields,
-  OperatorFields, PADDINGS, Pool2DOptionsFields, ReducerOptionsFields, ReshapeOptionsFields,
+  MulOptionsFields, OperatorFields, ResizeBilinearOptionsFields, ResizeNearestNeighborOptionsFields, PADDINGS, Pool2DOptionsFields, ReducerOptionsFields, ReshapeOptionsFields,
   SoftmaxOptionsFields, SqueezeOptionsFields, WEIGHTS_FORMATS,
 } from './schema.js';
 
@@ -33,6 +33,9 @@ const OPTIONS_OF: ReadonlyMap<number, OptionsTable> = new Map<number, OptionsTab
   [BuiltinOperator.REDUCE_MIN, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_ANY, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_ALL, 'ReducerOptions'],
+  [BuiltinOperator.MUL, 'MulOptions'],
+  [BuiltinOperator.RESIZE_BILINEAR, 'ResizeBilinearOptions'],
+  [BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, 'ResizeNearestNeighborOptions'],
 ]);
 
 /**
@@ -108,6 +111,16 @@ export function readOptions(op: Table, code: number, where: string): OperatorOpt
       return { kind: 'squeeze', squeezeDims: options?.int32s(SqueezeOptionsFields.squeeze_dims) ?? [] };
     case 'ReducerOptions':
       return { kind: 'reducer', keepDims: fields.bool(ReducerOptionsFields.keep_dims) };
+    case 'MulOptions':
+      return { kind: 'mul', activation: fields.activation(MulOptionsFields.fused_activation_function) };
+    case 'ResizeBilinearOptions': {
+      const f = ResizeBilinearOptionsFields;
+      return { kind: 'resize', alignCorners: fields.bool(f.align_corners), halfPixelCenters: fields.bool(f.half_pixel_centers) };
+    }
+    case 'ResizeNearestNeighborOptions': {
+      const f = ResizeNearestNeighborOptionsFields;
+      return { kind: 'resize', alignCorners: fields.bool(f.align_corners), halfPixelCenters: fields.bool(f.half_pixel_centers) };
+    }
   }
 }
 
