@@ -17,31 +17,36 @@ function broadcastStrides(shape: number[], out: number[]): number[] {
   return strides;
 }
 
+export interface Broadcast {
+  /** The output's shape, NumPy's broadcast of the two. */
+  output: number[];
+  /** The kernel's view: at most a few axes, with each input's stride along them (0: repeated). */
+  shape: number[];
+  stridesA: number[];
+  stridesB: number[];
+}
+
 /**
- * MUL with NumPy broadcasting (squeeze-and-excite multiplies H x W x C by 1 x 1 x C), as
- * XNNPACK computes it. Axes of size 1 are dropped and neighbouring axes that both inputs
- * read contiguously are merged, so the kernels see at most 4 and usually 1 or 2 axes.
+ * NumPy broadcasting of two shapes, as the MUL kernels walk it: axes of size 1 dropped
+ * and neighbouring axes that both inputs read contiguously merged, so that
+ * squeeze-and-excite's H x W x C by 1 x 1 x C becomes HW x C by (0, 1) strides. A string
+ * says why the shapes do not broadcast.
  */
-export function lowerMul(ctx: LoweringContext): Lowered {
-  const o = ctx.op.options as MulOptions;
-  const a = ctx.input(0, 'input A');
-  const b = ctx.input(1, 'input B');
-  const y = ctx.output();
-  const rank = Math.max(a.shape.length, b.shape.length);
-  const out: number[] = [];
+export function broadcast(a: number[], b: number[]): Broadcast | string {
+  const rank = Math.max(a.length, b.length);
+  const output: number[] = [];
   for (let k = 0; k < rank; k++) {
-    const da = a.shape[a.shape.length - rank + k] ?? 1;
-    const db = b.shape[b.shape.length - rank + k] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) ctx.fail(`inputs [${a.shape}] and [${b.shape}] do not broadcast together`);
-    out.push(Math.max(da, db));
+    const da = a[a.length - rank + k] ?? 1;
+    const db = b[b.length - rank + k] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return `inputs [${a}] and [${b}] do not broadcast together`;
+    output.push(Math.max(da, db));
   }
-  ctx.expectShape(y, out);
-  const sa = broadcastStrides(a.shape, out);
-  const sb = broadcastStrides(b.shape, out);
+  const sa = broadcastStrides(a, output);
+  const sb = broadcastStrides(b, output);
   const shape: number[] = [];
   const stridesA: number[] = [];
   const stridesB: number[] = [];
-  out.forEach((d, k) => {
+  output.forEach((d, k) => {
     if (d === 1) return;
     const last = shape.length - 1;
     if (last >= 0 && stridesA[last] === sa[k] * d && stridesB[last] === sb[k] * d) {
@@ -54,8 +59,21 @@ export function lowerMul(ctx: LoweringContext): Lowered {
       stridesB.push(sb[k]);
     }
   });
-  if (shape.length === 0) shape.push(1), stridesA.push(0), stridesB.push(0);
-  if (shape.length > MAX_RANK) ctx.fail(`broadcasting [${a.shape}] with [${b.shape}] needs ${shape.length} axes; at most ${MAX_RANK} are supported`);
+  if (shape.length === 0) return { output, shape: [1], stridesA: [0], stridesB: [0] };
+  if (shape.length > MAX_RANK) return `broadcasting [${a}] with [${b}] needs ${shape.length} axes; at most ${MAX_RANK} are supported`;
+  return { output, shape, stridesA, stridesB };
+}
+
+/** MUL as XNNPACK computes it, with NumPy broadcasting (squeeze-and-excite multiplies H x W x C by 1 x 1 x C). */
+export function lowerMul(ctx: LoweringContext): Lowered {
+  const o = ctx.op.options as MulOptions;
+  const a = ctx.input(0, 'input A');
+  const b = ctx.input(1, 'input B');
+  const y = ctx.output();
+  const view = broadcast(a.shape, b.shape);
+  if (typeof view === 'string') ctx.fail(view);
+  ctx.expectShape(y, view.output);
+  const { shape, stridesA, stridesB } = view;
   const aq = activationQuant(ctx.model, a, 'input A');
   const bq = activationQuant(ctx.model, b, 'input B');
   const yq = activationQuant(ctx.model, y, 'output');
