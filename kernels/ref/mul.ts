@@ -33,6 +33,8 @@ export function validateMul(p: MulParams): MulSizes {
     sizeA += (d - 1) * v.nonNegativeInt(OP, `stridesA[${k}]`, p.stridesA[k]);
     sizeB += (d - 1) * v.nonNegativeInt(OP, `stridesB[${k}]`, p.stridesB[k]);
   });
+  // Kernels read rows along the innermost axis contiguously, or repeat one element.
+  if (p.stridesA[rank - 1] > 1 || p.stridesB[rank - 1] > 1) throw new RangeError(`${OP}: the innermost strides must be 0 or 1`);
   const outputSize = v.elementCount(OP, 'output', ...p.shape);
   v.elementCount(OP, 'input A', sizeA);
   v.elementCount(OP, 'input B', sizeB);
