@@ -23,5 +23,11 @@ void qu8_vmul__avx2(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out, 
     const __m256i up = product(a + i + 8, b + i + 8, za, zb, scale, hi);
     _mm_storeu_si128((__m128i *)(out + i), edge_output_avx2(lo, up, zo, vmin, vmax));
   }
+  if (i + 8 <= n) {
+    /* Squeeze-and-excite rows are often a multiple of 8 but not 16 (72, 120, 200). */
+    const __m256i lo = product(a + i, b + i, za, zb, scale, hi);
+    _mm_storel_epi64((__m128i *)(out + i), edge_output_avx2(lo, lo, zo, vmin, vmax));
+    i += 8;
+  }
   if (i < n) qu8_vmul__scalar(n - i, a + i, b + i, out + i, p);
 }

@@ -19,10 +19,13 @@ static inline __m256i row(const uint8_t *table, size_t k) {
 static inline __m256i lookup(const __m256i *t, __m256i x) {
   const __m256i sixteen = _mm256_set1_epi8(16);
   __m256i y = _mm256_shuffle_epi8(t[0], x);
+  /* Unrolled, so that the rows stay in registers. */
+#pragma GCC unroll 8
   for (size_t k = 1; k <= 8; k++) {
     x = _mm256_sub_epi8(x, sixteen);
     y = _mm256_xor_si256(y, _mm256_shuffle_epi8(t[k], x));
   }
+#pragma GCC unroll 7
   for (size_t k = 9; k < 16; k++) {
     x = _mm256_subs_epi8(x, sixteen);
     y = _mm256_xor_si256(y, _mm256_shuffle_epi8(t[k], x));

@@ -16,6 +16,7 @@ void x8_lut__neon(size_t n, const uint8_t *in, const uint8_t *table, uint8_t *ou
   for (; i + 8 <= n; i += 8) {
     uint8x8_t x = vld1_u8(in + i);
     uint8x8_t y = vtbl4_u8(t[0], x);
+#pragma GCC unroll 7
     for (size_t k = 1; k < 8; k++) {
       x = vsub_u8(x, thirty_two);
       y = vtbx4_u8(y, t[k], x);
