@@ -12,7 +12,8 @@ import { implementations } from '../kernels/implementations.js';
 import { caseSeed, Rng } from '../support/rng.js';
 import { singleOperatorModel } from '../support/single-op-model.js';
 import {
-  argMaxModel, bottleneckModel, hardSwishModel, mulModel, reluModel, resizeModel, splitModel, type TestModel,
+  argMaxModel, bottleneckModel, hardSwishModel, mulModel, reluModel, resizeModel, splitModel, unfusedHardSwishModel,
+  type TestModel,
 } from '../support/v3-models.js';
 
 const RUNS = 3;
@@ -101,6 +102,9 @@ describe('MobileNet V3 operators against TensorFlow Lite', () => {
     mulModel(rng, t, [6, 3, 17], 'squeeze-excite', 3),
     mulModel(rng, t, [4, 4, 16], 'squeeze-excite', 0, true),
   ]), 1));
+
+  it('ADD and MUL by a constant scalar: hard-swish as x * relu6(x + 3) / 6', () => family('ADD, MUL by a constant', (rng) => types.flatMap((t) =>
+    oddShapes.map((s) => unfusedHardSwishModel(rng, t, [1, ...s]))), 1));
 
   it('SPLIT', () => family('SPLIT', (rng) => types.flatMap((t) => [
     splitModel(rng, t, [4, 6, 8], 3, 2), splitModel(rng, t, [3, 5, 12], 3, 3), splitModel(rng, t, [6, 5, 3], 1, 2),

@@ -179,3 +179,30 @@ export function bottleneckModel(rng: Rng, type: ActivationType, h: number, w: nu
   g.op(Op.ADD, [x, p], [y], { type: Options.Add, fields: [[0, 'int8', 0]] });
   return { name: `V3 bottleneck ${type} ${h}x${w}x${c} expand ${expand} squeeze ${squeeze}`, bytes: g.encode([x], [y]), type, inputShape: full };
 }
+
+/**
+ * Hard-swish as the converter writes it when it does not fuse it, x * relu6(x + 3) / 6:
+ * ADD of a constant scalar, RELU6, MUL by a constant scalar, MUL by x. The constants'
+ * quantization is random; the operand order is too.
+ */
+export function unfusedHardSwishModel(rng: Rng, type: ActivationType, shape: number[]): TestModel {
+  const g = new GraphBuilder();
+  const xq = randomQuant(rng, type, 0.01, 0.1);
+  const x = g.activation(shape, type, xq);
+  const scalar = (value: number): number => {
+    const q = randomQuant(rng, type, Math.abs(value) / 200, Math.abs(value) / 50);
+    const raw = Math.max(type === 'int8' ? -128 : 0, Math.min(type === 'int8' ? 127 : 255, Math.round(value / q.scale) + q.zeroPoint));
+    return g.constant([], type, Uint8Array.of(raw & 0xff), [q.scale], [q.zeroPoint]);
+  };
+  const pair = (u: number, v: number): number[] => (rng.int(0, 1) ? [u, v] : [v, u]);
+  const plus = g.activation(shape, type, randomQuant(rng, type, 0.02, 0.1));
+  g.op(Op.ADD, pair(x, scalar(3)), [plus], { type: Options.Add, fields: [[0, 'int8', 0]] });
+  const six = { scale: 6 / 255, zeroPoint: type === 'int8' ? -128 : 0 };
+  const clamped = g.activation(shape, type, six);
+  g.op(Op.RELU6, [plus], [clamped]);
+  const gate = g.activation(shape, type, { scale: 1 / 255, zeroPoint: type === 'int8' ? -128 : 0 });
+  g.op(Op.MUL, pair(clamped, scalar(1 / 6)), [gate], { type: Options.Mul, fields: [[0, 'int8', 0]] });
+  const y = g.activation(shape, type, randomQuant(rng, type, 0.005, 0.1));
+  g.op(Op.MUL, pair(x, gate), [y], { type: Options.Mul, fields: [[0, 'int8', 0]] });
+  return { name: `unfused hard-swish ${type} [${shape}]`, bytes: g.encode([x], [y]), type, inputShape: shape };
+}

@@ -1,6 +1,9 @@
+import type { MulParams } from '../../kernel-set.js';
+import { createMul } from '../../ref/mul.js';
 import type { MulOptions } from '../../tflite/model-types.js';
 import { activationQuant } from '../quantized-tensor.js';
 import type { Lowered } from '../steps.js';
+import { constantScalarLookup } from './constant-operand.js';
 import type { LoweringContext } from './context.js';
 
 const MAX_RANK = 4;
@@ -82,11 +85,13 @@ export function lowerMul(ctx: LoweringContext): Lowered {
   if (!(scale > 0 && scale < 256)) ctx.fail(`scale A * scale B / output scale = ${scale}, outside (0, 256)`);
   const range = ctx.clamp(o.activation, yq);
   const size = shape.reduce((p, d) => p * d, 1);
-  return ctx.step([a, b], y, {
-    kind: 'mul',
-    params: {
-      shape, stridesA, stridesB, inputZeroPointA: aq.zeroPoint, inputZeroPointB: bq.zeroPoint, scale,
-      outputZeroPoint: yq.zeroPoint, min: range.min, max: range.max,
-    },
-  }, size);
+  const params: MulParams = {
+    shape, stridesA, stridesB, inputZeroPointA: aq.zeroPoint, inputZeroPointB: bq.zeroPoint, scale,
+    outputZeroPoint: yq.zeroPoint, min: range.min, max: range.max,
+  };
+  if (a.data || b.data) {
+    return constantScalarLookup(ctx, a, b, y, (n) => createMul({ ...params, shape: [n], stridesA: [1], stridesB: [1] }));
+  }
+  return ctx.step([a, b], y, { kind: 'mul', params }, size);
 }
+
