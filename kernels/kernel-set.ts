@@ -237,6 +237,61 @@ export interface DetectionOutputs {
   count: Float32Array;
 }
 
+/**
+ * An elementwise operator whose output depends only on the input byte (HARD_SWISH, standalone
+ * RELU and RELU6): the load step tabulates it (ref/hard-swish.ts, ref/relu.ts) and the
+ * kernel looks every byte up.
+ */
+export interface LookupParams {
+  size: number;
+  /** 256 output bytes, indexed by the input byte. */
+  table: Uint8Array;
+}
+
+/**
+ * Quantized MUL with broadcasting, as XNNPACK computes it (ARITHMETIC.md). The output has
+ * `shape` (1 to 4 dims, outermost first); element i of the output at index (i0, i1, ...)
+ * reads A at sum(i_k * stridesA[k]) and B likewise; a stride of 0 broadcasts that input.
+ */
+export interface MulParams {
+  shape: number[];
+  stridesA: number[];
+  stridesB: number[];
+  inputZeroPointA: number;
+  inputZeroPointB: number;
+  /** f32(f32(scaleA * scaleB) / outputScale). */
+  scale: number;
+  outputZeroPoint: number;
+  min: number;
+  max: number;
+}
+
+/** RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR of an H x W x C tensor; input and output share quantization. */
+export interface ResizeParams {
+  inputH: number;
+  inputW: number;
+  channels: number;
+  outputH: number;
+  outputW: number;
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/** One output of SPLIT: `outer` runs of `length` bytes, read `stride` apart from `offset`. */
+export interface SliceParams {
+  outer: number;
+  stride: number;
+  offset: number;
+  length: number;
+}
+
+/** ARG_MAX over the middle axis of an outer x axisSize x inner tensor; int32 indices out. */
+export interface ArgMaxParams {
+  outer: number;
+  axisSize: number;
+  inner: number;
+}
+
 export interface UnaryKernel {
   run(input: Uint8Array, output: Uint8Array): void;
 }
@@ -254,6 +309,9 @@ export interface ConcatenationKernel {
 }
 export interface DetectionPostprocessKernel {
   run(boxEncodings: Uint8Array, scores: Uint8Array, output: DetectionOutputs): void;
+}
+export interface ArgMaxKernel {
+  run(input: Uint8Array, output: Int32Array): void;
 }
 
 export interface KernelSet {
@@ -276,4 +334,10 @@ export interface KernelSet {
   concatenation(p: ConcatenationParams): ConcatenationKernel;
   logistic(p: LogisticParams): UnaryKernel;
   detectionPostprocess(p: DetectionPostprocessParams): DetectionPostprocessKernel;
+  lookup(p: LookupParams): UnaryKernel;
+  mul(p: MulParams): BinaryKernel;
+  resizeNearest(p: ResizeParams): UnaryKernel;
+  resizeBilinear(p: ResizeParams): UnaryKernel;
+  slice(p: SliceParams): UnaryKernel;
+  argMax(p: ArgMaxParams): ArgMaxKernel;
 }

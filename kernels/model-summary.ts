@@ -71,6 +71,8 @@ function layerMacs(op: Operator, tensors: Tensor[]): number {
       return count(out.shape.slice(0, 3)) * count(w.shape);
     case 'FULLY_CONNECTED':
       return (count(out.shape) / (w.shape[0] || 1)) * count(w.shape);
+    case 'MUL': // one multiply per output element (squeeze-and-excite's gate)
+      return count(out.shape);
     default:
       return 0;
   }

@@ -30,6 +30,21 @@ export function describeStep(step: Step): string {
       const p = step.params;
       return `${p.boxes} boxes x ${p.classesWithBackground} classes -> ${p.maxDetections} ${p.useRegularNms ? 'regular' : 'fast'} NMS`;
     }
+    case 'mul': {
+      const p = step.params;
+      const shown = (strides: number[]): string => p.shape.map((d, k) => (strides[k] === 0 ? 1 : d)).join('x');
+      return `${shown(p.stridesA)} * ${shown(p.stridesB)} -> ${p.shape.join('x')}`;
+    }
+    case 'resizeNearest':
+    case 'resizeBilinear': {
+      const p = step.params;
+      const mode = p.alignCorners ? ' align_corners' : p.halfPixelCenters ? ' half_pixel' : '';
+      return `${p.inputH}x${p.inputW}x${p.channels} -> ${p.outputH}x${p.outputW}x${p.channels}${mode}`;
+    }
+    case 'slice':
+      return `${step.params.outer}x${step.params.stride} -> ${step.params.outer}x${step.params.length}`;
+    case 'argMax':
+      return `${step.params.outer}x${step.params.axisSize}x${step.params.inner} -> ${step.params.outer}x${step.params.inner}`;
     default:
       return `${step.params.size}`;
   }

@@ -2,7 +2,7 @@ import type { KernelSet } from '../kernel-set.js';
 import type { Endpoint, Plan, Slot } from './plan.js';
 import type { Step } from './steps.js';
 
-export type TensorValues = Uint8Array | Int8Array | Float32Array;
+export type TensorValues = Uint8Array | Int8Array | Float32Array | Int32Array;
 
 /**
  * Runs a plan on one kernel set over one arena. Kernels are instantiated (weights
@@ -63,8 +63,9 @@ export class Executor {
    * is shared with tensors of other lifetimes, so this is only meaningful right after
    * the step that writes the tensor.
    */
-  stored(tensor: number): Uint8Array | Float32Array {
+  stored(tensor: number): Uint8Array | Float32Array | Int32Array {
     const slot = this.slot(tensor);
+    if (slot.storage === 'i32') return this.i32(slot);
     return slot.storage === 'f32' ? this.f32(slot) : this.u8(slot);
   }
 
@@ -80,6 +81,7 @@ export class Executor {
 
   private copyOut({ tensor, slot }: Endpoint): TensorValues {
     if (slot.storage === 'f32') return this.f32(slot).slice();
+    if (slot.storage === 'i32') return this.i32(slot).slice();
     const stored = this.u8(slot);
     if (tensor.type === 'int8') return Int8Array.from(stored, (v) => v - 128);
     return stored.slice();
@@ -91,6 +93,10 @@ export class Executor {
 
   private f32(slot: Slot): Float32Array {
     return new Float32Array(this.arena, slot.offset, slot.bytes / 4);
+  }
+
+  private i32(slot: Slot): Int32Array {
+    return new Int32Array(this.arena, slot.offset, slot.bytes / 4);
   }
 
   private slot(tensor: number): Slot {
@@ -114,6 +120,19 @@ export class Executor {
         const kernel = k.dequantize(step.params);
         const x = this.u8(input);
         const y = this.f32(output);
+        return () => kernel.run(x, y);
+      }
+      case 'mul': {
+        const kernel = k.mul(step.params);
+        const a = this.u8(input);
+        const b = this.u8(this.slot(step.inputs[1]));
+        const y = this.u8(output);
+        return () => kernel.run(a, b, y);
+      }
+      case 'argMax': {
+        const kernel = k.argMax(step.params);
+        const x = this.u8(input);
+        const y = this.i32(output);
         return () => kernel.run(x, y);
       }
       case 'add': {
@@ -158,6 +177,10 @@ export class Executor {
       case 'requantize': return k.requantize(step.params);
       case 'pad': return k.pad(step.params);
       case 'logistic': return k.logistic(step.params);
+      case 'lookup': return k.lookup(step.params);
+      case 'resizeNearest': return k.resizeNearest(step.params);
+      case 'resizeBilinear': return k.resizeBilinear(step.params);
+      case 'slice': return k.slice(step.params);
       default: throw new Error(`step ${step.kind} is not a unary uint8 kernel`);
     }
   }

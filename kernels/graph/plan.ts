@@ -8,8 +8,8 @@ import type { Step } from './steps.js';
 export interface Slot {
   offset: number;
   bytes: number;
-  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32. */
-  storage: 'u8' | 'f32';
+  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32; 'i32' int32 (ARG_MAX's indices). */
+  storage: 'u8' | 'f32' | 'i32';
 }
 
 /** A graph input or output as the caller sees it. */
@@ -18,7 +18,7 @@ export interface Endpoint {
   slot: Slot;
   /** The tensor's shape, or the one its operator gives it when the model leaves it unshaped. */
   shape: number[];
-  /** Quantization of a uint8/int8 endpoint, null for float32. */
+  /** Quantization of a uint8/int8 endpoint, null for float32 and int32. */
   quant: ActivationQuant | null;
 }
 
@@ -40,11 +40,12 @@ export interface Plan {
 function storageOf(model: Model, t: Tensor): Slot['storage'] {
   if (t.type === 'uint8' || t.type === 'int8') return 'u8';
   if (t.type === 'float32') return 'f32';
+  if (t.type === 'int32') return 'i32';
   return fail(model, `${describeTensor(t)} has type ${t.type}; only uint8, int8 and float32 activations are supported`);
 }
 
 function bytesOf(shape: number[], storage: Slot['storage']): number {
-  return shape.reduce((a, b) => a * b, 1) * (storage === 'f32' ? 4 : 1);
+  return shape.reduce((a, b) => a * b, 1) * (storage === 'u8' ? 1 : 4);
 }
 
 /** What the Edge TPU compiler leaves in place of the layers it compiled. */
@@ -82,7 +83,7 @@ export function planModel(model: Model): Plan {
   for (const op of model.operators) {
     const lowered = lowerOperator(model, op);
     if ('alias' in lowered) root.set(lowered.alias.output, rootOf(lowered.alias.input));
-    else steps.push({ ...lowered.step, inputs: lowered.step.inputs.map(rootOf) });
+    else for (const step of 'steps' in lowered ? lowered.steps : [lowered.step]) steps.push({ ...step, inputs: step.inputs.map(rootOf) });
   }
   const inputIndex = model.inputs[0];
   const outputIndices = model.outputs.map(rootOf);
@@ -128,7 +129,7 @@ export function planModel(model: Model): Plan {
       tensor,
       slot: slots[index]!,
       shape: shapeOf(index),
-      quant: tensor.type === 'float32' ? null : activationQuant(model, tensor, role),
+      quant: tensor.type === 'float32' || tensor.type === 'int32' ? null : activationQuant(model, tensor, role),
     };
   };
   const outputs = model.outputs.map((t) => endpoint(t, 'graph output'));

@@ -3,6 +3,7 @@ import type {
   PadParams, QuantizeParams, RequantizeParams, SoftmaxParams,
 } from '../kernel-set.js';
 import type { ConcatenationParams, DetectionPostprocessParams, LogisticParams } from '../kernel-set.js';
+import type { ArgMaxParams, LookupParams, MulParams, ResizeParams, SliceParams } from '../kernel-set.js';
 import type { Operator } from '../tflite/model-types.js';
 
 /** What one model operator becomes: a kernel call over activation tensors. */
@@ -34,7 +35,13 @@ export type StepKernel =
   | { kind: 'dequantize'; params: DequantizeParams }
   | { kind: 'concatenation'; params: ConcatenationParams }
   | { kind: 'logistic'; params: LogisticParams }
-  | { kind: 'detectionPostprocess'; params: DetectionPostprocessParams };
+  | { kind: 'detectionPostprocess'; params: DetectionPostprocessParams }
+  | { kind: 'lookup'; params: LookupParams }
+  | { kind: 'mul'; params: MulParams }
+  | { kind: 'resizeNearest'; params: ResizeParams }
+  | { kind: 'resizeBilinear'; params: ResizeParams }
+  | { kind: 'slice'; params: SliceParams }
+  | { kind: 'argMax'; params: ArgMaxParams };
 
 export type Step = StepBase & StepKernel;
 
@@ -45,4 +52,9 @@ export interface Alias {
   output: number;
 }
 
-export type Lowered = { step: Step } | { alias: Alias };
+/**
+ * Most operators lower to one step; SPLIT, whose outputs are independent strided copies, to
+ * one step per output. A kernel that computes several outputs together (the detection
+ * postprocess) stays one step that lists them all in `outputs`.
+ */
+export type Lowered = { step: Step } | { alias: Alias } | { steps: Step[] };

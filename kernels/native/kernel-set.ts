@@ -7,9 +7,12 @@
 
 import type {
   AddParams, AveragePoolParams, BinaryKernel, ConvParams, DepthwiseParams, DequantizeKernel, DequantizeParams,
-  GemmParams, KernelSet, MeanParams, PadParams, QuantizeKernel, QuantizeParams, RequantizeParams, SoftmaxParams,
-  UnaryKernel,
+  GemmParams, KernelSet, LookupParams, MeanParams, MulParams, PadParams, QuantizeKernel, QuantizeParams,
+  RequantizeParams, SoftmaxParams, UnaryKernel,
 } from '../kernel-set.js';
+import { refKernels } from '../ref/index.js';
+import { validateLookup } from '../ref/lookup.js';
+import { validateMul } from '../ref/mul.js';
 import { validateAdd } from '../ref/add.js';
 import { validateAveragePool } from '../ref/average-pool.js';
 import { validateConv } from '../ref/conv.js';
@@ -159,6 +162,36 @@ export class NativeKernelSet implements KernelSet {
   concatenation = createConcatenation;
   logistic = createLogistic;
   detectionPostprocess = createDetectionPostprocess;
+
+  // Gathers and copies that are a sliver of a network's time run the reference kernels.
+  readonly resizeNearest = refKernels.resizeNearest;
+  readonly resizeBilinear = refKernels.resizeBilinear;
+  readonly slice = refKernels.slice;
+  readonly argMax = refKernels.argMax;
+
+  lookup(p: LookupParams): UnaryKernel {
+    const size = validateLookup(p);
+    const op = this.binding.create(this.context, 'lookup', Int32Array.of(p.size), null, null, null, p.table);
+    return this.track(unary(this.binding, this.context, op, 'lookup', size, size), op);
+  }
+
+  mul(p: MulParams): BinaryKernel {
+    const { sizeA, sizeB, outputSize } = validateMul(p);
+    // Axes padded to 4, outermost first, as the C operator takes them.
+    const pad = (values: number[], fill: number): number[] => [...new Array<number>(4 - values.length).fill(fill), ...values];
+    const ints = Int32Array.of(4, ...pad(p.shape, 1), ...pad(p.stridesA, 0), ...pad(p.stridesB, 0), p.inputZeroPointA,
+      p.inputZeroPointB, p.outputZeroPoint, p.min, p.max);
+    const op = this.binding.create(this.context, 'mul', ints, null, null, Float32Array.of(p.scale));
+    const { binding, context } = this;
+    return this.track({
+      run(a: Uint8Array, b: Uint8Array, output: Uint8Array): void {
+        buffer('mul', 'a', a, Uint8Array, sizeA);
+        buffer('mul', 'b', b, Uint8Array, sizeB);
+        buffer('mul', 'output', output, Uint8Array, outputSize);
+        binding.run(context, op, a, b, output);
+      },
+    }, op);
+  }
 
   private convLike(kind: 'conv' | 'depthwise', p: ConvParams, depthMultiplier: number, weights: Uint8Array,
     inputSize: number, outputSize: number): UnaryKernel {

@@ -73,11 +73,13 @@ export interface ReshapeOptions { kind: 'reshape'; newShape: number[] | null }
 export interface SqueezeOptions { kind: 'squeeze'; squeezeDims: number[] }
 export interface ReducerOptions { kind: 'reducer'; keepDims: boolean }
 export interface ConcatenationOptions { kind: 'concatenation'; axis: number; activation: Activation }
+export interface MulOptions { kind: 'mul'; activation: Activation }
+export interface ResizeOptions { kind: 'resize'; alignCorners: boolean; halfPixelCenters: boolean }
 export interface NoOptions { kind: 'none' }
 
 export type OperatorOptions =
   | Conv2DOptions | DepthwiseConv2DOptions | Pool2DOptions | FullyConnectedOptions
-  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | NoOptions
+  | SoftmaxOptions | AddOptions | ReshapeOptions | SqueezeOptions | ReducerOptions | MulOptions | ResizeOptions | NoOptions
   | ConcatenationOptions;
 
 export interface Operator {

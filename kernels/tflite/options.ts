@@ -7,10 +7,10 @@
 import type { Activation, OperatorOptions, Padding } from './model-types.js';
 import type { FlatReader, Table } from './flatbuffer-reader.js';
 import {
-  ACTIVATIONS, AddOptionsFields, BuiltinOperator, BuiltinOptions, builtinOptionsName,
-  Conv2DOptionsFields, DepthwiseConv2DOptionsFields, type Field, FullyConnectedOptionsFields,
-  OperatorFields, PADDINGS, Pool2DOptionsFields, ReducerOptionsFields, ReshapeOptionsFields,
-  SoftmaxOptionsFields, SqueezeOptionsFields, WEIGHTS_FORMATS, ConcatenationOptionsFields,
+  ACTIVATIONS, AddOptionsFields, BuiltinOperator, BuiltinOptions, builtinOptionsName, ConcatenationOptionsFields,
+  Conv2DOptionsFields, DepthwiseConv2DOptionsFields, type Field, FullyConnectedOptionsFields, MulOptionsFields,
+  OperatorFields, PADDINGS, Pool2DOptionsFields, ReducerOptionsFields, ReshapeOptionsFields, ResizeBilinearOptionsFields,
+  ResizeNearestNeighborOptionsFields, SoftmaxOptionsFields, SqueezeOptionsFields, WEIGHTS_FORMATS,
 } from './schema.js';
 
 type OptionsTable = keyof typeof BuiltinOptions;
@@ -34,6 +34,9 @@ const OPTIONS_OF: ReadonlyMap<number, OptionsTable> = new Map<number, OptionsTab
   [BuiltinOperator.REDUCE_MIN, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_ANY, 'ReducerOptions'],
   [BuiltinOperator.REDUCE_ALL, 'ReducerOptions'],
+  [BuiltinOperator.MUL, 'MulOptions'],
+  [BuiltinOperator.RESIZE_BILINEAR, 'ResizeBilinearOptions'],
+  [BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, 'ResizeNearestNeighborOptions'],
 ]);
 
 /**
@@ -115,6 +118,16 @@ export function readOptions(op: Table, code: number, where: string): OperatorOpt
         axis: fields.int(ConcatenationOptionsFields.axis, 0),
         activation: fields.activation(ConcatenationOptionsFields.fused_activation_function),
       };
+    case 'MulOptions':
+      return { kind: 'mul', activation: fields.activation(MulOptionsFields.fused_activation_function) };
+    case 'ResizeBilinearOptions': {
+      const f = ResizeBilinearOptionsFields;
+      return { kind: 'resize', alignCorners: fields.bool(f.align_corners), halfPixelCenters: fields.bool(f.half_pixel_centers) };
+    }
+    case 'ResizeNearestNeighborOptions': {
+      const f = ResizeNearestNeighborOptionsFields;
+      return { kind: 'resize', alignCorners: fields.bool(f.align_corners), halfPixelCenters: fields.bool(f.half_pixel_centers) };
+    }
   }
 }
 

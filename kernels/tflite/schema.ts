@@ -76,6 +76,9 @@ export const ReshapeOptionsFields = table('new_shape');
 export const SqueezeOptionsFields = table('squeeze_dims');
 export const ReducerOptionsFields = table('keep_dims');
 export const ConcatenationOptionsFields = table('axis', 'fused_activation_function');
+export const MulOptionsFields = table('fused_activation_function');
+export const ResizeBilinearOptionsFields = table('new_height', 'new_width', 'align_corners', 'half_pixel_centers');
+export const ResizeNearestNeighborOptionsFields = table('align_corners', 'half_pixel_centers');
 
 // metadata_schema.fbs (file identifier "M001"): only the path to the label file.
 export const METADATA_NAME = 'TFLITE_METADATA';
@@ -189,6 +192,9 @@ export const BuiltinOperator = {
   REDUCE_MIN: 89,
   REDUCE_ANY: 91,
   REDUCE_ALL: 140,
+  MUL: 18,
+  RESIZE_BILINEAR: 23,
+  RESIZE_NEAREST_NEIGHBOR: 97,
 } as const;
 
 /** BuiltinOptions union members, by type id (0 is NONE). */
@@ -239,6 +245,9 @@ export const BuiltinOptions = {
   ReshapeOptions: 17,
   ReducerOptions: 27,
   SqueezeOptions: 30,
+  ResizeBilinearOptions: 15,
+  MulOptions: 21,
+  ResizeNearestNeighborOptions: 74,
 } as const;
 
 /** 'CONV_2D', or 'BUILTIN_<code>' for a code this table does not know yet. */

@@ -23,6 +23,8 @@ function options(op: Operator): { type: number; fields: OptionField[] } | null {
       return { type: 9, fields: [[0, 'float32', o.beta]] };
     case 'add':
       return { type: 11, fields: [[0, 'int8', activation(o.activation)]] };
+    case 'mul':
+      return { type: 21, fields: [[0, 'int8', activation(o.activation)]] };
     case 'reducer':
       return { type: 27, fields: [[0, 'bool', o.keepDims ? 1 : 0]] };
     case 'concatenation':

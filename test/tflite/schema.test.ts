@@ -16,6 +16,7 @@ describe('schema tables', () => {
       CUSTOM: 32, PAD: 34, MEAN: 40, SQUEEZE: 43, HARD_SWISH: 117, QUANTIZE: 114, BATCH_MATMUL: 126,
       PLACEHOLDER_FOR_GREATER_OP_CODES: 127, CUMSUM: 128, GELU: 150, RIGHT_SHIFT: 161,
       STABLEHLO_LOGISTIC: 162, STABLEHLO_COMPOSITE: 206, COMPLEX: 207,
+      MUL: 18, RELU: 19, RELU6: 21, RESIZE_BILINEAR: 23, SPLIT: 49, ARG_MAX: 56, RESIZE_NEAREST_NEIGHBOR: 97,
     };
     for (const [name, code] of Object.entries(codes)) expect(BUILTIN_OPERATORS[code], name).toBe(name);
     expect(BUILTIN_OPERATORS.length).toBeGreaterThan(160);
@@ -28,6 +29,7 @@ describe('schema tables', () => {
     expect(BuiltinOptions).toEqual({
       Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
       SoftmaxOptions: 9, ConcatenationOptions: 10, AddOptions: 11, ReshapeOptions: 17, ReducerOptions: 27, SqueezeOptions: 30,
+      ResizeBilinearOptions: 15, MulOptions: 21, ResizeNearestNeighborOptions: 74,
     });
     for (const [name, type] of Object.entries(BuiltinOptions)) expect(builtinOptionsName(type)).toBe(name);
     expect(builtinOptionsName(89)).toBe('QuantizeOptions');

@@ -1,7 +1,10 @@
+import type { AddParams } from '../../kernel-set.js';
+import { createAdd } from '../../ref/add.js';
 import type { AddOptions, SoftmaxOptions } from '../../tflite/model-types.js';
 import { activationQuant, describeTensor } from '../quantized-tensor.js';
 import { requantization } from '../requantization.js';
 import type { Lowered } from '../steps.js';
+import { constantScalarLookup } from './constant-operand.js';
 import { elementCount, type LoweringContext } from './context.js';
 
 /** The binary exponent of a positive normal float32, read from its bits. */
@@ -19,7 +22,8 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   const b = ctx.input(1, 'input B');
   const y = ctx.output();
   const same = (s: number[], t: number[]): boolean => s.length === t.length && s.every((d, i) => d === t[i]);
-  if (!same(a.shape, b.shape) || !same(a.shape, y.shape)) {
+  const constant = Boolean(a.data || b.data);
+  if (!constant && (!same(a.shape, b.shape) || !same(a.shape, y.shape))) {
     ctx.fail(`inputs [${a.shape}] and [${b.shape}] to output [${y.shape}]: broadcasting is not supported`);
   }
   const aq = activationQuant(ctx.model, a, 'input A');
@@ -33,20 +37,19 @@ export function lowerAdd(ctx: LoweringContext): Lowered {
   }
   const shift = 20 - float32Exponent(Math.max(ratioA, ratioB));
   const range = ctx.clamp(o.activation, yq);
-  return ctx.step([a, b], y, {
-    kind: 'add',
-    params: {
-      size: elementCount(y),
-      inputZeroPointA: aq.zeroPoint,
-      inputZeroPointB: bq.zeroPoint,
-      multiplierA: roundHalfEven(ratioA * 2 ** shift),
-      multiplierB: roundHalfEven(ratioB * 2 ** shift),
-      shift,
-      outputZeroPoint: yq.zeroPoint,
-      min: range.min,
-      max: range.max,
-    },
+  const params = (size: number): AddParams => ({
+    size,
+    inputZeroPointA: aq.zeroPoint,
+    inputZeroPointB: bq.zeroPoint,
+    multiplierA: roundHalfEven(ratioA * 2 ** shift),
+    multiplierB: roundHalfEven(ratioB * 2 ** shift),
+    shift,
+    outputZeroPoint: yq.zeroPoint,
+    min: range.min,
+    max: range.max,
   });
+  if (constant) return constantScalarLookup(ctx, a, b, y, (n) => createAdd(params(n)));
+  return ctx.step([a, b], y, { kind: 'add', params: params(elementCount(y)) });
 }
 
 export function lowerSoftmax(ctx: LoweringContext): Lowered {

@@ -6,7 +6,9 @@
  * On x86 with AVX-512 VNNI (and AMX) it first measures the core's int8 peak (VPDPBUSD,
  * TDPBUSD throughput), which the GEMM figures are a fraction of.
  *
- *   kernel-bench [--path NAME] [--threads N] [--layers] [--runs N]
+ *   kernel-bench [--path NAME] [--threads N] [--layers] [--runs N] [--elementwise]
+ *
+ * --elementwise times only MobileNet V3's elementwise kernels (hard-swish, squeeze-and-excite's multiply).
  */
 #define _POSIX_C_SOURCE 200112L
 #include <math.h>
@@ -184,18 +186,70 @@ static void bench_gemm_shapes(struct edge_context *ctx) {
   }
 }
 
+/* Best of 15 timings of `reps` runs, in seconds per run. */
+static double best_time(struct edge_context *ctx, const struct edge_op *op, const void *x, const void *x2, void *y,
+                        int reps) {
+  double best = INFINITY;
+  for (int r = 0; r < 15; r++) {
+    double t0 = now();
+    for (int q = 0; q < reps; q++) edge_op_run(ctx, op, x, x2, y);
+    best = EDGE_MIN(best, (now() - t0) / reps);
+  }
+  return best;
+}
+
+/*
+ * MobileNet V3-Large's elementwise work: hard-swish (a table lookup) over its largest
+ * activations, and squeeze-and-excite's H x W x C by 1 x 1 x C multiply at each block's
+ * size. Output bytes per second.
+ */
+static void bench_v3_elementwise(struct edge_context *ctx) {
+  static const size_t hswish[][3] = {{112, 112, 16}, {14, 14, 240}, {14, 14, 480}, {7, 7, 960}};
+  static const size_t se[][3] = {{28, 28, 72}, {28, 28, 120}, {14, 14, 480}, {14, 14, 672}, {7, 7, 960}};
+  uint8_t table[256];
+  for (size_t i = 0; i < 256; i++) table[i] = rnd8();
+  for (size_t i = 0; i < sizeof hswish / sizeof *hswish; i++) {
+    const size_t n = hswish[i][0] * hswish[i][1] * hswish[i][2];
+    uint8_t *x = malloc(n), *y = malloc(n);
+    for (size_t j = 0; j < n; j++) x[j] = rnd8();
+    struct edge_lookup_desc d = {n, table};
+    struct edge_op *op = NULL;
+    if (edge_lookup_create(ctx, &d, &op) != EDGE_OK) exit(1);
+    const double s = best_time(ctx, op, x, NULL, y, (int)(2e7 / (double)n) + 1);
+    printf("  hard-swish %3zux%3zux%3zu     %-22s %8.1f us %6.2f GB/s\n", hswish[i][0], hswish[i][1], hswish[i][2],
+           edge_op_kernel_name(op), s * 1e6, (double)n / s * 1e-9);
+    edge_op_destroy(op);
+    free(x), free(y);
+  }
+  for (size_t i = 0; i < sizeof se / sizeof *se; i++) {
+    const size_t pixels = se[i][0] * se[i][1], c = se[i][2], n = pixels * c;
+    uint8_t *x = malloc(n), *g = malloc(c), *y = malloc(n);
+    for (size_t j = 0; j < n; j++) x[j] = rnd8();
+    for (size_t j = 0; j < c; j++) g[j] = rnd8();
+    struct edge_mul_desc d = {2, {pixels, c}, {c, 1}, {0, 1}, 121, 3, 0x1.3p-9f, 118, 0, 255};
+    struct edge_op *op = NULL;
+    if (edge_mul_create(ctx, &d, &op) != EDGE_OK) exit(1);
+    const double s = best_time(ctx, op, x, g, y, (int)(2e7 / (double)n) + 1);
+    printf("  squeeze-excite mul %3zux%3zux%3zu %-22s %8.1f us %6.2f GB/s\n", se[i][0], se[i][1], c,
+           edge_op_kernel_name(op), s * 1e6, (double)n / s * 1e-9);
+    edge_op_destroy(op);
+    free(x), free(g), free(y);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *path = NULL;
   size_t threads = 1;
   int runs = 30;
-  bool layers = false;
+  bool layers = false, elementwise_only = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) path = argv[++i];
     else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = (size_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
     else if (strcmp(argv[i], "--layers") == 0) layers = true;
+    else if (strcmp(argv[i], "--elementwise") == 0) elementwise_only = true;
     else {
-      fprintf(stderr, "usage: kernel-bench [--path NAME] [--threads N] [--layers] [--runs N]\n");
+      fprintf(stderr, "usage: kernel-bench [--path NAME] [--threads N] [--layers] [--runs N] [--elementwise]\n");
       return 2;
     }
   }
@@ -206,6 +260,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("path %s, %zu thread(s)\n", edge_context_path(ctx)->name, threads);
+  if (elementwise_only) {
+    printf("MobileNet V3 elementwise (hot caches):\n");
+    bench_v3_elementwise(ctx);
+    edge_context_destroy(ctx);
+    return 0;
+  }
 #if EDGE_ARCH_X86_64
   if (edge_context_path(ctx)->isa >= EDGE_ISA_AVX512VNNI) {
     const double vnni = vpdpbusd_per_second() * 64 * 1e-9;
@@ -221,6 +281,8 @@ int main(int argc, char **argv) {
 #endif
   printf("pointwise shapes alone (hot caches):\n");
   bench_gemm_shapes(ctx);
+  printf("MobileNet V3 elementwise (hot caches):\n");
+  bench_v3_elementwise(ctx);
   bench_model(ctx, "MobileNet v2 1.0 224 conv stack", v2, sizeof v2 / sizeof *v2, runs, layers);
   bench_model(ctx, "MobileNet v1 1.0 224 conv stack", v1, sizeof v1 / sizeof *v1, runs, layers);
   edge_context_destroy(ctx);

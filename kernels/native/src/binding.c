@@ -248,6 +248,19 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
       struct edge_add_desc d = {s[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8]};
       st = edge_add_create(ctx, &d, &op);
     }
+  } else if (strcmp(kind, "lookup") == 0) {
+    /* size; bytes = the 256-byte table */
+    if (sizes(&ints, 1, 1, s) && has(&bytes, 256)) {
+      struct edge_lookup_desc d = {s[0], bytes.data};
+      st = edge_lookup_create(ctx, &d, &op);
+    }
+  } else if (strcmp(kind, "mul") == 0) {
+    /* rank shape[4] strideA[4] strideB[4] za zb zo min max; scale = [scale] */
+    if (sizes(&ints, 13, 18, s) && has(&scale, 1)) {
+      struct edge_mul_desc d = {s[0], {s[1], s[2], s[3], s[4]}, {s[5], s[6], s[7], s[8]}, {s[9], s[10], s[11], s[12]},
+                                iv[13], iv[14], ((const float *)scale.data)[0], iv[15], iv[16], iv[17]};
+      st = edge_mul_create(ctx, &d, &op);
+    }
   } else if (softmax) {
     /* rows channels zo min max; reals = table; real = 1 / outputScale */
     if (sizes(&ints, 2, 5, s) && has(&reals, 256)) {

@@ -49,6 +49,8 @@ const struct edge_dw_ukernel edge_dw_ukernels[] = {EDGE_DW_UKERNELS(EDGE_DW_DESC
 const size_t edge_dw_ukernel_count = dw_count;
 static const struct edge_add_ukernel add_ukernels[] = {EDGE_ADD_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 static const struct edge_mean_ukernel mean_ukernels[] = {EDGE_MEAN_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
+static const struct edge_lut_ukernel lut_ukernels[] = {EDGE_LUT_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
+static const struct edge_mul_ukernel mul_ukernels[] = {EDGE_MUL_UKERNELS(EDGE_SIMPLE_DESCRIPTOR)};
 
 #define EDGE_PATH_ENTRY(name, isa, gemm, gemm_small, gemm_tail, conv, dw3s1, dw3s2, dw9, dwany, add, mean) \
   {name,                                 isa,                                                         \
@@ -109,6 +111,30 @@ bool edge_isa_available(enum edge_isa isa) {
     default:
       return false;
   }
+}
+
+bool edge_isa_covers(enum edge_isa path, enum edge_isa kernel) {
+  if (kernel == path || kernel == EDGE_ISA_SCALAR) return true;
+  if (kernel == EDGE_ISA_AVX2) return path == EDGE_ISA_AVX512VNNI || path == EDGE_ISA_AMX;
+  if (kernel == EDGE_ISA_AVX512VNNI) return path == EDGE_ISA_AMX;
+  return kernel == EDGE_ISA_NEON && path == EDGE_ISA_NEONDOT;
+}
+
+/* Lists run from the portable kernel to the fastest: the last one the path covers. */
+const struct edge_lut_ukernel *edge_path_lut(const struct edge_path *path) {
+  size_t best = 0;
+  for (size_t i = 1; i < sizeof lut_ukernels / sizeof *lut_ukernels; i++) {
+    if (edge_isa_covers(path->isa, lut_ukernels[i].isa)) best = i;
+  }
+  return &lut_ukernels[best];
+}
+
+const struct edge_mul_ukernel *edge_path_mul(const struct edge_path *path) {
+  size_t best = 0;
+  for (size_t i = 1; i < sizeof mul_ukernels / sizeof *mul_ukernels; i++) {
+    if (edge_isa_covers(path->isa, mul_ukernels[i].isa)) best = i;
+  }
+  return &mul_ukernels[best];
 }
 
 const struct edge_path *edge_path_find(const char *name) {

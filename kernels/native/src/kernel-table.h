@@ -31,6 +31,9 @@
   X(qu8_dwconv_up1c__scalar, EDGE_ISA_SCALAR, 1, 0, EDGE_DW_I16)
 #define EDGE_ADD_COMMON(X) X(qu8_add__scalar, EDGE_ISA_SCALAR)
 #define EDGE_MEAN_COMMON(X) X(qu8_mean__scalar, EDGE_ISA_SCALAR)
+/* Lookup, multiply: X(fn, isa), most portable first (ukernels.h) */
+#define EDGE_LUT_COMMON(X) X(x8_lut__scalar, EDGE_ISA_SCALAR)
+#define EDGE_MUL_COMMON(X) X(qu8_vmul__scalar, EDGE_ISA_SCALAR)
 #define EDGE_PATHS_COMMON(X)                                                                                  \
   X("scalar", EDGE_ISA_SCALAR, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, qu8_gemm_2x4__scalar, none, none,  \
     none, qu8_dwconv_9p1c__scalar, qu8_dwconv_up1c__scalar, qu8_add__scalar, qu8_mean__scalar)
@@ -54,6 +57,8 @@
   X(qu8_dwconv_up32c__avx512vnni, EDGE_ISA_AVX512VNNI, 32, 0, EDGE_DW_I32)
 #define EDGE_ADD_ARCH(X) X(qu8_add__avx2, EDGE_ISA_AVX2)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__avx2, EDGE_ISA_AVX2)
+#define EDGE_LUT_ARCH(X) X(x8_lut__avx2, EDGE_ISA_AVX2)
+#define EDGE_MUL_ARCH(X) X(qu8_vmul__avx2, EDGE_ISA_AVX2)
 #define EDGE_PATHS_ARCH(X)                                                                                    \
   X("avx2", EDGE_ISA_AVX2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, qu8_gemm_4x16c2__avx2, none, none, none, \
     qu8_dwconv_9p16c__avx2, qu8_dwconv_up16c__avx2, qu8_add__avx2, qu8_mean__avx2)                            \
@@ -73,8 +78,10 @@
   X(qu8_dwconv_up8c__neon, EDGE_ISA_NEON, 8, 0, EDGE_DW_I16)
 #define EDGE_ADD_ARCH(X) X(qu8_add__neon, EDGE_ISA_NEON)
 #define EDGE_MEAN_ARCH(X) X(qu8_mean__neon, EDGE_ISA_NEON)
+#define EDGE_MUL_ARCH(X) X(qu8_vmul__neon, EDGE_ISA_NEON)
 
 #if EDGE_ARCH_AARCH64
+#define EDGE_LUT_ARCH(X) X(x8_lut__aarch64_neon, EDGE_ISA_NEON)
 #define EDGE_DW3S1_ARCH(X)                                               \
   X(qu8_dwconv_3x3s1_2x8__aarch64_neon, EDGE_ISA_NEON, EDGE_DW3_I16) \
   X(qu8_dwconv_3x3s1_2x8__aarch64_neon_a53, EDGE_ISA_NEON, EDGE_DW3_I16)
@@ -104,6 +111,7 @@
     none, qu8_dwconv_3x3s1_2x8__aarch64_neon, qu8_dwconv_3x3s2_1x8__aarch64_neon, qu8_dwconv_9p8c__neon,       \
     qu8_dwconv_up8c__neon, qu8_add__neon, qu8_mean__neon)
 #else
+#define EDGE_LUT_ARCH(X) X(x8_lut__neon, EDGE_ISA_NEON)
 #define EDGE_DW3S1_ARCH(X)
 #define EDGE_DW3S2_ARCH(X)
 /* armv7's 16 vector registers fit a 4x8 int16 tile, or a 2x4 8-bit one. */
@@ -129,6 +137,8 @@
 #define EDGE_DW_ARCH(X)
 #define EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_ARCH(X)
+#define EDGE_LUT_ARCH(X)
+#define EDGE_MUL_ARCH(X)
 #define EDGE_PATHS_ARCH(X)
 #endif
 
@@ -139,6 +149,8 @@
 #define EDGE_DW_UKERNELS(X) EDGE_DW_COMMON(X) EDGE_DW_ARCH(X)
 #define EDGE_ADD_UKERNELS(X) EDGE_ADD_COMMON(X) EDGE_ADD_ARCH(X)
 #define EDGE_MEAN_UKERNELS(X) EDGE_MEAN_COMMON(X) EDGE_MEAN_ARCH(X)
+#define EDGE_LUT_UKERNELS(X) EDGE_LUT_COMMON(X) EDGE_LUT_ARCH(X)
+#define EDGE_MUL_UKERNELS(X) EDGE_MUL_COMMON(X) EDGE_MUL_ARCH(X)
 #define EDGE_PATHS(X) EDGE_PATHS_COMMON(X) EDGE_PATHS_ARCH(X)
 
 #define EDGE_DECLARE_GEMM(fn, ...)                                                                                   \
@@ -179,6 +191,11 @@ EDGE_DW3S2_UKERNELS(EDGE_DECLARE_DW3S2)
 EDGE_DW_UKERNELS(EDGE_DECLARE_DW)
 EDGE_ADD_UKERNELS(EDGE_DECLARE_ADD)
 EDGE_MEAN_UKERNELS(EDGE_DECLARE_MEAN)
+#define EDGE_DECLARE_LUT(fn, ...) void fn(size_t n, const uint8_t *in, const uint8_t *table, uint8_t *out);
+#define EDGE_DECLARE_MUL(fn, ...) \
+  void fn(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out, const struct edge_mul_params *p);
+EDGE_LUT_UKERNELS(EDGE_DECLARE_LUT)
+EDGE_MUL_UKERNELS(EDGE_DECLARE_MUL)
 
 /* A path: the kernels one forced EDGE_AGENT_KERNEL_PATH value runs. */
 struct edge_path {
@@ -209,6 +226,10 @@ extern const struct edge_dw3x3s2_ukernel edge_dw3s2_ukernels[];
 extern const size_t edge_dw3s2_ukernel_count;
 extern const struct edge_dw_ukernel edge_dw_ukernels[];
 extern const size_t edge_dw_ukernel_count;
+
+/* The lookup and multiply kernels a path runs: the last of each list its instruction set covers. */
+const struct edge_lut_ukernel *edge_path_lut(const struct edge_path *path);
+const struct edge_mul_ukernel *edge_path_mul(const struct edge_path *path);
 
 /* ARM's "CPU part" numbers in /proc/cpuinfo. */
 #define EDGE_CPU_PART_CORTEX_A53 0xd03u

@@ -71,6 +71,26 @@ struct edge_add_desc {
   int32_t zero_point, min, max;
 };
 
+/* A byte-to-byte table (hard-swish, RELU, RELU6 tabulated at load), applied elementwise. */
+struct edge_lookup_desc {
+  size_t size;
+  const uint8_t *table; /* 256 bytes, copied */
+};
+
+/*
+ * XNNPACK's multiply with broadcasting (ARITHMETIC.md): the output has shape[0..rank),
+ * and an input's element at output index (i0, i1, ...) lies at sum(i_k * stride[k]);
+ * stride 0 repeats it.
+ */
+struct edge_mul_desc {
+  size_t rank; /* 1..4 */
+  size_t shape[4];
+  size_t stride_a[4], stride_b[4];
+  int32_t zero_point_a, zero_point_b;
+  float scale; /* (0, 256) */
+  int32_t zero_point, min, max;
+};
+
 struct edge_softmax_desc {
   size_t rows, channels;
   const double *exp_table; /* 256 entries */
@@ -105,6 +125,8 @@ enum edge_status edge_dwconv_create(struct edge_context *ctx, const struct edge_
 enum edge_status edge_avgpool_create(struct edge_context *ctx, const struct edge_pool_desc *d, struct edge_op **out);
 enum edge_status edge_mean_create(struct edge_context *ctx, const struct edge_mean_desc *d, struct edge_op **out);
 enum edge_status edge_add_create(struct edge_context *ctx, const struct edge_add_desc *d, struct edge_op **out);
+enum edge_status edge_lookup_create(struct edge_context *ctx, const struct edge_lookup_desc *d, struct edge_op **out);
+enum edge_status edge_mul_create(struct edge_context *ctx, const struct edge_mul_desc *d, struct edge_op **out);
 enum edge_status edge_softmax_create(struct edge_context *ctx, const struct edge_softmax_desc *d,
                                      struct edge_op **out);
 enum edge_status edge_requantize_create(struct edge_context *ctx, const struct edge_requantize_desc *d,

@@ -209,3 +209,36 @@ struct edge_mean_ukernel {
   enum edge_isa isa;
   edge_mean_fn fn;
 };
+
+/* out[i] = table[in[i]] for n bytes: hard-swish, RELU and RELU6, tabulated at load. */
+typedef void (*edge_lut_fn)(size_t n, const uint8_t *in, const uint8_t *table, uint8_t *out);
+
+/* XNNPACK's multiply over n elements: zo + round(f32((a - za) * (b - zb)) * scale), clamped. */
+struct edge_mul_params {
+  int32_t za, zb;
+  float scale;
+  struct edge_output_params o;
+};
+
+typedef void (*edge_mul_fn)(size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                            const struct edge_mul_params *p);
+
+/*
+ * Lookup and multiply kernels are not named by the paths: an operator takes the last
+ * kernel of its list that the path's instruction set covers (edge_isa_covers), so the
+ * lists run from the most portable kernel to the fastest.
+ */
+struct edge_lut_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_lut_fn fn;
+};
+
+struct edge_mul_ukernel {
+  const char *name;
+  enum edge_isa isa;
+  edge_mul_fn fn;
+};
+
+/* Whether a path of instruction set `path` may run a kernel written for `kernel`. */
+bool edge_isa_covers(enum edge_isa path, enum edge_isa kernel);

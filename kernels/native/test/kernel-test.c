@@ -464,6 +464,63 @@ static void add_case(const struct contexts *cx, size_t size) {
   free(a), free(b), free(got), free(want);
 }
 
+/* A random table (a tabulated hard-swish or RELU, as far as the kernel can tell) over every byte and random ones. */
+static void lookup_case(const struct contexts *cx, size_t size) {
+  uint8_t table[256];
+  fill(table, 256, 0, 255);
+  struct edge_lookup_desc d = {size, table};
+  uint8_t *in = malloc(size), *got = malloc(size), *want = malloc(size);
+  for (size_t i = 0; i < size; i++) in[i] = i < 256 ? (uint8_t)i : (uint8_t)rnd(0, 255);
+  struct edge_op *op = NULL;
+  run_op(cx, edge_lookup_create(pick(cx), &d, &op), &op, in, NULL, got, "lookup");
+  ref_lookup(&d, in, want);
+  char shape[32];
+  snprintf(shape, sizeof shape, "size %zu", size);
+  report("lookup", edge_op_kernel_name(op), got, want, size, shape);
+  edge_op_destroy(op);
+  free(in), free(got), free(want);
+}
+
+/*
+ * MUL over a random shape of rank 1..4 where each operand repeats along some axes
+ * (stride 0), as the load step leaves them: squeeze-and-excite's rows by one row, a
+ * row by a scalar, equal shapes. Scales span the products' range; zero points reach
+ * the extremes.
+ */
+static void mul_case(const struct contexts *cx, size_t rank, size_t inner) {
+  struct edge_mul_desc d = {0};
+  d.rank = rank;
+  for (size_t k = 0; k < rank; k++) d.shape[k] = k == rank - 1 ? inner : (size_t)rnd(1, 6);
+  size_t sa = 1, sb = 1;
+  for (size_t k = rank; k-- > 0;) {
+    const int kind = rnd(0, 3); /* 0: A repeats, 1: B repeats, else neither */
+    d.stride_a[k] = kind == 0 ? 0 : sa;
+    d.stride_b[k] = kind == 1 ? 0 : sb;
+    if (kind != 0) sa *= d.shape[k];
+    if (kind != 1) sb *= d.shape[k];
+  }
+  do {
+    d.scale = ldexpf((float)rnd(1, 1 << 20), -rnd(20, 40));
+  } while (!(d.scale < 256.0f));
+  d.zero_point_a = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  d.zero_point_b = coin(20) ? (coin(50) ? 0 : 255) : rnd(0, 255);
+  make_output(&d.zero_point, &d.min, &d.max);
+  size_t size = 1;
+  for (size_t k = 0; k < rank; k++) size *= d.shape[k];
+  uint8_t *a = malloc(sa), *b = malloc(sb), *got = malloc(size), *want = malloc(size);
+  fill(a, sa, 0, 255), fill(b, sb, 0, 255);
+  struct edge_op *op = NULL;
+  run_op(cx, edge_mul_create(pick(cx), &d, &op), &op, a, b, got, "mul");
+  ref_mul(&d, a, b, want);
+  char shape[128];
+  snprintf(shape, sizeof shape, "shape %zux%zux%zux%zu (rank %zu) strides a %zu,%zu,%zu,%zu b %zu,%zu,%zu,%zu scale %g",
+           d.shape[0], d.shape[1], d.shape[2], d.shape[3], rank, d.stride_a[0], d.stride_a[1], d.stride_a[2],
+           d.stride_a[3], d.stride_b[0], d.stride_b[1], d.stride_b[2], d.stride_b[3], (double)d.scale);
+  report("mul", edge_op_kernel_name(op), got, want, size, shape);
+  edge_op_destroy(op);
+  free(a), free(b), free(got), free(want);
+}
+
 static void mean_case(const struct contexts *cx, size_t h, size_t w, size_t c) {
   struct edge_mean_desc d = {h, w, c, rnd(0, 255), {0}};
   struct requant r;
@@ -655,6 +712,12 @@ static void test_path(const struct edge_path *path, bool quick) {
   const size_t mean_c[] = {1, 7, 16, 17, 40, 1280};
   for (size_t i = 0; i < sizeof mean_c / sizeof *mean_c; i++)
     for (int rep = 0; rep < (quick ? 2 : 6); rep++) mean_case(&cx, rnd(1, 14), rnd(1, 14), mean_c[i]);
+  const size_t lookup_sizes[] = {1, 7, 15, 16, 17, 31, 32, 33, 256, 1000, 40000};
+  for (size_t i = 0; i < sizeof lookup_sizes / sizeof *lookup_sizes; i++)
+    for (int rep = 0; rep < (quick ? 1 : 4); rep++) lookup_case(&cx, lookup_sizes[i]);
+  const size_t mul_inner[] = {1, 7, 8, 9, 15, 16, 17, 33, 72, 960};
+  for (size_t i = 0; i < sizeof mul_inner / sizeof *mul_inner; i++)
+    for (int rep = 0; rep < (quick ? 4 : 16); rep++) mul_case(&cx, (size_t)rnd(1, 4), mul_inner[i]);
   for (int i = 0; i < (quick ? 20 : 60); i++) avgpool_case(&cx, 0);
   for (int i = 0; i < (quick ? 7 : 49); i++) avgpool_case(&cx, i + 1);
   for (int i = 0; i < (quick ? 10 : 40); i++) small_ops_case(&cx);

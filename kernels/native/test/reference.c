@@ -140,6 +140,30 @@ void ref_add(const struct edge_add_desc *d, const uint8_t *a, const uint8_t *b, 
   }
 }
 
+void ref_lookup(const struct edge_lookup_desc *d, const uint8_t *in, uint8_t *out) {
+  for (size_t i = 0; i < d->size; i++) out[i] = d->table[in[i]];
+}
+
+/* Output index by output index, each operand's element found from its strides. */
+void ref_mul(const struct edge_mul_desc *d, const uint8_t *a, const uint8_t *b, uint8_t *out) {
+  size_t count = 1;
+  for (size_t k = 0; k < d->rank; k++) count *= d->shape[k];
+  for (size_t i = 0; i < count; i++) {
+    size_t rest = i, at_a = 0, at_b = 0;
+    for (size_t k = d->rank; k-- > 0;) {
+      const size_t index = rest % d->shape[k];
+      rest /= d->shape[k];
+      at_a += index * d->stride_a[k];
+      at_b += index * d->stride_b[k];
+    }
+    const int32_t acc = (a[at_a] - d->zero_point_a) * (b[at_b] - d->zero_point_b);
+    float v = (float)acc * d->scale;
+    const float lo = (float)(d->min - d->zero_point), hi = (float)(d->max - d->zero_point);
+    v = v < lo ? lo : v > hi ? hi : v;
+    out[i] = (uint8_t)(d->zero_point + (int32_t)round_half_even(v));
+  }
+}
+
 static uint8_t clamp_real(double v, int32_t min, int32_t max) {
   if (!(v >= min)) return (uint8_t)min;
   if (v > max) return (uint8_t)max;
