@@ -61,6 +61,7 @@ describe('ecosystem.config.js', () => {
       expect(app.pm2_env.args).toEqual(['run', '--config', config]);
       // What the fault suite's agents also run with (test/faults/support.ts).
       expect((app.pm2_env as unknown as Record<string, unknown>).MALLOC_ARENA_MAX).toBe('2');
+      expect((app.pm2_env as unknown as Record<string, unknown>).NODE_OPTIONS).toBe('--max-old-space-size=128');
       await status.seen('online', 20_000);
       expect(await retainedStatus(broker.url, 'edge/eco-test/status')).toBe('online');
 

@@ -47,8 +47,8 @@ export function writeConfig(dir: string, mqtt: Record<string, number | string> =
 
 /** Starts `edge-agent run` and remembers it, so cleanup() kills whatever a failed test left running. */
 export function startAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  // The malloc setting ecosystem.config.js runs agents with (test/deploy/ecosystem.test.ts checks it is there).
-  const agent = AgentProcess.start(args, { MALLOC_ARENA_MAX: '2', ...env });
+  // The malloc and heap settings ecosystem.config.js runs agents with (test/deploy/ecosystem.test.ts checks they are there).
+  const agent = AgentProcess.start(args, { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=128', ...env });
   agents.add(agent);
   void agent.exited.then(() => agents.delete(agent));
   return agent;
