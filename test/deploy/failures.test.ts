@@ -101,6 +101,17 @@ describe('a failed deploy leaves the device as it was', () => {
   const options = (s = sshd): string[] => ['--dest', dest, '--ssh-opts', s.sshOpts, '--pm2', pm2.deployCommand, '--timeout', '90'];
   const deviceConfig = (extra = '', url = broker.url): string => `device:\n  id: from-config-file\nmqtt:\n  url: ${url}\ncamera:\n  type: sim\n${extra}`;
   const pid = async (): Promise<number> => (await pm2.list())[0].pid;
+  const agentsOnDevice = (): number[] =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${dest}/current/bin/edge-agent`);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
 
   /** Deploys `config` (expecting a failure), then checks that nothing changed and no seq was lost. */
   async function failedDeploy(config: string, extra: string[] = [], s = sshd): Promise<Run> {
@@ -115,6 +126,8 @@ describe('a failed deploy leaves the device as it was', () => {
     expect((await pm2.list())[0].pm2_env.status).toBe('online');
     await results.more(3, 30_000);
     expectUnbroken(results.seqs);
+    // The agent pm2 runs is the only one: none it lost track of still holds the data directory.
+    expect(agentsOnDevice()).toEqual([await pid()]);
     return run;
   }
 
