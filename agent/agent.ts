@@ -116,7 +116,14 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
   registerAgentMetrics(ctx);
   const printResult = (r: ResultPayload): void => {
     const top = r.top[0];
-    const line = { seq: r.seq, source: r.source, label: top?.label ?? null, score: top?.score ?? null, ms: r.latencyMs.total };
+    const line = {
+      seq: r.seq,
+      source: r.source,
+      label: top?.label ?? null,
+      score: top?.score ?? null,
+      ...(r.objects ? { objects: r.objects.map((o) => `${o.label} ${o.id}`) } : {}),
+      ms: r.latencyMs.total,
+    };
     if (options.simulate || !config.mqtt.url) log.info(line, 'result');
     else log.debug(line, 'result');
   };

@@ -76,7 +76,7 @@ export function describeRuntime(runtime: Runtime): ModelInfo {
 }
 
 /** A detector's postprocess, when all four of its outputs are graph outputs. */
-function detectionInfo({ plan }: Runtime): DetectionInfo | null {
+export function detectionInfo({ plan }: Pick<Runtime, 'plan'>): DetectionInfo | null {
   const step = plan.steps.find((s) => s.kind === 'detectionPostprocess');
   if (!step || step.kind !== 'detectionPostprocess') return null;
   const positions = step.outputs.map((t) => plan.outputs.findIndex((o) => o.slot === plan.slots[t]));

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import type { EngineChoice } from '../../kernels/engine.js';
 import type { DetectionInfo } from '../../kernels/model-info.js';
 import type { InferenceSession } from '../../kernels/session.js';
-import { fitLabels, labelOf, readLabelFile } from '../pipeline/classification.js';
+import { fitLabels, readLabelFile } from '../pipeline/classification.js';
+import { detections, type Detection } from '../pipeline/detections.js';
 import { ImageError, imageInputSpec, imageToTensor, type InputSpec, type ResizeFit, type ResizeKernel } from '../pipeline/preprocess.js';
 import { notReadable } from './classify.js';
 import { CliError, ExitCode } from './cli-error.js';
@@ -22,34 +23,10 @@ interface DetectOptions {
   resizeKernel: ResizeKernel;
 }
 
-export interface Detection {
-  /** The model's class number (COCO's detector: 0 is person). */
-  index: number;
-  label: string;
-  score: number;
-  /** [ymin, xmin, ymax, xmax] exactly as the model gives it: normalized to the input, not clamped. */
-  box: number[];
-}
-
 function score(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--min-score must be a number from 0 to 1, got '${value}'`);
   return n;
-}
-
-/** The detections of one run at or above `minScore`, in the model's order (best first). */
-export function detections(outputs: ArrayLike<number>[], d: DetectionInfo, minScore: number, labels: readonly string[] | null): Detection[] {
-  const boxes = outputs[d.outputs.boxes];
-  const classes = outputs[d.outputs.classes];
-  const scores = outputs[d.outputs.scores];
-  const count = Math.min(outputs[d.outputs.count][0], d.maxDetections);
-  const found: Detection[] = [];
-  for (let i = 0; i < count; i++) {
-    if (!(scores[i] >= minScore)) continue;
-    const index = classes[i];
-    found.push({ index, label: labelOf(index, labels), score: scores[i], box: Array.from({ length: 4 }, (_, k) => boxes[4 * i + k]) });
-  }
-  return found;
 }
 
 function printTable(image: string, engine: string, ms: number, found: Detection[]): void {

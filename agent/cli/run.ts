@@ -32,6 +32,7 @@ interface RunOptions {
   mqttUrl?: string;
   deviceId?: string;
   model?: string;
+  labels?: string;
   dataDir?: string;
   logFormat: LoggerOptions['format'];
 }
@@ -45,7 +46,7 @@ function overridesFrom(o: RunOptions): Record<string, unknown> {
   const out: Record<string, unknown> = Object.keys(camera).length > 0 ? { camera } : {};
   if (o.mqttUrl) out.mqtt = { url: o.mqttUrl };
   if (o.deviceId) out.device = { id: o.deviceId };
-  if (o.model) out.model = { file: resolve(o.model) };
+  if (o.model || o.labels) out.model = { ...(o.model ? { file: resolve(o.model) } : {}), ...(o.labels ? { labels: resolve(o.labels) } : {}) };
   if (o.dataDir) out.dataDir = resolve(o.dataDir);
   return out;
 }
@@ -82,7 +83,8 @@ export const runCommand = new Command('run')
   .option('--max-frames <n>', 'stop after this many results, deliver them, and exit', positiveInteger('--max-frames'))
   .option('--mqtt-url <url>', 'MQTT broker, e.g. mqtt://localhost:1883')
   .option('--device-id <id>', 'device id in MQTT topics')
-  .option('--model <file>', 'the .tflite model')
+  .option('--model <file>', 'the .tflite model: a classifier, or a detector (SSD ending in TFLite_Detection_PostProcess)')
+  .option('--labels <file>', "labels file for the model; it must fit the model's classes")
   .option('--data-dir <dir>', 'folder for the seq counter and the outbox')
   .addOption(new Option('--log-format <format>', 'log lines: readable on a terminal, JSON otherwise (auto), or always one of them').choices(LOG_FORMATS).default('auto'))
   .action(async (o: RunOptions) => {

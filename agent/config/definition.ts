@@ -111,6 +111,37 @@ export const agentConfigSchema = Type.Object(
         rotation: oneOf([0, 180], { description: 'Image rotation', default: 0 }),
       }),
     }),
+    objects: section('Objects a detector model follows (SSD ending in TFLite_Detection_PostProcess); classifiers ignore this section', {
+      track: Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Labels to follow; detections of other labels are left out of results',
+        default: ['person', 'car', 'dog', 'cat', 'bird'],
+      }),
+      minScore: Type.Number({ description: 'Detections scoring below this are left out', minimum: 0, maximum: 1, default: 0.5 }),
+      threshold: Type.Number({
+        description: 'An object counts once the median of its recent scores reaches this, so that one lucky frame does not make an object',
+        minimum: 0,
+        maximum: 1,
+        default: 0.7,
+      }),
+      minArea: Type.Number({ description: 'Smallest box that counts, as a fraction of the frame', minimum: 0, maximum: 1, default: 0 }),
+      maxArea: Type.Number({ description: 'Largest box that counts, as a fraction of the frame', minimum: 0, maximum: 1, default: 1 }),
+      filters: Type.Unsafe<Record<string, { minScore?: number; threshold?: number; minArea?: number; maxArea?: number }>>({
+        type: 'object',
+        description: 'Per label, any of minScore, threshold, minArea and maxArea, in place of the values above, e.g. {"car": {"minArea": 0.01}}',
+        additionalProperties: Type.Object(
+          {
+            minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+            threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+            minArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+            maxArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        default: {},
+      }),
+      confirmFrames: Type.Integer({ description: 'Frames an object must be seen in before it counts', minimum: 1, maximum: 100, default: 3 }),
+      endAfterSeconds: Type.Number({ description: 'An object ends once it has been missing this long', exclusiveMinimum: 0, maximum: 3600, default: 2 }),
+    }),
     trigger: section('Capture triggering', {
       mode: oneOf(['continuous', 'gpio', 'mqtt'], {
         description: 'When frames are captured: continuous at camera.fps, gpio on an edge of gpio.trigger.pin, mqtt on cmd/capture only',

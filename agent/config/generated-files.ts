@@ -88,7 +88,7 @@ function rows(node: SchemaNode, path: string[], value: Record<string, unknown>):
       out.push(...rows(child, keyPath, value[key] as Record<string, unknown>));
       continue;
     }
-    const env = `\`EDGE_AGENT_${keyPath.map((k) => k.replace(/([a-z])([A-Z])/g, '$1_$2')).join('_').toUpperCase()}\`${child.type === 'array' ? ' (colon-separated)' : ''}`;
+    const env = `\`EDGE_AGENT_${keyPath.map((k) => k.replace(/([a-z])([A-Z])/g, '$1_$2')).join('_').toUpperCase()}\`${child.type === 'array' ? ' (colon-separated)' : child.type === 'object' ? ' (JSON)' : ''}`;
     out.push(`| \`${keyPath.join('.')}\` | ${typeOf(child)} | \`${JSON.stringify(value[key])}\` | ${cell(child.description ?? '')} | ${env} |`);
   }
   return out;

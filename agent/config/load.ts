@@ -98,6 +98,14 @@ function envValue(raw: string, node: SchemaNode): Json {
   if (raw === 'null' && types.includes('null')) return null;
   // A list is colon-separated, as PATH is.
   if (types.includes('array')) return raw.split(':');
+  // A mapping (objects.filters) is written as JSON; what does not parse is left for the schema to refuse.
+  if (types.includes('object')) {
+    try {
+      return JSON.parse(raw) as Json;
+    } catch {
+      return raw;
+    }
+  }
   if (types.includes('boolean') && /^(true|false|1|0)$/.test(raw)) return raw === 'true' || raw === '1';
   if ((types.includes('integer') || types.includes('number')) && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw);
   if (node.enum?.some((e) => typeof e === 'number') && Number.isFinite(Number(raw))) return Number(raw);

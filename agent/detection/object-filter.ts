@@ -1,6 +1,6 @@
 // Which of one frame's detections the tracker sees, per label, as Frigate's objects.track and
 // objects.filters decide it.
-import type { Detection } from '../cli/detect.js';
+import type { Detection } from '../pipeline/detections.js';
 
 /** What one label's detections must meet. */
 export interface LabelFilter {

@@ -1,7 +1,7 @@
 // One frame's detections at a time into tracked objects and their events, as Frigate reports them:
 // an object counts once it has been seen steadily, is updated as its score rises or it moves
 // between zones, and ends once it has been gone for a while.
-import type { Detection } from '../cli/detect.js';
+import type { Detection } from '../pipeline/detections.js';
 import { median } from '../telemetry/stats.js';
 import { boxArea, clampBox, labelFilter, type ObjectFilterOptions } from './object-filter.js';
 
@@ -64,6 +64,8 @@ export interface TrackerUpdate {
    * `score`. Listed apart from the events because a better frame may come while an update is held back.
    */
   bestFrame: string[];
+  /** The confirmed objects this frame shows, each with its detection in this frame: a result's objects. */
+  seen: { id: string; detection: Detection }[];
 }
 
 /**
@@ -170,7 +172,7 @@ export class Tracker {
   }
 
   update(detections: readonly Detection[], timeMs: number): TrackerUpdate {
-    const out: TrackerUpdate = { events: [], bestFrame: [] };
+    const out: TrackerUpdate = { events: [], bestFrame: [], seen: [] };
     // Ended before matching: an object gone that long is over even if this frame shows one like it.
     const gone = this.tracks.filter((t) => timeMs - t.lastSeen >= this.options.endAfterMs);
     for (const track of gone) if (track.confirmed) out.events.push(eventOf('end', track));
@@ -232,14 +234,15 @@ export class Tracker {
     track.bestScore = Math.max(track.bestScore, d.score);
     if (!track.confirmed) {
       if (this.confirms(track)) this.confirm(track, d.score, timeMs, out);
-      return;
+    } else {
+      track.zones = this.options.zonesOf(track.box);
+      if (d.score > track.snapshotScore) {
+        track.snapshotScore = d.score;
+        out.bestFrame.push(track.id);
+      }
+      if (track.bestScore > track.sent.score || !sameZones(track.zones, track.sent.zones)) track.pending = true;
     }
-    track.zones = this.options.zonesOf(track.box);
-    if (d.score > track.snapshotScore) {
-      track.snapshotScore = d.score;
-      out.bestFrame.push(track.id);
-    }
-    if (track.bestScore > track.sent.score || !sameZones(track.zones, track.sent.zones)) track.pending = true;
+    if (track.confirmed) out.seen.push({ id: track.id, detection: d });
   }
 
   private confirms(track: Track): boolean {

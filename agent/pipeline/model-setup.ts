@@ -1,4 +1,5 @@
 import { planModel } from '../../kernels/graph/plan.js';
+import { detectionInfo, type DetectionInfo } from '../../kernels/model-info.js';
 import { InferenceSession } from '../../kernels/session.js';
 import { loadModelFile } from '../../kernels/tflite/reader.js';
 import { configPath } from '../config/load.js';
@@ -13,10 +14,13 @@ import type { LoadedModel } from './supervised-model.js';
  * The labels a model runs with: model.labels fitted to the model's classes (a file that
  * does not fit is refused), or the labels stored in the model.
  */
-async function labelsFor(labels: string | null, outputShape: readonly number[], own: string[] | null): Promise<string[] | null> {
+async function labelsFor(labels: string | null, classes: number, own: string[] | null): Promise<string[] | null> {
   if (labels === null) return own;
-  return fitLabels(await readLabelFile(labels), classCount(outputShape));
+  return fitLabels(await readLabelFile(labels), classes);
 }
+
+/** A detector names its classes in its postprocess; a classifier has one score per class. */
+const classesOf = (detection: DetectionInfo | null, output: readonly number[]): number => detection?.classes ?? classCount(output);
 
 /**
  * The configured model, checked as run takes it (it reads, plans, takes images, and its
@@ -28,9 +32,11 @@ export async function checkModelSetup(config: AgentConfig): Promise<string> {
   const plan = planModel(model);
   const input = plan.input.tensor;
   imageInputSpec(file, { shape: input.shape, type: input.type });
-  const labels = await labelsFor(configuredModel(config).labels, plan.output.tensor.shape, model.labels);
+  const detection = detectionInfo({ plan });
+  const labels = await labelsFor(configuredModel(config).labels, classesOf(detection, plan.output.tensor.shape), model.labels);
   const named = labels === null ? 'no labels' : `${labels.length} labels${config.model.labels === null ? ' (stored in the model)' : ` (${configPath(config.model.labels)})`}`;
-  return `${file}: ${model.operators.length} operators, input ${input.shape.join('x')} ${input.type}, ${named}, arena ${Math.round(plan.arenaBytes / 1024)} KiB`;
+  const kind = detection ? `a detector of ${detection.classes} classes` : 'a classifier';
+  return `${file}: ${kind}, ${model.operators.length} operators, input ${input.shape.join('x')} ${input.type}, ${named}, arena ${Math.round(plan.arenaBytes / 1024)} KiB`;
 }
 
 /**
@@ -42,7 +48,7 @@ export async function openModel(config: AgentConfig, { file, labels: labelFile }
   try {
     // Refused here, once, rather than as an undecodable image at every frame.
     imageInputSpec(file, session.info.input);
-    const labels = await labelsFor(labelFile, session.info.output.shape, session.info.labels);
+    const labels = await labelsFor(labelFile, classesOf(session.info.detection, session.info.output.shape), session.info.labels);
     return { file, session, name: modelName(file), labels };
   } catch (err) {
     await session.close();

@@ -1,11 +1,13 @@
 import { basename } from 'node:path';
-import { InferenceSession } from '../../kernels/session.js';
+import { InferenceSession, type Inference } from '../../kernels/session.js';
 import type { Frame } from '../camera/camera.js';
 import { frameImage } from '../camera/raw-image.js';
 import type { AgentContext } from '../core/context.js';
 import { AgentPart } from '../core/extension.js';
 import type { FrameErrorCause } from '../telemetry/run-stats.js';
+import { ObjectWatch } from '../detection/object-watch.js';
 import { topK } from './classification.js';
+import { detections } from './detections.js';
 import { FrameErrors } from './frame-errors.js';
 import { FrameSlot, type Waiter } from './frame-slot.js';
 import { MotionGate } from './motion-gate.js';
@@ -70,6 +72,8 @@ export class Pipeline extends AgentPart {
   private running = false;
   private produced = 0;
   private triggerCaptures = 0;
+  /** The objects a detector model is following, and the model's file. */
+  private objects: { file: string; watch: ObjectWatch } | null = null;
   /** When the timer last started a capture (performance.now()). */
   private lastTickAt = -Infinity;
   /** Results submitted to the sink and not yet recorded. */
@@ -231,6 +235,21 @@ export class Pipeline extends AgentPart {
     }
   }
 
+  /**
+   * What a result says the frame holds: a classifier's best classes, or a detector's objects
+   * in view (with their classes as `top`, best first, for consumers that read only `top`).
+   */
+  private answer(model: LoadedModel, inference: Inference, frame: Frame): Pick<ResultPayload, 'top' | 'objects'> {
+    const { settings, config } = this.ctx;
+    const detection = model.session.info.detection;
+    if (!detection) return { top: topK(inference.values, settings.topK, model.labels).filter((p) => p.score >= settings.scoreThreshold) };
+    // Objects are followed per model: another detector's boxes are not the same objects.
+    if (this.objects?.file !== model.file) this.objects = { file: model.file, watch: new ObjectWatch(config.objects) };
+    const { objects } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
+    const top = objects.map(({ index, label, score }) => ({ index, label, score })).sort((a, b) => b.score - a.score);
+    return { top, objects };
+  }
+
   /** Counts and reports a frame lost at `cause`; the error to reject its waiters with. */
   private lost(cause: FrameErrorCause, frame: Frame, err: unknown): FrameLostError {
     this.errors.record(cause, frame.source, err);
@@ -268,14 +287,14 @@ export class Pipeline extends AgentPart {
       throw this.lost('preprocess', frame, err);
     }
     const preprocessed = performance.now();
-    let values: Float32Array;
+    let inference: Inference;
     try {
-      ({ values } = await this.model.run(tensor));
+      inference = await this.model.run(tensor);
     } catch (err) {
       throw this.lost('inference', frame, err);
     }
     const inferred = performance.now();
-    const top = topK(values, ctx.settings.topK, model.labels).filter((p) => p.score >= ctx.settings.scoreThreshold);
+    const answer = this.answer(model, inference, frame);
     const sink = ctx.results;
     if (!sink) throw new Error('no result sink is attached');
     // Counted when submitted, so that --max-frames never submits one too many.
@@ -291,7 +310,7 @@ export class Pipeline extends AgentPart {
       device: ctx.deviceId,
       model: model.name,
       source: frame.source,
-      top,
+      ...answer,
       latencyMs: {
         capture: round(frame.captureMs),
         preprocess: round(preprocessed - started),

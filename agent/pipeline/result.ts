@@ -1,5 +1,15 @@
 import type { Prediction } from './classification.js';
 
+/** An object a detector found, with the id it keeps while it stays in view. */
+export interface ResultObject {
+  id: string;
+  label: string;
+  index: number;
+  score: number;
+  /** [ymin, xmin, ymax, xmax], normalized to the frame. */
+  box: number[];
+}
+
 /** The result payload of the MQTT contract (README.md), published on edge/<id>/result. */
 export interface ResultPayload {
   /** Per device, from 0, one higher per result, kept across restarts. */
@@ -10,7 +20,10 @@ export interface ResultPayload {
   model: string;
   /** The camera's name for the frame (the file name for the simulated camera). */
   source: string;
+  /** A classifier's best classes; for a detector, its objects' classes, best first. */
   top: Prediction[];
+  /** A detector's objects in this frame (the labels objects.track follows); absent for a classifier. */
+  objects?: ResultObject[];
   latencyMs: { capture: number; preprocess: number; inference: number; total: number };
   /** Kernel engine that produced it, e.g. native:avx512vnni. */
   engine: string;

@@ -2,7 +2,7 @@
 // minScore, and minArea/maxArea of the box cut to the frame, each with a default for every label
 // that a label may override field by field, and the mask predicate.
 import { describe, expect, it } from 'vitest';
-import type { Detection } from '../../../agent/cli/detect.js';
+import type { Detection } from '../../../agent/pipeline/detections.js';
 import { DEFAULT_LABEL_FILTER, DEFAULT_TRACK, filterDetections, labelFilter } from '../../../agent/detection/object-filter.js';
 
 function det(label: string, score: number, box: number[] = [0.2, 0.2, 0.4, 0.4]): Detection {

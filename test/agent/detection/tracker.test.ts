@@ -3,7 +3,7 @@
 // threshold, the end after endAfterMs unseen, events at most once a second per object, zones,
 // the best frame, endAll, unique ids and the cap on tracks.
 import { describe, expect, it } from 'vitest';
-import type { Detection } from '../../../agent/cli/detect.js';
+import type { Detection } from '../../../agent/pipeline/detections.js';
 import { Tracker, type TrackEvent, type TrackerOptions, type TrackerUpdate } from '../../../agent/detection/tracker.js';
 
 const FRAME_MS = 100;
@@ -293,6 +293,19 @@ describe('best frame', () => {
     const best = [0.8, 0.8, 0.8, 0.9].map((s, i) => run.frame(i * FRAME_MS, [person(0.1, s), person(0.6, 0.8)]).bestFrame);
     const [a, b] = run.of('new').map((e) => e.id);
     expect(best.slice(2)).toEqual([[a, b], [a]]);
+  });
+});
+
+describe('the objects a frame shows', () => {
+  it('lists the confirmed objects seen in the frame with that frame\'s detection, not tentative or missed ones', () => {
+    const run = new Run({ confirmFrames: 2 });
+    expect(run.frame(0, [person(0.1, 0.8)]).seen).toEqual([]);
+    const second = run.frame(100, [person(0.12, 0.75), person(0.7, 0.9)]);
+    const [first] = run.of('new');
+    expect(second.seen).toEqual([{ id: first.id, detection: person(0.12, 0.75) }]);
+    // The second person is tentative until its own second frame; the first is missed here.
+    expect(run.frame(200, [person(0.7, 0.95)]).seen.map((s) => s.detection.score)).toEqual([0.95]);
+    expect(run.frame(300, [person(0.14, 0.6), person(0.7, 0.9)]).seen.map((s) => s.id)).toEqual([first.id, run.of('new')[1].id]);
   });
 });
 

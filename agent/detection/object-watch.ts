@@ -1,0 +1,31 @@
+// A detector's frames as the agent reports them: each frame's detections filtered as
+// objects.* says, then followed across frames, so that a result names the objects in view
+// with the ids they keep.
+import type { AgentConfig } from '../config/types.js';
+import type { Detection } from '../pipeline/detections.js';
+import type { ResultObject } from '../pipeline/result.js';
+import { filterDetections, type ObjectFilterOptions } from './object-filter.js';
+import { Tracker, type TrackerUpdate } from './tracker.js';
+
+export interface WatchedFrame extends TrackerUpdate {
+  /** The confirmed objects in the frame, as a result carries them. */
+  objects: ResultObject[];
+}
+
+export class ObjectWatch {
+  private readonly filter: ObjectFilterOptions;
+  private readonly tracker: Tracker;
+
+  constructor(options: AgentConfig['objects']) {
+    const { track, minScore, threshold, minArea, maxArea, filters } = options;
+    this.filter = { track, defaults: { minScore, threshold, minArea, maxArea }, filters };
+    this.tracker = new Tracker({ confirmFrames: options.confirmFrames, endAfterMs: options.endAfterSeconds * 1000, objectFilter: this.filter });
+  }
+
+  /** One frame's detections, in time order; `timeMs` is the frame's capture time. */
+  see(found: readonly Detection[], timeMs: number): WatchedFrame {
+    const update = this.tracker.update(filterDetections(found, this.filter), timeMs);
+    const objects = update.seen.map(({ id, detection: { label, index, score, box } }) => ({ id, label, index, score, box: [...box] }));
+    return { ...update, objects };
+  }
+}
