@@ -38,10 +38,10 @@ export function polygonProblem(points: unknown): string | null {
 
 /**
  * Whether `point` is inside `polygon`, by the even-odd rule (for the simple polygons that
- * polygonProblem accepts, the same as the winding rule). A point exactly on an edge or a
- * corner is inside, as in Frigate (OpenCV's pointPolygonTest >= 0): a box that reaches the
- * bottom of the frame has its bottom-centre on the frame's edge, and a zone drawn along that
- * edge must hold it.
+ * polygonProblem accepts, the same as the winding rule). A point on an edge or a corner
+ * (to within rounding) is inside, as in Frigate (OpenCV's pointPolygonTest >= 0): a box
+ * that reaches the bottom of the frame has its bottom-centre on the frame's edge, and a
+ * zone drawn along that edge must hold it.
  */
 export function pointInPolygon(point: Point, polygon: Polygon): boolean {
   const [x, y] = point;
