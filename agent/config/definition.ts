@@ -2,6 +2,7 @@
 // (a TypeBox schema, which is JSON Schema: ajv validates against it as it is), and the rules
 // that span keys. config/agent.schema.json, config/default.yaml and the README's table are
 // generated from this file (`npm run docs:config`); a test fails when they are out of date.
+import { polygonProblem } from '../detection/zones.js';
 import { Type, type NumberOptions, type SchemaOptions, type Static, type StringOptions, type TProperties } from '@sinclair/typebox';
 
 // Nullable values and choices are written as `type: [..., 'null']` and `enum`, not as TypeBox's
@@ -139,6 +140,21 @@ export const agentConfigSchema = Type.Object(
         ),
         default: {},
       }),
+      zones: Type.Unsafe<Record<string, [number, number][]>>({
+        type: 'object',
+        description:
+          'Named zones, each a polygon of [x, y] points (0..1 from the left and from the top), e.g. {"driveway": [[0, 0.6], [0.5, 0.6], [0.5, 1], [0, 1]]}; ' +
+          "an object is in a zone when the bottom centre of its box is inside (on an edge counts); names go in MQTT topics",
+        propertyNames: { pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        additionalProperties: { type: 'array' },
+        default: {},
+      }),
+      masks: Type.Unsafe<[number, number][][]>({
+        type: 'array',
+        description: 'Polygons, as for zones, where detections are ignored: a detection whose box has its bottom centre inside one is left out',
+        items: { type: 'array' },
+        default: [],
+      }),
       confirmFrames: Type.Integer({ description: 'Frames an object must be seen in before it counts', minimum: 1, maximum: 100, default: 3 }),
       endAfterSeconds: Type.Number({ description: 'An object ends once it has been missing this long', exclusiveMinimum: 0, maximum: 3600, default: 2 }),
     }),
@@ -250,6 +266,9 @@ export interface ConfigProblem {
 }
 
 /** A rule the schema cannot express: a pure function of the (schema-valid) configuration. */
+/** Topics under edge/<id>/ that a zone's count (edge/<id>/<zone>/<label>) must not be mistaken for. */
+const RESERVED_TOPICS = ['status', 'result', 'telemetry', 'events', 'cmd'];
+
 export interface ConfigRule {
   /** The rule in a sentence, for the README. */
   rule: string;
@@ -259,6 +278,21 @@ export interface ConfigRule {
 const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
 
 export const configRules: ConfigRule[] = [
+  {
+    rule: 'Each of `objects.zones` and `objects.masks` is a polygon of at least 3 points in 0..1 whose edges do not cross, and no zone is named after a topic of the device (status, result, telemetry, events, cmd)',
+    check({ objects: { zones, masks } }) {
+      for (const [name, points] of Object.entries(zones)) {
+        if (RESERVED_TOPICS.includes(name)) return { key: `objects.zones.${name}`, problem: `edge/<id>/${name} is the device's own topic: name the zone otherwise` };
+        const problem = polygonProblem(points);
+        if (problem) return { key: `objects.zones.${name}`, problem };
+      }
+      for (const [i, points] of masks.entries()) {
+        const problem = polygonProblem(points);
+        if (problem) return { key: `objects.masks.${i}`, problem };
+      }
+      return null;
+    },
+  },
   {
     rule: '`mqtt.url` is a URL that names a host',
     check({ mqtt: { url } }) {

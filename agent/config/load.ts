@@ -184,6 +184,8 @@ function describe(error: ErrorObject, originOf: (pointer: string) => Origin): st
     ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
     : error.instancePath;
   const where = at(originOf(blamed), keyOf(error.instancePath));
+  // A key that breaks propertyNames (a zone name): the name's own problem says what is wrong.
+  if (error.propertyName !== undefined) return `${where}: the name '${error.propertyName}' ${error.message}`;
   switch (error.keyword) {
     case 'additionalProperties':
       return `${where}: unknown key '${(error.params as { additionalProperty: string }).additionalProperty}'`;
@@ -246,7 +248,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
 
   validator ??= new Ajv({ allErrors: true, strict: false }).compile(agentConfigSchema);
   if (!validator(merged)) {
-    throw new ConfigError((validator.errors ?? []).map((e) => describe(e, originOf)));
+    throw new ConfigError((validator.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describe(e, originOf)));
   }
   const config = merged as unknown as AgentConfig;
   const problemLine = ({ key, problem, alongside = [] }: ConfigProblem): string => {

@@ -6,6 +6,7 @@ import type { Detection } from '../pipeline/detections.js';
 import type { ResultObject } from '../pipeline/result.js';
 import { filterDetections, type ObjectFilterOptions } from './object-filter.js';
 import { Tracker, type TrackerUpdate } from './tracker.js';
+import { isMasked, zonesOf } from './zones.js';
 
 export interface WatchedFrame extends TrackerUpdate {
   /** The confirmed objects in the frame, as a result carries them. */
@@ -16,15 +17,23 @@ export class ObjectWatch {
   private readonly filter: ObjectFilterOptions;
   private readonly tracker: Tracker;
 
+  private readonly masked: (d: Detection) => boolean;
+
   constructor(options: AgentConfig['objects']) {
-    const { track, minScore, threshold, minArea, maxArea, filters } = options;
+    const { track, minScore, threshold, minArea, maxArea, filters, zones, masks } = options;
     this.filter = { track, defaults: { minScore, threshold, minArea, maxArea }, filters };
-    this.tracker = new Tracker({ confirmFrames: options.confirmFrames, endAfterMs: options.endAfterSeconds * 1000, objectFilter: this.filter });
+    this.masked = (d) => isMasked(d.box, masks);
+    this.tracker = new Tracker({
+      confirmFrames: options.confirmFrames,
+      endAfterMs: options.endAfterSeconds * 1000,
+      objectFilter: this.filter,
+      zonesOf: (box) => zonesOf(box, zones),
+    });
   }
 
   /** One frame's detections, in time order; `timeMs` is the frame's capture time. */
   see(found: readonly Detection[], timeMs: number): WatchedFrame {
-    const update = this.tracker.update(filterDetections(found, this.filter), timeMs);
+    const update = this.tracker.update(filterDetections(found, this.filter, this.masked), timeMs);
     const objects = update.seen.map(({ id, detection: { label, index, score, box } }) => ({ id, label, index, score, box: [...box] }));
     return { ...update, objects };
   }

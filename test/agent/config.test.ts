@@ -135,3 +135,43 @@ describe('rules across keys', () => {
     expect(loaded.blame('camera.usb.device: not a video device')).toBe('camera.usb.device: not a video device');
   });
 });
+
+describe('objects: zones, masks and filters', () => {
+  it('takes zones, masks and per-label filters from the file, and filters as JSON from the environment', async () => {
+    const user = file('zones.yaml', [
+      'objects:',
+      '  zones:',
+      '    driveway: [[0, 0.6], [0.5, 0.6], [0.5, 1], [0, 1]]',
+      '  masks:',
+      '    - [[0.8, 0], [1, 0], [1, 0.2]]',
+    ].join('\n') + '\n');
+    const { config } = await loadConfig({ file: user, env: { EDGE_AGENT_OBJECTS_FILTERS: '{"car": {"minArea": 0.01}}' } });
+    expect(config.objects.zones.driveway).toHaveLength(4);
+    expect(config.objects.masks).toHaveLength(1);
+    expect(config.objects.filters).toEqual({ car: { minArea: 0.01 } });
+  });
+
+  it('refuses a zone whose edges cross, naming the zone, the file and the edges', async () => {
+    const user = file('bowtie.yaml', 'objects:\n  zones:\n    porch: [[0, 0], [1, 1], [1, 0], [0, 1]]\n');
+    const [problem] = await problems({ file: user, env: {} });
+    expect(problem).toMatch(new RegExp(`^${user}: objects\\.zones\\.porch: edge 1 \\(point 1 to 2\\) crosses edge 3 \\(point 3 to 4\\)`));
+  });
+
+  it('refuses a mask with too few points, a zone named after a device topic, and a zone name that cannot be a topic level', async () => {
+    expect(await problems({ file: file('mask.yaml', 'objects:\n  masks:\n    - [[0, 0], [1, 1]]\n'), env: {} })).toEqual([
+      `${dir}/mask.yaml: objects.masks.0: a polygon needs at least 3 points, got 2`,
+    ]);
+    const [reserved] = await problems({ file: file('status.yaml', 'objects:\n  zones:\n    status: [[0, 0], [1, 0], [1, 1]]\n'), env: {} });
+    expect(reserved).toContain("objects.zones.status: edge/<id>/status is the device's own topic");
+    expect(await problems({ file: file('slash.yaml', 'objects:\n  zones:\n    "front/door": [[0, 0], [1, 0], [1, 1]]\n'), env: {} })).toEqual([
+      `${dir}/slash.yaml: objects.zones: the name 'front/door' must match pattern "^[A-Za-z0-9_-]{1,64}$"`,
+    ]);
+  });
+
+  it('refuses filter fields it does not know and scores outside 0..1', async () => {
+    const [unknown] = await problems({ file: file('filters.yaml', 'objects:\n  filters:\n    car:\n      minArae: 0.1\n'), env: {} });
+    expect(unknown).toContain("unknown key 'minArae'");
+    const [range] = await problems({ file: file('range.yaml', 'objects:\n  filters:\n    car:\n      threshold: 1.5\n'), env: {} });
+    expect(range).toMatch(/objects\.filters\.car\.threshold: must be <= 1/);
+  });
+});
