@@ -76,7 +76,7 @@ const cell = (text: string): string => text.replaceAll('|', '\\|').replace(/[^\s
 
 function typeOf(node: SchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${v}\``).join(' \\| ');
-  if (node.type === 'array') return `list of ${typeOf(node.items!)}s`;
+  if (node.type === 'array') return node.items ? `list of ${typeOf(node.items)}s` : 'list';
   return [node.type].flat().join(' or ');
 }
 
