@@ -4,6 +4,7 @@ import { configPath } from './config/load.js';
 import type { AgentConfig } from './config/types.js';
 import { ConsoleResults } from './outbox/console-results.js';
 import { createAgentContext, reportHealth, type AgentContext } from './core/context.js';
+import { ObjectEvents } from './detection/object-events.js';
 import { claimDataDir, DataDirError } from './core/data-dir.js';
 import { registerAgentCommands } from './control/agent-commands.js';
 import { Controller } from './core/controller.js';
@@ -146,6 +147,8 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
     gpio,
     ...(config.metrics.enabled ? [new MetricsServer(ctx)] : []),
     sink,
+    // Stops after the pipeline, which ends the objects still in view, and before mqtt delivers them.
+    new ObjectEvents(ctx),
     new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName }),
     camera,
     pipeline,

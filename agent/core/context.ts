@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import type { AgentConfig } from '../config/types.js';
 import { CommandRegistry } from '../control/registry.js';
 import { AgentEvents } from './events.js';
-import type { ResultSink } from '../pipeline/result.js';
+import type { ObjectEventSink, ResultSink } from '../pipeline/result.js';
 import { RunStats } from '../telemetry/run-stats.js';
 
 /** Settings that commands may change while the agent runs. */
@@ -31,6 +31,8 @@ export interface AgentContext {
   readonly metrics: Registry;
   /** Set by the part that delivers results (mqtt, or the console when there is no broker). */
   results: ResultSink | null;
+  /** Set by the mqtt part: where a detector's object events go (none without a broker). */
+  objectEvents: ObjectEventSink | null;
   /** Health of each part; a part is degraded while it has a reason here. */
   readonly degraded: Map<string, string>;
 }
@@ -48,6 +50,7 @@ export function createAgentContext(config: AgentConfig, log: Logger, dataDir: st
     commands: new CommandRegistry(log.child({ part: 'commands' })),
     metrics: new Registry(),
     results: null,
+    objectEvents: null,
     degraded: new Map(),
   };
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Frame } from '../camera/camera.js';
+import type { TrackEvent } from '../detection/tracker.js';
 import type { ResultPayload } from '../pipeline/result.js';
 
 /** What the agent's parts tell each other. Listeners must not throw. */
@@ -12,6 +13,12 @@ export interface AgentEventMap {
    * browser connected), emitting it does no work.
    */
   frame: [{ frame: Frame; result: ResultPayload }];
+  /**
+   * What a detector's frame changed about the objects in view (the tracker's events, in
+   * order), at the frame's capture time; on a stop or a model swap, the ends of the objects
+   * still in view, with frame null.
+   */
+  objects: [{ events: TrackEvent[]; frame: Frame | null; timeMs: number }];
   /** A telemetry snapshot is ready to publish. */
   telemetry: [Record<string, unknown>];
   /** The broker connection came up or went down. */

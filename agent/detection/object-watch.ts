@@ -5,7 +5,7 @@ import type { AgentConfig } from '../config/types.js';
 import type { Detection } from '../pipeline/detections.js';
 import type { ResultObject } from '../pipeline/result.js';
 import { filterDetections, type ObjectFilterOptions } from './object-filter.js';
-import { Tracker, type TrackerUpdate } from './tracker.js';
+import { Tracker, type TrackerUpdate, type TrackEvent } from './tracker.js';
 import { isMasked, zonesOf } from './zones.js';
 
 export interface WatchedFrame extends TrackerUpdate {
@@ -36,5 +36,10 @@ export class ObjectWatch {
     const update = this.tracker.update(filterDetections(found, this.filter, this.masked), timeMs);
     const objects = update.seen.map(({ id, detection: { label, index, score, box } }) => ({ id, label, index, score, box: [...box] }));
     return { ...update, objects };
+  }
+
+  /** Ends every object in view (the agent stops, or another model takes over). */
+  endAll(): TrackEvent[] {
+    return this.tracker.endAll();
   }
 }

@@ -13,7 +13,8 @@ import { describeConnectionError } from './connection-error.js';
 import { connectionOptions } from './connection-options.js';
 import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
-import { openOutbox } from '../outbox/open-outbox.js';
+import { openEventOutbox, openOutbox } from '../outbox/open-outbox.js';
+import type { ObjectEventPayload } from '../pipeline/result.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { ResultDelivery } from './result-delivery.js';
 import { deviceTopics, type DeviceTopics } from './topics.js';
@@ -52,6 +53,8 @@ export class MqttExtension extends AgentPart {
   private client: MqttClient | null = null;
   private outbox: Outbox | null = null;
   private delivery: ResultDelivery | null = null;
+  private eventOutbox: Outbox<ObjectEventPayload> | null = null;
+  private eventDelivery: ResultDelivery | null = null;
   private commands: CommandTransport | null = null;
   private unregisterMetrics: (() => void) | null = null;
   private topics: DeviceTopics | null = null;
@@ -97,8 +100,17 @@ export class MqttExtension extends AgentPart {
       ? discoveryMessages({ prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: versionText(), telemetrySeconds: config.telemetrySeconds })
       : [];
     const outbox = await openOutbox(ctx);
+    let eventOutbox: Outbox<ObjectEventPayload>;
+    try {
+      eventOutbox = await openEventOutbox(ctx);
+    } catch (err) {
+      await outbox.close();
+      throw err;
+    }
     ctx.results = outbox;
+    ctx.objectEvents = eventOutbox;
     this.outbox = outbox;
+    this.eventOutbox = eventOutbox;
     this.topics = topics;
     this.url = url;
     this.clientId = clientOptions.clientId!;
@@ -111,12 +123,16 @@ export class MqttExtension extends AgentPart {
       client = connect(url, clientOptions);
     } catch (err) {
       await outbox.close();
+      await eventOutbox.close();
       ctx.results = null;
+      ctx.objectEvents = null;
       this.outbox = null;
+      this.eventOutbox = null;
       throw new ConfigError([`mqtt.url: ${url}: ${(err as Error).message}`]);
     }
     this.client = client;
     this.delivery = new ResultDelivery(outbox, client, topics.result, this.log);
+    this.eventDelivery = new ResultDelivery(eventOutbox, client, topics.events, this.log);
     this.commands = new CommandTransport(
       (name, payload, options) => ctx.commands.execute(name, payload, options),
       (name, response) => this.publish(topics.response(name), JSON.stringify(response), false),
@@ -137,8 +153,8 @@ export class MqttExtension extends AgentPart {
   override async stop(): Promise<void> {
     // No telemetry is published while the outstanding results drain.
     await super.stop();
-    const { client, outbox, delivery, commands } = this;
-    if (!client || !outbox || !delivery || !commands || !this.topics) return;
+    const { client, outbox, delivery, eventOutbox, eventDelivery, commands } = this;
+    if (!client || !outbox || !delivery || !eventOutbox || !eventDelivery || !commands || !this.topics) return;
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.lastingTimer) clearTimeout(this.lastingTimer);
@@ -147,8 +163,9 @@ export class MqttExtension extends AgentPart {
     const left = (): number => Math.max(0, deadline - Date.now());
     commands.close();
     await within(commands.idle(), left());
-    await within(delivery.drained(), left());
+    await within(Promise.all([delivery.drained(), eventDelivery.drained()]), left());
     delivery.detach();
+    eventDelivery.detach();
     let graceful = false;
     if (client.connected) {
       const offline = client.publishAsync(this.topics.status, 'offline', { qos: 1, retain: true });
@@ -160,7 +177,9 @@ export class MqttExtension extends AgentPart {
     // Without a DISCONNECT the broker publishes our Last Will, which says offline too.
     if (!(await within(client.endAsync(!graceful || Object.keys(client.outgoing).length > 0), 2000))) client.stream?.destroy();
     await outbox.close();
+    await eventOutbox.close();
     if (this.ctx.results === outbox) this.ctx.results = null;
+    if (this.ctx.objectEvents === eventOutbox) this.ctx.objectEvents = null;
     this.unregisterMetrics?.();
     this.unregisterMetrics = null;
     const undelivered = outbox.depth();
@@ -168,6 +187,8 @@ export class MqttExtension extends AgentPart {
     this.client = null;
     this.outbox = null;
     this.delivery = null;
+    this.eventOutbox = null;
+    this.eventDelivery = null;
     this.commands = null;
   }
 
@@ -188,6 +209,7 @@ export class MqttExtension extends AgentPart {
     if (!connack.sessionPresent || !this.subscribed) this.subscribe();
     this.publishDiscovery();
     this.delivery!.connected();
+    this.eventDelivery!.connected();
     this.ctx.events.emit('broker', { connected: true });
     this.watchForLastingConnection();
   }
@@ -201,6 +223,7 @@ export class MqttExtension extends AgentPart {
       this.connected = false;
       this.disconnectedAt = Date.now();
       this.delivery?.disconnected();
+      this.eventDelivery?.disconnected();
       this.ctx.events.emit('broker', { connected: false });
       if (!this.stopping) this.reportLoss(cause);
     } else if (!this.stopping && cause !== this.reportedFailure) {

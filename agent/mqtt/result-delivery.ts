@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Outbox } from '../outbox/outbox.js';
+import type { Outbox, OutboxPayload } from '../outbox/outbox.js';
 
 /** QoS 1 results published and not yet acknowledged, at most. */
 const DELIVERY_WINDOW = 16;
@@ -25,7 +25,7 @@ export class ResultDelivery {
   private readonly pump = (): void => this.send();
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly outbox: Outbox<OutboxPayload>,
     private readonly client: MqttClient,
     private readonly topic: string,
     private readonly log: Logger,

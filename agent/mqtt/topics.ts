@@ -3,6 +3,8 @@ export interface DeviceTopics {
   status: string;
   result: string;
   telemetry: string;
+  /** A detector's object events. */
+  events: string;
   /** Subscription filter for commands: <prefix>/<id>/cmd/+ (one level, so never our responses). */
   commands: string;
   response(command: string): string;
@@ -17,6 +19,7 @@ export function deviceTopics(prefix: string, deviceId: string): DeviceTopics {
     status: `${base}/status`,
     result: `${base}/result`,
     telemetry: `${base}/telemetry`,
+    events: `${base}/events`,
     commands: `${commandBase}+`,
     response: (command) => `${commandBase}${command}/response`,
     commandName(topic) {

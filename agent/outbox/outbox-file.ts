@@ -15,8 +15,8 @@ export class OutboxFile {
   readonly path: string;
   private readonly tmp: string;
 
-  constructor(readonly dir: string) {
-    this.path = join(dir, 'results.log');
+  constructor(readonly dir: string, name = 'results.log') {
+    this.path = join(dir, name);
     this.tmp = `${this.path}.tmp`;
   }
 

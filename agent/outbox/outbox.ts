@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ResultPayload, ResultSink } from '../pipeline/result.js';
+import type { ResultPayload } from '../pipeline/result.js';
 import { OutboxFile } from './outbox-file.js';
 import { encodeJsonRecord, encodeRecord, MAX_PAYLOAD_BYTES, parseLog, RecordType, toRanges, type DamagedSpan } from './outbox-log.js';
 import { EntryQueue, type OutboxEntry } from './outbox-queue.js';
@@ -13,9 +13,17 @@ import { SeqHighWater } from './seq-high-water.js';
  */
 export type OutboxCondition = 'outbox' | 'outboxSeq' | 'outboxLog';
 
+/** What an outbox holds: records numbered by seq, each with the ISO 8601 time it is about. */
+export interface OutboxPayload {
+  seq: number;
+  ts: string;
+}
+
 export interface OutboxOptions {
   /** Folder of the log, e.g. <dataDir>/outbox. */
   dir: string;
+  /** What the records are, in log lines and errors (default 'results'); the log is <dir>/<noun>.log. */
+  noun?: string;
   /** The seq high-water mark, apart from the log's folder: <dataDir>/seq-high-water. */
   highWaterFile: string;
   maxRecords: number;
@@ -48,10 +56,10 @@ export interface OutboxStats {
 const COMPACT_MIN_BYTES = 1 << 20;
 const DROP_LOG_INTERVAL_MS = 60_000;
 
-interface Waiting {
+interface Waiting<P> {
   entry: OutboxEntry;
-  payload: ResultPayload;
-  resolve(payload: ResultPayload): void;
+  payload: P;
+  resolve(payload: P): void;
 }
 
 function captureTime(ts: unknown): number {
@@ -62,7 +70,7 @@ function captureTime(ts: unknown): number {
 
 function entryOf(bytes: Buffer): OutboxEntry {
   const { seq, ts } = JSON.parse(bytes.toString('utf8')) as { seq: unknown; ts: unknown };
-  if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Error('a result record without a seq');
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Error('a record without a seq');
   return { seq: seq as number, tsMs: captureTime(ts), bytes };
 }
 
@@ -86,7 +94,7 @@ function entryOf(bytes: Buffer): OutboxEntry {
  *   the log and a health report per condition, results are kept in memory (same bounds)
  *   and still delivered, and the whole log is rewritten once writing works again.
  */
-export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink {
+export class Outbox<P extends OutboxPayload = ResultPayload> extends EventEmitter<{ recorded: [] }> {
   private readonly file: OutboxFile;
   private mark!: SeqHighWater;
   /** A write of the mark in flight: submits wait on this one promise, in the order they came. */
@@ -98,7 +106,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
   private logsSetAside = 0;
   private lastSetAside: string | null = null;
   private readonly queue = new EntryQueue();
-  private waiting: Waiting[] = [];
+  private waiting: Waiting<P>[] = [];
   private removals: number[] = [];
   private nextSeq = 0;
   /** The log must be rewritten whole: it is missing, damaged, or writing failed. */
@@ -119,17 +127,19 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
   private readonly maxAgeMs: number;
   /** How long an acknowledgement or a retry after a failed write waits. */
   private readonly lingerMs: number;
+  private readonly noun: string;
 
   private constructor(private readonly options: OutboxOptions) {
     super();
-    this.file = new OutboxFile(options.dir);
+    this.noun = options.noun ?? 'results';
+    this.file = new OutboxFile(options.dir, `${this.noun}.log`);
     this.maxAgeMs = options.maxAgeHours * 3_600_000;
     this.lingerMs = Math.max(options.flushMilliseconds, 1000);
   }
 
   /** Opens (or creates) the outbox in options.dir and recovers what a crash left there. */
-  static async open(options: OutboxOptions): Promise<Outbox> {
-    const outbox = new Outbox(options);
+  static async open<P extends OutboxPayload = ResultPayload>(options: OutboxOptions): Promise<Outbox<P>> {
+    const outbox = new Outbox<P>(options);
     const { mark, problem } = await SeqHighWater.open(options.highWaterFile);
     outbox.mark = mark;
     if (problem) outbox.markFailed(problem, 'read');
@@ -156,15 +166,15 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     return outbox;
   }
 
-  async submit(result: Omit<ResultPayload, 'seq'>): Promise<ResultPayload> {
+  async submit(result: Omit<P, 'seq'>): Promise<P> {
     if (this.closed) throw new Error(`the outbox ${this.file.path} is closed`);
     // Rarely (once per SEQ_BLOCK results) the mark must be written before the next seq goes out.
     for (let pending = this.reserve(); pending; pending = this.reserve()) await pending;
     if (this.closed) throw new Error(`the outbox ${this.file.path} is closed`);
-    const payload = { seq: this.nextSeq, ...result } as ResultPayload;
+    const payload = { seq: this.nextSeq, ...result } as P;
     const bytes = Buffer.from(JSON.stringify(payload));
     if (bytes.length > MAX_PAYLOAD_BYTES) {
-      throw new Error(`a result of ${bytes.length} bytes is over the outbox's ${MAX_PAYLOAD_BYTES}-byte record limit`);
+      throw new Error(`a record of ${bytes.length} bytes is over the outbox's ${MAX_PAYLOAD_BYTES}-byte limit (${this.file.path})`);
     }
     this.nextSeq++;
     const entry: OutboxEntry = { seq: payload.seq, tsMs: captureTime(payload.ts), bytes };
@@ -175,7 +185,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
       this.emit('recorded');
       return payload;
     }
-    const recorded = new Promise<ResultPayload>((resolve) => this.waiting.push({ entry, payload, resolve }));
+    const recorded = new Promise<P>((resolve) => this.waiting.push({ entry, payload, resolve }));
     this.enforceLimits();
     this.schedule(this.lastWriteAt + this.options.flushMilliseconds);
     return recorded;
@@ -258,7 +268,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     const seq = mark
       ? `seq goes on at ${this.nextSeq}, above every seq handed out before (the high-water mark ${this.mark.file})`
       : `there is no seq high-water mark (${this.mark.file}), so seq starts again at ${this.nextSeq} and may repeat`;
-    const damage = `was kept as ${keptAs}: ${why}; the results recorded in it were not delivered`;
+    const damage = `was kept as ${keptAs}: ${why}; the ${this.noun} recorded in it were not delivered`;
     this.options.log.error({ file: this.file.path, keptAs, nextSeq: this.nextSeq, highWaterFile: this.mark.file }, `outbox: the log ${this.file.path} ${damage}; ${seq}; a new log is started`);
     const reason = `the outbox log ${this.file.path} ${damage}`;
     this.options.reportHealth?.('outboxLog', reason);
@@ -309,7 +319,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     // Every log begins with a checkpoint. Without it (an empty log, a damaged head) the log cannot
     // say where seq goes on; when results were published that it missed (it could not be written,
     // then a crash), it says too little. Either way the mark decides, and no seq is given again.
-    const distrust = !checkpoint ? 'the log does not begin with its checkpoint (empty, or damaged at the start)' : mark?.unlogged ? 'results were published that the log does not hold (it could not be written)' : null;
+    const distrust = !checkpoint ? 'the log does not begin with its checkpoint (empty, or damaged at the start)' : mark?.unlogged ? `${this.noun} were published that the log does not hold (it could not be written)` : null;
     if (distrust && mark && mark.next > this.nextSeq) {
       log.warn({ file: this.file.path, logNextSeq: this.nextSeq, nextSeq: mark.next, highWaterFile: this.mark.file }, `outbox: ${distrust}; seq goes on from the high-water mark`);
       this.nextSeq = mark.next;
@@ -321,7 +331,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     if (this.queue.size > 0) {
       log.info(
         { file: this.file.path, depth: this.queue.size, firstSeq: this.queue.first()!.seq, nextSeq: this.nextSeq },
-        'outbox: results recorded before the restart will be delivered',
+        `outbox: ${this.noun} recorded before the restart will be delivered`,
       );
     }
   }
@@ -365,7 +375,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     if (now - this.lastDropLogAt < DROP_LOG_INTERVAL_MS) return;
     this.options.log.warn(
       { dropped: this.droppedSinceLog, droppedTotal: this.droppedTotal, maxRecords: this.options.maxRecords, maxAgeHours: this.options.maxAgeHours },
-      'outbox: dropped the oldest results (over outbox.maxRecords or older than outbox.maxAgeHours); the newest are kept',
+      `outbox: dropped the oldest ${this.noun} (over outbox.maxRecords or older than outbox.maxAgeHours); the newest are kept`,
     );
     this.droppedSinceLog = 0;
     this.lastDropLogAt = now;
@@ -444,7 +454,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
     if (this.failure?.code !== code) {
       this.options.log.error(
         { err, file: this.file.path, retryMs: this.lingerMs },
-        `${reason}; ${consequence}results are kept in memory (the newest ${this.options.maxRecords}) and published while the broker is up`,
+        `${reason}; ${consequence}${this.noun} are kept in memory (the newest ${this.options.maxRecords}) and published while the broker is up`,
       );
       this.options.reportHealth?.('outbox', reason);
     }
@@ -461,7 +471,7 @@ export class Outbox extends EventEmitter<{ recorded: [] }> implements ResultSink
   }
 
   private recovered(): void {
-    this.options.log.info({ file: this.file.path, depth: this.depth() }, 'outbox: writing works again; results held in memory are recorded');
+    this.options.log.info({ file: this.file.path, depth: this.depth() }, `outbox: writing works again; ${this.noun} held in memory are recorded`);
     this.failure = null;
     this.options.reportHealth?.('outbox', null);
   }

@@ -118,6 +118,7 @@ export class Pipeline extends AgentPart {
     this.timer = null;
     await this.processing;
     await Promise.all(this.recording);
+    this.endObjects();
     this.slot.abandon(new Error('the agent is stopping'));
     await this.model.close();
   }
@@ -244,10 +245,21 @@ export class Pipeline extends AgentPart {
     const detection = model.session.info.detection;
     if (!detection) return { top: topK(inference.values, settings.topK, model.labels).filter((p) => p.score >= settings.scoreThreshold) };
     // Objects are followed per model: another detector's boxes are not the same objects.
-    if (this.objects?.file !== model.file) this.objects = { file: model.file, watch: new ObjectWatch(config.objects) };
-    const { objects } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
+    if (this.objects?.file !== model.file) {
+      this.endObjects();
+      this.objects = { file: model.file, watch: new ObjectWatch(config.objects) };
+    }
+    const { objects, events } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
+    if (events.length > 0) this.ctx.events.emit('objects', { events, frame, timeMs: frame.capturedAt });
     const top = objects.map(({ index, label, score }) => ({ index, label, score })).sort((a, b) => b.score - a.score);
     return { top, objects };
+  }
+
+  /** Ends the objects in view of the detector followed so far, if any. */
+  private endObjects(): void {
+    const events = this.objects?.watch.endAll() ?? [];
+    this.objects = null;
+    if (events.length > 0) this.ctx.events.emit('objects', { events, frame: null, timeMs: Date.now() });
   }
 
   /** Counts and reports a frame lost at `cause`; the error to reject its waiters with. */

@@ -38,3 +38,30 @@ export interface ResultSink {
   /** Results recorded and not yet acknowledged by the broker. */
   depth(): number;
 }
+
+/** An object's event (edge/<id>/events): new when it is confirmed, update as it changes, end when it is gone. */
+export interface ObjectEventPayload {
+  /** Per device, from 0, one higher per event, kept across restarts (apart from the results' seq). */
+  seq: number;
+  /** ISO 8601 time of the frame that caused the event (for an end, when it was found gone). */
+  ts: string;
+  type: 'new' | 'update' | 'end';
+  id: string;
+  label: string;
+  /** The best score the object was seen with. */
+  score: number;
+  /** [ymin, xmin, ymax, xmax] of its latest sighting, normalized to the frame. */
+  box: number[];
+  /** ISO 8601 time it was first seen. */
+  start: string;
+  /** On end: ISO 8601 time it was last seen. */
+  end?: string;
+  zones: string[];
+  /** Whether a snapshot of the object is kept (edge/<id>/<label>/snapshot). */
+  snapshot: boolean;
+}
+
+/** Where object events go: the implementation numbers them (seq), records them durably and delivers them. */
+export interface ObjectEventSink {
+  submit(event: Omit<ObjectEventPayload, 'seq'>): Promise<ObjectEventPayload>;
+}

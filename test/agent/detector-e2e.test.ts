@@ -2,9 +2,9 @@
 // mosquitto: each result carries the objects of its frame with the ids they keep while in view.
 // What the frames hold is found by `edge-agent detect` on the same images (itself checked
 // against TensorFlow Lite in test/agreement), not written down here.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultPayload } from '../../agent/pipeline/result.js';
+import type { ObjectEventPayload, ResultPayload } from '../../agent/pipeline/result.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { imagePath, modelPath } from '../support/paths.js';
@@ -49,7 +49,7 @@ describe('edge-agent run with a detector', () => {
     expect(found.get('checker224X224.png')).toEqual([]);
 
     writeFileSync(`${work}/config.yaml`, 'objects:\n  confirmFrames: 2\n');
-    const probe = await Recorder.connect(broker.url, ['edge/det-1/result']);
+    const probe = await Recorder.connect(broker.url, ['edge/det-1/result', 'edge/det-1/events']);
     const agent = AgentProcess.start([
       '--simulate', '--images', work, '--mqtt-url', broker.url, '--device-id', 'det-1', '--data-dir', `${work}/data`,
       '--config', `${work}/config.yaml`, '--model', detector, '--labels', labels, '--fps', '4', '--max-frames', String(frames.length),
@@ -57,6 +57,9 @@ describe('edge-agent run with a detector', () => {
     expect(await agent.exited, agent.stderr).toBe(0);
     await probe.until((p) => p.results().length === frames.length, 'every result');
     const results = probe.results() as ResultPayload[];
+    // Objects still in view when the agent stops are ended before it says offline.
+    await probe.until((p) => p.on('edge/det-1/events').filter((m) => JSON.parse(m.text).type === 'end').length === 2, 'both ends');
+    const events = probe.on('edge/det-1/events').map((m) => ({ ...(JSON.parse(m.text) as ObjectEventPayload), retained: m.retain }));
     await probe.close();
 
     expect(results.map((r) => r.source)).toEqual(frames.map((f) => f.name));
@@ -79,5 +82,88 @@ describe('edge-agent run with a detector', () => {
     expect(scene(1).slice(1).map((r) => r.objects![0].id)).toEqual([person, person, person]);
     expect(person).not.toBe(scene(0)[1].objects![0].id);
     expect(scene(2).map(labelsIn)).toEqual([[], [], [], []]);
+
+    // Events: a new and an end for each object, with the ids the results carry, numbered by
+    // their own seq, never retained.
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    expect(events.every((e) => !e.retained)).toBe(true);
+    const cat = scene(0)[1].objects![0].id;
+    for (const [id, label] of [[cat, 'cat'], [person, 'person']]) {
+      const own = events.filter((e) => e.id === id);
+      expect(own.map((e) => e.type).filter((t) => t !== 'update'), label).toEqual(['new', 'end']);
+      const [first, last] = [own[0], own.at(-1)!];
+      expect(first).toMatchObject({ label, snapshot: false, zones: [] });
+      expect(Date.parse(first.start)).toBeLessThanOrEqual(Date.parse(first.ts));
+      expect(Date.parse(last.end!)).toBeGreaterThanOrEqual(Date.parse(first.start));
+      expect(last.score).toBeGreaterThanOrEqual(0.7);
+    }
+    expect(events.findIndex((e) => e.id === cat)).toBeLessThan(events.findIndex((e) => e.id === person));
+  });
+
+  it('delivers new and end in order when the broker is killed between them', async () => {
+    const dir = mkdtempSync('/tmp/edge-agent-detector-broker-');
+    const own = await Mosquitto.start();
+    try {
+      // Two seconds of a person, then an empty scene: the person ends two seconds after it leaves.
+      for (let k = 0; k < 8; k++) symlinkSync(imagePath('grace_hopper.png'), `${dir}/a${k}.png`);
+      for (let k = 0; k < 16; k++) symlinkSync(imagePath('checker224X224.png'), `${dir}/b${String(k).padStart(2, '0')}.png`);
+      const probe = await Recorder.connect(own.url, ['edge/det-3/events'], { clientId: 'det-3-events', clean: false });
+      await own.waitForSave();
+      const parsed = (): ObjectEventPayload[] => probe.on('edge/det-3/events').map((m) => JSON.parse(m.text) as ObjectEventPayload);
+      const agent = AgentProcess.start([
+        '--simulate', '--images', dir, '--mqtt-url', own.url, '--device-id', 'det-3', '--data-dir', `${dir}/data`,
+        '--model', detector, '--labels', labels, '--fps', '4',
+      ]);
+      await probe.until(() => parsed().some((e) => e.type === 'new'), 'the person confirmed');
+      await own.waitForSave();
+      await own.kill();
+      // Down while the person leaves and ends (about 3.75 s after the start).
+      await new Promise((r) => setTimeout(r, 4000));
+      await own.restart();
+      await probe.until(() => parsed().some((e) => e.type === 'end'), 'the end after the broker came back', 30_000);
+      expect(await agent.stop(), agent.stderr).toBe(0);
+      // The camera loops, so the person may come back as a new object: the first one is judged.
+      const firsts = [...new Map(parsed().map((e) => [e.seq, e])).values()];
+      const first = firsts[0].id;
+      expect(firsts.filter((e) => e.id === first && e.type !== 'update').map((e) => [e.seq, e.type])).toEqual([[0, 'new'], [firsts.findIndex((e) => e.type === 'end'), 'end']]);
+      expect(firsts.map((e) => e.seq)).toEqual(firsts.map((_, i) => i));
+      await probe.close();
+    } finally {
+      await own.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends an object that was in view when the agent was killed, at the next start', async () => {
+    const dir = mkdtempSync('/tmp/edge-agent-detector-kill-');
+    try {
+      symlinkSync(imagePath('grace_hopper.png'), `${dir}/person.png`);
+      mkdirSync(`${dir}/empty`);
+      symlinkSync(imagePath('checker224X224.png'), `${dir}/empty/checker.png`);
+      const args = (images: string, extra: string[]): string[] => [
+        '--simulate', '--images', images, '--mqtt-url', broker.url, '--device-id', 'det-2', '--data-dir', `${dir}/data`,
+        '--model', detector, '--labels', labels, '--fps', '4', ...extra,
+      ];
+      const probe = await Recorder.connect(broker.url, ['edge/det-2/events']);
+      const parsed = (): ObjectEventPayload[] => probe.on('edge/det-2/events').map((m) => JSON.parse(m.text) as ObjectEventPayload);
+      const first = AgentProcess.start(args(dir, []));
+      await probe.until(() => parsed().some((e) => e.type === 'new'), 'the person confirmed');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const { id } = parsed().find((e) => e.type === 'new')!;
+      expect(parsed().some((e) => e.type === 'end')).toBe(false);
+
+      const second = AgentProcess.start(args(`${dir}/empty`, ['--max-frames', '2']));
+      expect(await second.exited, second.stderr).toBe(0);
+      await probe.until(() => parsed().some((e) => e.type === 'end'), 'the end after the restart');
+      const ends = parsed().filter((e) => e.type === 'end');
+      expect(ends.map((e) => e.id)).toEqual([id]);
+      expect(ends[0]).toMatchObject({ label: 'person', start: parsed()[0].start });
+      // Its seq goes on after the new's: the event outbox kept its count across the kill.
+      expect(ends[0].seq).toBeGreaterThan(parsed().find((e) => e.type === 'new')!.seq);
+      await probe.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

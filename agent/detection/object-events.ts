@@ -1,0 +1,96 @@
+// A detector's object events on their way out: each is submitted to the durable event outbox
+// (edge/<id>/events) and its latest state kept in the bounded event store, so that objects
+// still in view when the agent died are ended at the next start rather than left open.
+import { join } from 'node:path';
+import type { AgentEventMap } from '../core/events.js';
+import { AgentPart } from '../core/extension.js';
+import type { ObjectEventPayload } from '../pipeline/result.js';
+import { EventStore, type BaseEvent } from './event-store.js';
+import type { TrackEvent } from './tracker.js';
+
+/** What the store keeps of an event: the payload without its seq, and the time of its state. */
+type StoredObjectEvent = BaseEvent & Omit<ObjectEventPayload, 'seq'>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function payloadOf(e: TrackEvent, timeMs: number): Omit<ObjectEventPayload, 'seq'> {
+  const payload: Omit<ObjectEventPayload, 'seq'> = {
+    ts: iso(timeMs),
+    type: e.type,
+    id: e.id,
+    label: e.label,
+    score: e.score,
+    box: e.box,
+    start: iso(e.start),
+    zones: e.zones,
+    snapshot: false,
+  };
+  if (e.end !== undefined) payload.end = iso(e.end);
+  return payload;
+}
+
+export class ObjectEvents extends AgentPart {
+  readonly name = 'objects';
+  private store: EventStore<StoredObjectEvent> | null = null;
+  /** Events being submitted and stored, in order: stop() waits for them. */
+  private chain: Promise<void> = Promise.resolve();
+
+  async start(): Promise<void> {
+    this.listen('objects', this.onObjects);
+    const dir = join(this.ctx.dataDir, 'events');
+    let opened;
+    try {
+      opened = await EventStore.open<StoredObjectEvent>(dir);
+    } catch (err) {
+      // A data directory that takes no writes (already reported) must not stop detection:
+      // events are still delivered, only their end after a crash is not.
+      this.ctx.log.warn({ part: this.name, dir, err }, 'the event store cannot be opened; objects in view when the agent dies will not be ended at the next start');
+      return;
+    }
+    const { store, problems } = opened;
+    for (const problem of problems) this.ctx.log.warn({ part: this.name }, `event store: ${problem}`);
+    this.store = store;
+    // Objects still in view when the agent last stopped without ending them (killed, power lost).
+    const now = Date.now();
+    for (const { event } of store.list().reverse()) {
+      if (event.type === 'end') continue;
+      // Ended at its last known state: when it was last seen after that is not known.
+      const { time, ...last } = event;
+      this.publish({ ...last, ts: iso(now), type: 'end', end: iso(time) }, now);
+    }
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.chain;
+  }
+
+  private readonly onObjects = ({ events, timeMs }: AgentEventMap['objects'][0]): void => {
+    for (const e of events) this.publish(payloadOf(e, timeMs), timeMs);
+  };
+
+  /**
+   * Stores and submits one event after those before it. A failure is logged with the event
+   * and does not stop the events after it: the outbox reports its own condition (health),
+   * and a store that cannot be written only costs the end of that object after a crash.
+   */
+  private publish(payload: Omit<ObjectEventPayload, 'seq'>, timeMs: number): void {
+    const { ctx } = this;
+    const sink = ctx.objectEvents;
+    // Stored before it is submitted: an object the broker has heard of is then always one the
+    // next start can end (a crash in between ends one the broker never heard of, which is harmless).
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.store?.record({ ...payload, time: timeMs });
+      } catch (err) {
+        ctx.log.warn({ part: this.name, id: payload.id, err }, 'an object event could not be kept in the event store');
+      }
+      try {
+        if (sink) await sink.submit(payload);
+        else ctx.log.info({ part: this.name, event: payload }, 'object event');
+      } catch (err) {
+        ctx.log.error({ part: this.name, event: payload, err }, 'an object event could not be recorded for delivery');
+      }
+    });
+  }
+}
