@@ -113,8 +113,8 @@ export const agentConfigSchema = Type.Object(
       }),
     }),
     objects: section('Objects a detector model follows (SSD ending in TFLite_Detection_PostProcess); classifiers ignore this section', {
-      track: Type.Array(Type.String({ minLength: 1 }), {
-        description: 'Labels to follow; detections of other labels are left out of results',
+      track: Type.Array(Type.String({ minLength: 1, pattern: '^[^/+#]+$' }), {
+        description: 'Labels to follow; detections of other labels are left out of results. Each names the topic of its count (edge/<id>/<label>), so it has no /, + or #',
         default: ['person', 'car', 'dog', 'cat', 'bird'],
       }),
       minScore: Type.Number({ description: 'Detections scoring below this are left out', minimum: 0, maximum: 1, default: 0.5 }),

@@ -19,6 +19,8 @@ export interface AgentEventMap {
    * still in view, with frame null.
    */
   objects: [{ events: TrackEvent[]; frame: Frame | null; timeMs: number }];
+  /** The confirmed objects in view changed in number, per label and per zone/label (ObjectWatch.counts). */
+  objectCounts: [Record<string, number>];
   /** A telemetry snapshot is ready to publish. */
   telemetry: [Record<string, unknown>];
   /** The broker connection came up or went down. */

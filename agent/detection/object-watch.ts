@@ -18,11 +18,15 @@ export class ObjectWatch {
   private readonly tracker: Tracker;
 
   private readonly masked: (d: Detection) => boolean;
+  private readonly labels: readonly string[];
+  private readonly zones: readonly string[];
 
   constructor(options: AgentConfig['objects']) {
     const { track, minScore, threshold, minArea, maxArea, filters, zones, masks } = options;
     this.filter = { track, defaults: { minScore, threshold, minArea, maxArea }, filters };
     this.masked = (d) => isMasked(d.box, masks);
+    this.labels = [...new Set(track)];
+    this.zones = Object.keys(zones);
     this.tracker = new Tracker({
       confirmFrames: options.confirmFrames,
       endAfterMs: options.endAfterSeconds * 1000,
@@ -41,5 +45,23 @@ export class ObjectWatch {
   /** Ends every object in view (the agent stops, or another model takes over). */
   endAll(): TrackEvent[] {
     return this.tracker.endAll();
+  }
+
+  /**
+   * The confirmed objects in view, counted per tracked label ('person') and per zone and
+   * label ('driveway/person'), zeros included: what Home Assistant shows as occupancy.
+   */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const label of this.labels) {
+      counts[label] = 0;
+      for (const zone of this.zones) counts[`${zone}/${label}`] = 0;
+    }
+    for (const o of this.tracker.objects()) {
+      if (!(o.label in counts)) continue;
+      counts[o.label]++;
+      for (const zone of o.zones) counts[`${zone}/${o.label}`]++;
+    }
+    return counts;
   }
 }

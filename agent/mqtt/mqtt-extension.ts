@@ -78,6 +78,15 @@ export class MqttExtension extends AgentPart {
   /** Connections in a row that the broker closed soon after accepting them. */
   private shortConnections = 0;
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
+  /** The latest count of objects in view per label and per zone/label, as edge/<id>/<key> holds them (retained). */
+  private readonly counts = new Map<string, number>();
+  private readonly onCounts = (counts: Record<string, number>): void => {
+    for (const [key, n] of Object.entries(counts)) {
+      if (this.counts.get(key) === n) continue;
+      this.counts.set(key, n);
+      if (this.connected) this.publish(`${this.topics!.base}/${key}`, String(n), true);
+    }
+  };
 
   constructor(ctx: AgentContext, private readonly options: MqttExtensionOptions = {}) {
     super(ctx);
@@ -143,6 +152,7 @@ export class MqttExtension extends AgentPart {
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     this.listen('telemetry', this.onTelemetry);
+    this.listen('objectCounts', this.onCounts);
     this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected, reconnects: () => this.reconnects });
   }
 
@@ -208,6 +218,8 @@ export class MqttExtension extends AgentPart {
     // A broker that lost our session (restarted without persistence) needs the subscriptions again.
     if (!connack.sessionPresent || !this.subscribed) this.subscribe();
     this.publishDiscovery();
+    // Retained state, sent again in case the broker lost it (restarted without persistence).
+    for (const [key, n] of this.counts) this.publish(`${topics.base}/${key}`, String(n), true);
     this.delivery!.connected();
     this.eventDelivery!.connected();
     this.ctx.events.emit('broker', { connected: true });

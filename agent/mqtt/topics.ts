@@ -1,5 +1,7 @@
 /** The topics of the MQTT contract (README.md, "MQTT topics") for one device. */
 export interface DeviceTopics {
+  /** <prefix>/<id>: retained object counts go under it (<label>, <zone>/<label>). */
+  base: string;
   status: string;
   result: string;
   telemetry: string;
@@ -16,6 +18,7 @@ export function deviceTopics(prefix: string, deviceId: string): DeviceTopics {
   const base = `${prefix}/${deviceId}`;
   const commandBase = `${base}/cmd/`;
   return {
+    base,
     status: `${base}/status`,
     result: `${base}/result`,
     telemetry: `${base}/telemetry`,

@@ -74,6 +74,8 @@ export class Pipeline extends AgentPart {
   private triggerCaptures = 0;
   /** The objects a detector model is following, and the model's file. */
   private objects: { file: string; watch: ObjectWatch } | null = null;
+  /** The counts last reported, as JSON. */
+  private lastCounts = '';
   /** When the timer last started a capture (performance.now()). */
   private lastTickAt = -Infinity;
   /** Results submitted to the sink and not yet recorded. */
@@ -251,15 +253,27 @@ export class Pipeline extends AgentPart {
     }
     const { objects, events } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
     if (events.length > 0) this.ctx.events.emit('objects', { events, frame, timeMs: frame.capturedAt });
+    this.reportCounts(this.objects.watch.counts());
     const top = objects.map(({ index, label, score }) => ({ index, label, score })).sort((a, b) => b.score - a.score);
     return { top, objects };
   }
 
   /** Ends the objects in view of the detector followed so far, if any. */
   private endObjects(): void {
-    const events = this.objects?.watch.endAll() ?? [];
+    if (!this.objects) return;
+    const { watch } = this.objects;
+    const events = watch.endAll();
     this.objects = null;
     if (events.length > 0) this.ctx.events.emit('objects', { events, frame: null, timeMs: Date.now() });
+    this.reportCounts(watch.counts());
+  }
+
+  /** Tells the other parts the counts of objects in view when they change. */
+  private reportCounts(counts: Record<string, number>): void {
+    const text = JSON.stringify(counts);
+    if (text === this.lastCounts) return;
+    this.lastCounts = text;
+    this.ctx.events.emit('objectCounts', counts);
   }
 
   /** Counts and reports a frame lost at `cause`; the error to reject its waiters with. */

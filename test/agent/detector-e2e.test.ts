@@ -48,8 +48,9 @@ describe('edge-agent run with a detector', () => {
     expect(found.get('grace_hopper.png')!.some((d) => d.label === 'tie')).toBe(true);
     expect(found.get('checker224X224.png')).toEqual([]);
 
-    writeFileSync(`${work}/config.yaml`, 'objects:\n  confirmFrames: 2\n');
-    const probe = await Recorder.connect(broker.url, ['edge/det-1/result', 'edge/det-1/events']);
+    // A zone over the lower half of the frame, where both the cat and the person stand.
+    writeFileSync(`${work}/config.yaml`, 'objects:\n  confirmFrames: 2\n  zones:\n    floor: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]\n');
+    const probe = await Recorder.connect(broker.url, ['edge/det-1/result', 'edge/det-1/events', 'edge/det-1/person', 'edge/det-1/cat', 'edge/det-1/dog', 'edge/det-1/floor/person']);
     const agent = AgentProcess.start([
       '--simulate', '--images', work, '--mqtt-url', broker.url, '--device-id', 'det-1', '--data-dir', `${work}/data`,
       '--config', `${work}/config.yaml`, '--model', detector, '--labels', labels, '--fps', '4', '--max-frames', String(frames.length),
@@ -60,7 +61,18 @@ describe('edge-agent run with a detector', () => {
     // Objects still in view when the agent stops are ended before it says offline.
     await probe.until((p) => p.on('edge/det-1/events').filter((m) => JSON.parse(m.text).type === 'end').length === 2, 'both ends');
     const events = probe.on('edge/det-1/events').map((m) => ({ ...(JSON.parse(m.text) as ObjectEventPayload), retained: m.retain }));
+    const counts = (topic: string): string[] => probe.on(`edge/det-1/${topic}`).map((m) => m.text);
+    // The count of objects in view per label and per zone: none, one, and none again once it ended.
+    expect(counts('cat')).toEqual(['0', '1', '0']);
+    expect(counts('person')).toEqual(['0', '1', '0']);
+    expect(counts('floor/person')).toEqual(['0', '1', '0']);
+    expect(counts('dog')).toEqual(['0']);
     await probe.close();
+    // Retained: what a client that connects later sees.
+    const later = await Recorder.connect(broker.url, ['edge/det-1/person', 'edge/det-1/floor/person']);
+    await later.until((p) => p.messages.length === 2, 'the retained counts');
+    expect(later.messages.map((m) => [m.text, m.retain])).toEqual([['0', true], ['0', true]]);
+    await later.close();
 
     expect(results.map((r) => r.source)).toEqual(frames.map((f) => f.name));
     for (const r of results) {
@@ -92,7 +104,7 @@ describe('edge-agent run with a detector', () => {
       const own = events.filter((e) => e.id === id);
       expect(own.map((e) => e.type).filter((t) => t !== 'update'), label).toEqual(['new', 'end']);
       const [first, last] = [own[0], own.at(-1)!];
-      expect(first).toMatchObject({ label, snapshot: false, zones: [] });
+      expect(first).toMatchObject({ label, snapshot: false, zones: ['floor'] });
       expect(Date.parse(first.start)).toBeLessThanOrEqual(Date.parse(first.ts));
       expect(Date.parse(last.end!)).toBeGreaterThanOrEqual(Date.parse(first.start));
       expect(last.score).toBeGreaterThanOrEqual(0.7);

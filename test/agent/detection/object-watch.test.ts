@@ -32,4 +32,17 @@ describe('ObjectWatch', () => {
     watch.see(frame, 0);
     expect(watch.see(frame, 100).objects.map((o) => o.label)).toEqual(['person']);
   });
+
+  it('counts the confirmed objects in view per tracked label and per zone, zeros included', () => {
+    const watch = new ObjectWatch(objects({ track: ['person', 'car'], zones: { left: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] } }));
+    const zero = { person: 0, 'left/person': 0, car: 0, 'left/car': 0 };
+    expect(watch.counts()).toEqual(zero);
+    const frame = [at('person', 0.2, 0.9), at('person', 0.8, 0.9), at('car', 0.3, 0.5)];
+    watch.see(frame, 0);
+    expect(watch.counts()).toEqual(zero);
+    watch.see(frame, 100);
+    expect(watch.counts()).toEqual({ person: 2, 'left/person': 1, car: 1, 'left/car': 1 });
+    watch.endAll();
+    expect(watch.counts()).toEqual(zero);
+  });
 });
