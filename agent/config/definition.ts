@@ -155,6 +155,10 @@ export const agentConfigSchema = Type.Object(
         items: { type: 'array' },
         default: [],
       }),
+      snapshot: section('The picture of each object (edge/<id>/<label>/snapshot): its best frame at the camera\'s resolution, with its box drawn', {
+        crop: Type.Boolean({ description: 'Only the part of the frame around the object (its box and a fifth more), instead of the whole frame', default: false }),
+        quality: Type.Integer({ description: 'JPEG quality', minimum: 1, maximum: 100, default: 80 }),
+      }),
       confirmFrames: Type.Integer({ description: 'Frames an object must be seen in before it counts', minimum: 1, maximum: 100, default: 3 }),
       endAfterSeconds: Type.Number({ description: 'An object ends once it has been missing this long', exclusiveMinimum: 0, maximum: 3600, default: 2 }),
     }),

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Frame } from '../camera/camera.js';
 import type { TrackEvent } from '../detection/tracker.js';
-import type { ResultPayload } from '../pipeline/result.js';
+import type { ResultObject, ResultPayload } from '../pipeline/result.js';
 
 /** What the agent's parts tell each other. Listeners must not throw. */
 export interface AgentEventMap {
@@ -15,10 +15,13 @@ export interface AgentEventMap {
   frame: [{ frame: Frame; result: ResultPayload }];
   /**
    * What a detector's frame changed about the objects in view (the tracker's events, in
-   * order), at the frame's capture time; on a stop or a model swap, the ends of the objects
-   * still in view, with frame null.
+   * order), at the frame's capture time, with the objects it shows and those for which it is
+   * the best frame so far; on a stop or a model swap, the ends of the objects still in view,
+   * with frame null.
    */
-  objects: [{ events: TrackEvent[]; frame: Frame | null; timeMs: number }];
+  objects: [{ events: TrackEvent[]; frame: Frame | null; timeMs: number; seen: ResultObject[]; bestFrame: string[] }];
+  /** An object's snapshot, to go out as its label's retained picture. */
+  snapshot: [{ label: string; jpeg: Buffer }];
   /** The confirmed objects in view changed in number, per label and per zone/label (ObjectWatch.counts). */
   objectCounts: [Record<string, number>];
   /** A telemetry snapshot is ready to publish. */

@@ -11,7 +11,7 @@ import { Backoff } from './backoff.js';
 import { CommandTransport } from './command-transport.js';
 import { describeConnectionError } from './connection-error.js';
 import { connectionOptions } from './connection-options.js';
-import { discoveryMessages, type DiscoveryMessage } from './discovery.js';
+import { discoveryMessages, objectDiscoveryMessages, type DiscoveryMessage } from './discovery.js';
 import { registerMqttMetrics } from './mqtt-metrics.js';
 import { openEventOutbox, openOutbox } from '../outbox/open-outbox.js';
 import type { ObjectEventPayload } from '../pipeline/result.js';
@@ -59,6 +59,8 @@ export class MqttExtension extends AgentPart {
   private unregisterMetrics: (() => void) | null = null;
   private topics: DeviceTopics | null = null;
   private discovery: DiscoveryMessage[] = [];
+  private objectDiscovery: DiscoveryMessage[] = [];
+  private discoveryOptions: Parameters<typeof discoveryMessages>[0] | null = null;
   private backoff: Backoff | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private connected = false;
@@ -80,7 +82,19 @@ export class MqttExtension extends AgentPart {
   private readonly onTelemetry = (snapshot: Record<string, unknown>): void => this.publishTelemetry(snapshot);
   /** The latest count of objects in view per label and per zone/label, as edge/<id>/<key> holds them (retained). */
   private readonly counts = new Map<string, number>();
+  /** The latest picture per label, as edge/<id>/<label>/snapshot holds it (retained). */
+  private readonly snapshots = new Map<string, Buffer>();
+  private readonly onSnapshot = ({ label, jpeg }: { label: string; jpeg: Buffer }): void => {
+    this.snapshots.set(label, jpeg);
+    if (this.connected) this.publish(`${this.topics!.base}/${label}/snapshot`, jpeg, true);
+  };
   private readonly onCounts = (counts: Record<string, number>): void => {
+    // The first counts say what the detector follows: its entities join discovery from then on.
+    const keys = Object.keys(counts);
+    if (this.ctx.config.mqtt.discovery.enabled && keys.some((k) => !this.counts.has(k))) {
+      this.objectDiscovery = objectDiscoveryMessages(this.discoveryOptions!, keys);
+      if (this.connected) for (const { topic, payload } of this.objectDiscovery) this.publish(topic, payload, true);
+    }
     for (const [key, n] of Object.entries(counts)) {
       if (this.counts.get(key) === n) continue;
       this.counts.set(key, n);
@@ -105,9 +119,8 @@ export class MqttExtension extends AgentPart {
     if (!url) throw new ConfigError(['mqtt.url: no broker is configured; set mqtt.url or --mqtt-url (with --simulate an embedded broker is started)']);
     const topics = deviceTopics(config.prefix, ctx.deviceId);
     const clientOptions = await connectionOptions(config, ctx.deviceId, url, topics.status);
-    this.discovery = config.discovery.enabled
-      ? discoveryMessages({ prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: versionText(), telemetrySeconds: config.telemetrySeconds })
-      : [];
+    this.discoveryOptions = { prefix: config.discovery.prefix, deviceId: ctx.deviceId, topics, swVersion: versionText(), telemetrySeconds: config.telemetrySeconds };
+    this.discovery = config.discovery.enabled ? discoveryMessages(this.discoveryOptions) : [];
     const outbox = await openOutbox(ctx);
     let eventOutbox: Outbox<ObjectEventPayload>;
     try {
@@ -153,6 +166,7 @@ export class MqttExtension extends AgentPart {
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     this.listen('telemetry', this.onTelemetry);
     this.listen('objectCounts', this.onCounts);
+    this.listen('snapshot', this.onSnapshot);
     this.unregisterMetrics = registerMqttMetrics(ctx.metrics, { outbox: () => outbox.stats(), connected: () => this.connected, reconnects: () => this.reconnects });
   }
 
@@ -220,6 +234,7 @@ export class MqttExtension extends AgentPart {
     this.publishDiscovery();
     // Retained state, sent again in case the broker lost it (restarted without persistence).
     for (const [key, n] of this.counts) this.publish(`${topics.base}/${key}`, String(n), true);
+    for (const [label, jpeg] of this.snapshots) this.publish(`${topics.base}/${label}/snapshot`, jpeg, true);
     this.delivery!.connected();
     this.eventDelivery!.connected();
     this.ctx.events.emit('broker', { connected: true });
@@ -327,7 +342,7 @@ export class MqttExtension extends AgentPart {
   }
 
   private publishDiscovery(): void {
-    for (const { topic, payload } of this.discovery) this.publish(topic, payload, true);
+    for (const { topic, payload } of [...this.discovery, ...this.objectDiscovery]) this.publish(topic, payload, true);
   }
 
   /** Telemetry is not durable: published at QoS 0 while connected, otherwise dropped. */
@@ -337,7 +352,7 @@ export class MqttExtension extends AgentPart {
   }
 
   /** QoS 1 publish of status, discovery and command responses (mqtt.js holds them across a reconnect). */
-  private publish(topic: string, payload: string, retain: boolean): void {
+  private publish(topic: string, payload: string | Buffer, retain: boolean): void {
     this.client?.publish(topic, payload, { qos: 1, retain }, (err) => {
       if (err && !this.stopping) this.log.debug({ topic, err: err.message }, 'publish failed');
     });

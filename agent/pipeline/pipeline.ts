@@ -251,8 +251,8 @@ export class Pipeline extends AgentPart {
       this.endObjects();
       this.objects = { file: model.file, watch: new ObjectWatch(config.objects) };
     }
-    const { objects, events } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
-    if (events.length > 0) this.ctx.events.emit('objects', { events, frame, timeMs: frame.capturedAt });
+    const { objects, events, bestFrame } = this.objects.watch.see(detections(inference.outputs, detection, 0, model.labels), frame.capturedAt);
+    if (events.length > 0 || bestFrame.length > 0) this.ctx.events.emit('objects', { events, frame, timeMs: frame.capturedAt, seen: objects, bestFrame });
     this.reportCounts(this.objects.watch.counts());
     const top = objects.map(({ index, label, score }) => ({ index, label, score })).sort((a, b) => b.score - a.score);
     return { top, objects };
@@ -264,7 +264,7 @@ export class Pipeline extends AgentPart {
     const { watch } = this.objects;
     const events = watch.endAll();
     this.objects = null;
-    if (events.length > 0) this.ctx.events.emit('objects', { events, frame: null, timeMs: Date.now() });
+    if (events.length > 0) this.ctx.events.emit('objects', { events, frame: null, timeMs: Date.now(), seen: [], bestFrame: [] });
     this.reportCounts(watch.counts());
   }
 

@@ -3,6 +3,7 @@
 // What the frames hold is found by `edge-agent detect` on the same images (itself checked
 // against TensorFlow Lite in test/agreement), not written down here.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectEventPayload, ResultPayload } from '../../agent/pipeline/result.js';
 import { AgentProcess } from '../support/agent-process.js';
@@ -50,7 +51,14 @@ describe('edge-agent run with a detector', () => {
 
     // A zone over the lower half of the frame, where both the cat and the person stand.
     writeFileSync(`${work}/config.yaml`, 'objects:\n  confirmFrames: 2\n  zones:\n    floor: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]\n');
-    const probe = await Recorder.connect(broker.url, ['edge/det-1/result', 'edge/det-1/events', 'edge/det-1/person', 'edge/det-1/cat', 'edge/det-1/dog', 'edge/det-1/floor/person']);
+    const probe = await Recorder.connect(broker.url, [
+      'edge/det-1/result', 'edge/det-1/events', 'edge/det-1/person', 'edge/det-1/cat', 'edge/det-1/dog', 'edge/det-1/floor/person',
+      'homeassistant/+/det-1/+/config',
+    ]);
+    const pictures = await Recorder.connect(broker.url, []);
+    const snapshots: Buffer[] = [];
+    pictures.client.on('message', (_topic, payload) => snapshots.push(payload));
+    await pictures.client.subscribeAsync('edge/det-1/person/snapshot', { qos: 1 });
     const agent = AgentProcess.start([
       '--simulate', '--images', work, '--mqtt-url', broker.url, '--device-id', 'det-1', '--data-dir', `${work}/data`,
       '--config', `${work}/config.yaml`, '--model', detector, '--labels', labels, '--fps', '4', '--max-frames', String(frames.length),
@@ -67,7 +75,25 @@ describe('edge-agent run with a detector', () => {
     expect(counts('person')).toEqual(['0', '1', '0']);
     expect(counts('floor/person')).toEqual(['0', '1', '0']);
     expect(counts('dog')).toEqual(['0']);
+    // Home Assistant discovery for the objects: occupancy and count on the retained counts,
+    // a camera on the label's snapshot, all on the device's availability.
+    const discovery = new Map(probe.on(/^homeassistant\//).map((m) => [m.topic, JSON.parse(m.text) as Record<string, unknown>]));
+    const occupancy = discovery.get('homeassistant/binary_sensor/det-1/person_occupancy/config')!;
+    expect(occupancy).toMatchObject({ state_topic: 'edge/det-1/person', device_class: 'occupancy', availability_topic: 'edge/det-1/status', unique_id: 'edge-agent_det-1_person_occupancy' });
+    expect(occupancy.value_template).toContain("'ON'");
+    expect((occupancy.device as { identifiers: string[] }).identifiers).toEqual(['edge-agent_det-1']);
+    expect(discovery.get('homeassistant/sensor/det-1/person_count/config')).toMatchObject({ state_topic: 'edge/det-1/person', state_class: 'measurement' });
+    expect(discovery.get('homeassistant/camera/det-1/person_snapshot/config')).toMatchObject({ topic: 'edge/det-1/person/snapshot', availability_topic: 'edge/det-1/status' });
+    expect(discovery.get('homeassistant/binary_sensor/det-1/floor_person_occupancy/config')).toMatchObject({ state_topic: 'edge/det-1/floor/person', device_class: 'occupancy' });
+    expect(discovery.has('homeassistant/camera/det-1/floor_person_snapshot/config')).toBe(false);
     await probe.close();
+    // The person's picture: a JPEG at the frame's own resolution (the whole frame by default).
+    expect(snapshots.length).toBeGreaterThanOrEqual(1);
+    const frameSize = await sharp(imagePath('grace_hopper.png')).metadata();
+    const picture = await sharp(snapshots.at(-1)!).metadata();
+    expect([picture.format, picture.width, picture.height]).toEqual(['jpeg', frameSize.width, frameSize.height]);
+    expect(events.find((e) => e.label === 'person' && e.type === 'new')!.snapshot).toBe(true);
+    await pictures.close();
     // Retained: what a client that connects later sees.
     const later = await Recorder.connect(broker.url, ['edge/det-1/person', 'edge/det-1/floor/person']);
     await later.until((p) => p.messages.length === 2, 'the retained counts');
@@ -104,7 +130,7 @@ describe('edge-agent run with a detector', () => {
       const own = events.filter((e) => e.id === id);
       expect(own.map((e) => e.type).filter((t) => t !== 'update'), label).toEqual(['new', 'end']);
       const [first, last] = [own[0], own.at(-1)!];
-      expect(first).toMatchObject({ label, snapshot: false, zones: ['floor'] });
+      expect(first).toMatchObject({ label, snapshot: true, zones: ['floor'] });
       expect(Date.parse(first.start)).toBeLessThanOrEqual(Date.parse(first.ts));
       expect(Date.parse(last.end!)).toBeGreaterThanOrEqual(Date.parse(first.start));
       expect(last.score).toBeGreaterThanOrEqual(0.7);

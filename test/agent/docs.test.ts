@@ -1,7 +1,8 @@
 // What the README says about the code, checked against the code: the lists it keeps by hand
 // (commands, options, exit codes, the packages the tests need) name what is really there.
 // test/docs/readme.test.ts runs the README's commands.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../agent/cli/cli-error.js';
@@ -38,6 +39,17 @@ describe('documentation', () => {
     const { config } = await loadConfig({ file: `${repoRoot}config/${name}`, env: {} });
     expect(config.device.id).toBeTruthy();
     expect(config.camera.type).not.toBeNull();
+  });
+
+  it('the configuration in "Person detection with Home Assistant" loads, with the zone and the mask it describes', async () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section('### Person detection with Home Assistant'))![1];
+    const file = `${mkdtempSync('/tmp/edge-agent-docs-')}/config.yaml`;
+    writeFileSync(file, yaml);
+    const { config } = await loadConfig({ file, env: {} });
+    expect(config.model.file).toBe('models/ssd_mobilenet_v1_coco_quant.tflite');
+    expect(Object.keys(config.objects.zones)).toEqual(['driveway']);
+    expect(config.objects.masks).toHaveLength(1);
+    rmSync(dirname(file), { recursive: true });
   });
 
   it('the README documents every command the agent registers', () => {
