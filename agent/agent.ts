@@ -131,6 +131,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
   ctx.events.on('result', printResult);
 
   const gpio = new GpioExtension(ctx, { simulate: options.simulate });
+  const objectEvents = new ObjectEvents(ctx);
   const web = config.web.enabled
     ? new WebExtension(ctx, {
         brokerConnected: () => (sink instanceof MqttExtension ? sink.isConnected : null),
@@ -140,6 +141,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
         },
         engine: () => pipeline.engine,
         model: () => pipeline.modelName,
+        objectEvents,
       })
     : null;
   // The web page last: it starts once there is something to show and stops first.
@@ -148,7 +150,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
     ...(config.metrics.enabled ? [new MetricsServer(ctx)] : []),
     sink,
     // Stops after the pipeline, which ends the objects still in view, and before mqtt delivers them.
-    new ObjectEvents(ctx),
+    objectEvents,
     new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName }),
     camera,
     pipeline,

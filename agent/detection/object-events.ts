@@ -78,6 +78,16 @@ export class ObjectEvents extends AgentPart {
     }
   }
 
+  /** The recent events, newest first, each in its latest state (GET /api/events). */
+  recent(): { event: Omit<ObjectEventPayload, 'seq'>; time: string; snapshot: boolean }[] {
+    return (this.store?.list() ?? []).map(({ event: { time, ...event }, hasSnapshot }) => ({ event, time: iso(time), snapshot: hasSnapshot }));
+  }
+
+  /** An event's picture, or null when it has none or is no longer kept. */
+  snapshot(id: string): Promise<Buffer | null> {
+    return this.store?.snapshot(id) ?? Promise.resolve(null);
+  }
+
   override async stop(): Promise<void> {
     await super.stop();
     await this.chain;

@@ -9,6 +9,13 @@ export interface DeviceProbes extends EngineInfo {
   brokerConnected(): boolean | null;
   /** null: no status LED. */
   led(): { pattern: LedPattern; simulated: boolean } | null;
+  /** A detector's recent object events and their pictures (the event store). */
+  objectEvents?: ObjectEventLog;
+}
+
+export interface ObjectEventLog {
+  recent(): unknown[];
+  snapshot(id: string): Promise<Buffer | null>;
 }
 
 export interface DeviceStatus {

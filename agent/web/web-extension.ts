@@ -20,7 +20,7 @@ export class WebExtension implements Extension {
   private readonly feed: LiveFeed;
   private server: Server | null = null;
 
-  constructor(private readonly ctx: AgentContext, probes: DeviceProbes) {
+  constructor(private readonly ctx: AgentContext, private readonly probes: DeviceProbes) {
     this.feed = new LiveFeed(ctx, probes, ctx.config.web.maxFrameRate);
   }
 
@@ -60,11 +60,30 @@ export class WebExtension implements Extension {
       });
       return true;
     }
+    if (req.method === 'GET' && url.pathname === '/api/events') {
+      sendJson(res, 200, { events: this.probes.objectEvents?.recent() ?? [] });
+      return true;
+    }
+    const picture = /^\/api\/events\/([0-9a-z-]{1,64})\/snapshot$/.exec(url.pathname);
+    if (req.method === 'GET' && picture) return this.sendSnapshot(res, picture[1]);
     const command = /^\/commands\/([a-z-]+)$/.exec(url.pathname);
     if (req.method === 'POST' && command) {
       return this.runCommand(req, res, command[1]);
     }
     return false;
+  }
+
+  private async sendSnapshot(res: ServerResponse, id: string): Promise<void> {
+    let jpeg: Buffer | null;
+    try {
+      jpeg = (await this.probes.objectEvents?.snapshot(id)) ?? null;
+    } catch (err) {
+      this.ctx.log.warn({ err, id }, 'web: an event\'s picture could not be read');
+      return sendText(res, 500, 'the picture could not be read');
+    }
+    if (!jpeg) return sendText(res, 404, `no picture is kept for event ${id}`);
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'image/jpeg', 'content-length': jpeg.length, 'cache-control': 'no-store' });
+    res.end(jpeg);
   }
 
   private async sendFrame(res: ServerResponse, seq: number): Promise<void> {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectEventPayload, ResultPayload } from '../../agent/pipeline/result.js';
 import { AgentProcess } from '../support/agent-process.js';
-import { Mosquitto } from '../support/mosquitto.js';
+import { freePort, Mosquitto } from '../support/mosquitto.js';
 import { imagePath, modelPath } from '../support/paths.js';
 import { Recorder } from '../support/recorder.js';
 import { runCli } from '../support/run-cli.js';
@@ -148,9 +148,12 @@ describe('edge-agent run with a detector', () => {
       const probe = await Recorder.connect(own.url, ['edge/det-3/events'], { clientId: 'det-3-events', clean: false });
       await own.waitForSave();
       const parsed = (): ObjectEventPayload[] => probe.on('edge/det-3/events').map((m) => JSON.parse(m.text) as ObjectEventPayload);
+      // The device page too, for the recent events it serves.
+      const port = await freePort();
+      writeFileSync(`${dir}/config.yaml`, `web:\n  enabled: true\n  port: ${port}\n`);
       const agent = AgentProcess.start([
         '--simulate', '--images', dir, '--mqtt-url', own.url, '--device-id', 'det-3', '--data-dir', `${dir}/data`,
-        '--model', detector, '--labels', labels, '--fps', '4',
+        '--model', detector, '--labels', labels, '--fps', '4', '--config', `${dir}/config.yaml`,
       ]);
       await probe.until(() => parsed().some((e) => e.type === 'new'), 'the person confirmed');
       await own.waitForSave();
@@ -159,6 +162,16 @@ describe('edge-agent run with a detector', () => {
       await new Promise((r) => setTimeout(r, 4000));
       await own.restart();
       await probe.until(() => parsed().some((e) => e.type === 'end'), 'the end after the broker came back', 30_000);
+      // GET /api/events: the recent events in their latest state, newest first, and their pictures.
+      const { id } = parsed().find((e) => e.type === 'end')!;
+      const listed = (await (await fetch(`http://127.0.0.1:${port}/api/events`)).json()) as { events: { event: ObjectEventPayload; snapshot: boolean }[] };
+      const entry = listed.events.find((e) => e.event.id === id)!;
+      expect(entry.event).toMatchObject({ type: 'end', label: 'person', snapshot: true });
+      expect(entry.snapshot).toBe(true);
+      const picture = await fetch(`http://127.0.0.1:${port}/api/events/${id}/snapshot`);
+      expect([picture.status, picture.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+      expect((await sharp(Buffer.from(await picture.arrayBuffer())).metadata()).format).toBe('jpeg');
+      expect((await fetch(`http://127.0.0.1:${port}/api/events/0-nothing/snapshot`)).status).toBe(404);
       expect(await agent.stop(), agent.stderr).toBe(0);
       // The camera loops, so the person may come back as a new object: the first one is judged.
       const firsts = [...new Map(parsed().map((e) => [e.seq, e])).values()];
