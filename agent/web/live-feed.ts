@@ -53,7 +53,7 @@ export class LiveFeed {
 
   connect(req: IncomingMessage, res: ServerResponse): void {
     this.hub.connect(req, res, (send) => {
-      send('hello', { device: this.ctx.deviceId, maxFrameRate: this.maxFrameRate, statusSeconds: STATUS_SECONDS });
+      send('hello', { device: this.ctx.deviceId, maxFrameRate: this.maxFrameRate, statusSeconds: STATUS_SECONDS, zones: this.ctx.config.objects.zones });
       deviceStatus(this.ctx, this.probes, this.throttled).then((s) => send('status', s), (err) => this.ctx.log.warn({ err }, 'web: status failed'));
     });
   }

@@ -2,7 +2,7 @@
 // process) publishing to a real mosquitto: the frame and labels follow the results the
 // agent publishes, the buttons run commands, and beyond loopback the token is required
 // and never logged.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { screenshotsDir } from '../../bench/figures/bench-record.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { imagePath } from '../support/paths.js';
+import { imagePath, modelPath } from '../support/paths.js';
 import { Recorder } from '../support/recorder.js';
 import { imageFolder, IMAGES, startAgent, waitForLog } from './agents.js';
 import { launchBrowser, type Browser } from './browser.js';
@@ -144,6 +144,61 @@ describe('the device page', () => {
     await page.screenshot({ path: join(screenshotsDir, 'device-page.png'), fullPage: true });
     expect(browser.errors).toEqual([]);
     await probe.close();
+  });
+
+  it("with a detector, draws each object's box and the zones over the frame, lists the objects and the recent events with their pictures", async () => {
+    const detWork = mkdtempSync(join(tmpdir(), 'edge-agent-web-detector-'));
+    try {
+      mkdirSync(`${detWork}/images`);
+      symlinkSync(imagePath('grace_hopper.png'), `${detWork}/images/grace_hopper.png`);
+      const port = await freePort();
+      const probe = await Recorder.connect(broker.url, ['edge/web-det/result']);
+      const agent = startAgent({
+        work: detWork, device: 'web-det', broker: broker.url, fps: 2,
+        config: [
+          `web:\n  enabled: true\n  port: ${port}\n  maxFrameRate: 2`,
+          `model:\n  file: ${modelPath('ssd_mobilenet_v1_coco_quant.tflite')}\n  labels: ${modelPath('coco_labels.txt')}`,
+          'objects:\n  confirmFrames: 2\n  zones:\n    floor: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]',
+        ].join('\n') + '\n',
+      });
+      agents.push(agent);
+      await waitForLog(agent, /serving the device page/);
+      const { page } = browser;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => document.querySelectorAll('#overlay rect.box').length > 0 && document.getElementById('frame').complete, undefined, { timeout: 20_000 });
+      // The box drawn is that frame's object, in the image's pixels.
+      const drawn = await page.evaluate(() => {
+        const rect = document.querySelector('#overlay rect.box');
+        return {
+          seq: Number(document.getElementById('figure').dataset.seq),
+          id: rect.getAttribute('data-id'),
+          xywh: ['x', 'y', 'width', 'height'].map((k) => Number(rect.getAttribute(k))),
+          texts: [...document.querySelectorAll('#overlay text')].map((t: any) => t.textContent),
+          zones: document.querySelectorAll('#overlay polygon.zone').length,
+          objects: [...document.querySelectorAll('#objects li')].map((li: any) => li.textContent),
+        };
+      });
+      await probe.until((p) => p.results().some((r) => r.seq === drawn.seq), `result ${drawn.seq}`);
+      const result = probe.results().find((r) => r.seq === drawn.seq)!;
+      const person = result.objects!.find((o) => o.id === drawn.id)!;
+      const [w, h] = sizes.get('grace_hopper.png')!;
+      const [y0, x0, y1, x1] = person.box;
+      expect(drawn.xywh.map((v) => Math.round(v))).toEqual([x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h].map((v) => Math.round(v)));
+      expect(drawn.texts).toContain('floor');
+      expect(drawn.texts.some((t: string) => t.startsWith('person '))).toBe(true);
+      expect(drawn.zones).toBe(1);
+      expect(drawn.objects.some((t: string) => t.includes('person') && t.includes(person.id))).toBe(true);
+      // The recent events, refreshed with the status, show the person's with its picture loaded.
+      await page.waitForFunction(
+        (id) => [...document.querySelectorAll('#recent-events li')].some((li: any) => li.dataset.id === id && li.querySelector('img').naturalWidth > 0),
+        person.id,
+        { timeout: 20_000 },
+      );
+      expect(browser.errors).toEqual([]);
+      await probe.close();
+    } finally {
+      rmSync(detWork, { recursive: true, force: true });
+    }
   });
 
   it('beyond loopback, refuses requests without the token, admits it by header or ?token= login, and never logs it', async () => {

@@ -29,11 +29,23 @@ describe('FleetState', () => {
     expect(fleet.rows().map((r) => [r.id, r.online])).toEqual([['pi-a', false], ['pi-b', true]]);
     expect(row).toEqual({
       id: 'pi-b', online: true, lastSeen: at.toISOString(),
-      result: { seq: 42, ts: '2026-11-28T06:40:00.000Z', source: 'cam', label: null, score: null },
+      result: { seq: 42, ts: '2026-11-28T06:40:00.000Z', source: 'cam', label: null, score: null }, objects: null,
       fps: 1.9, latencyMs: 12.5, inferenceMs: 4.1, cpuTempC: 61.2, throttled: ['under-voltage now', 'throttled now'],
       outboxDepth: 7, health: 'degraded', degraded: { camera: 'capture timed out after 10 s' },
       engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', version: '0.1.0 (3f2a9c1d0b7e+dirty)', uptimeSeconds: 3725, problem: null,
     });
+  });
+
+  it("counts a detector's objects in view per label from its last result", () => {
+    const fleet = new FleetState('edge');
+    const objects = [
+      { id: 'a', label: 'person', index: 0, score: 0.8, box: [0, 0, 1, 1] },
+      { id: 'b', label: 'car', index: 2, score: 0.7, box: [0, 0, 1, 1] },
+      { id: 'c', label: 'person', index: 0, score: 0.9, box: [0, 0, 1, 1] },
+    ];
+    expect(fleet.apply('edge/cam-1/result', msg({ seq: 1, ts: at.toISOString(), source: 'cam', top: [], objects }), at)!.objects).toEqual({ person: 2, car: 1 });
+    expect(fleet.apply('edge/cam-1/result', msg({ seq: 2, ts: at.toISOString(), source: 'cam', top: [], objects: [] }), at)!.objects).toEqual({});
+    expect(fleet.apply('edge/cam-1/result', msg({ seq: 3, ts: at.toISOString(), source: 'cam', top: [] }), at)!.objects).toBeNull();
   });
 
   it('ignores topics that are not a device topic, and notes unreadable messages on the row', () => {

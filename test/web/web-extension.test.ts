@@ -156,7 +156,7 @@ describe('the device page server', () => {
     await web.start();
     const stream = await Stream.open(port);
     await stream.until(() => stream.of('status').length > 0, 'status');
-    expect(stream.of('hello')[0]).toEqual({ device: 'web-test', maxFrameRate: 2, statusSeconds: 2 });
+    expect(stream.of('hello')[0]).toEqual({ device: 'web-test', maxFrameRate: 2, statusSeconds: 2, zones: {} });
     expect(stream.of('status')[0]).toMatchObject({
       broker: true, outboxDepth: 0, paused: false, mode: 'continuous', degraded: {},
       led: { pattern: 'running', simulated: true }, engine: 'native:test', model: 'test-model',

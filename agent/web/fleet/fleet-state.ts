@@ -6,6 +6,8 @@ export interface DeviceRow {
   /** ISO time of the last message about this device. */
   lastSeen: string;
   result: { seq: number; ts: string; source: string; label: string | null; score: number | null } | null;
+  /** A detector's objects in view in its last result, counted per label; null for a classifier. */
+  objects: Record<string, number> | null;
   fps: number | null;
   /** Capture to recorded result, p50 (telemetry). */
   latencyMs: number | null;
@@ -98,7 +100,7 @@ export class FleetState {
     let row = this.devices.get(id);
     if (!row) {
       row = {
-        id, online: null, lastSeen: '', result: null, fps: null, latencyMs: null, inferenceMs: null, cpuTempC: null,
+        id, online: null, lastSeen: '', result: null, objects: null, fps: null, latencyMs: null, inferenceMs: null, cpuTempC: null,
         throttled: null, outboxDepth: null, health: null, degraded: {}, engine: null, model: null, version: null, uptimeSeconds: null,
         problem: null,
       };
@@ -110,6 +112,16 @@ export class FleetState {
   private applyResult(row: DeviceRow, r: Json): void {
     const top = Array.isArray(r.top) ? obj(r.top[0]) : {};
     row.result = { seq: num(r.seq) ?? -1, ts: str(r.ts) ?? '', source: str(r.source) ?? '', label: str(top.label), score: num(top.score) };
+    if (Array.isArray(r.objects)) {
+      const counts: Record<string, number> = {};
+      for (const o of r.objects) {
+        const label = str(obj(o).label);
+        if (label !== null) counts[label] = (counts[label] ?? 0) + 1;
+      }
+      row.objects = counts;
+    } else {
+      row.objects = null;
+    }
     row.engine = str(r.engine) ?? row.engine;
     row.model = str(r.model) ?? row.model;
   }

@@ -72,7 +72,77 @@ async function showFrame(result) {
   when.dateTime = result.ts;
   when.textContent = new Date(result.ts).toLocaleTimeString();
   $('top').replaceChildren(...result.top.map(prediction));
+  if (result.objects) showObjects(result.objects);
   plot(charts.latency, Date.parse(result.ts) / 1000, result.latencyMs.inference, result.latencyMs.total);
+}
+
+// A detector's frame: its objects' boxes and the zones over the image, the objects listed,
+// and the recent events (GET api/events) refreshed with the status.
+const SVG = 'http://www.w3.org/2000/svg';
+let zones = {};
+let detector = false;
+
+function svg(name, attributes, text) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function showObjects(objects) {
+  detector = true;
+  $('detector').hidden = false;
+  const img = $('frame');
+  const draw = () => {
+    const [w, h] = [img.naturalWidth, img.naturalHeight];
+    const overlay = $('overlay');
+    // Matches the image's object-fit: contain, so boxes stay on their objects at any size.
+    overlay.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    overlay.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+    const shapes = [];
+    for (const [name, points] of Object.entries(zones)) {
+      shapes.push(svg('polygon', { class: 'zone', points: points.map(([x, y]) => `${x * w},${y * h}`).join(' ') }));
+      shapes.push(svg('text', { class: 'zone-name', x: points[0][0] * w + 4, y: points[0][1] * h + 16 }, name));
+    }
+    for (const o of objects) {
+      const [y0, x0, y1, x1] = o.box;
+      shapes.push(svg('rect', { class: 'box', x: x0 * w, y: y0 * h, width: (x1 - x0) * w, height: (y1 - y0) * h, 'data-id': o.id }));
+      shapes.push(svg('text', { x: x0 * w + 4, y: Math.max(16, y0 * h - 4) }, `${o.label} ${o.score.toFixed(2)}`));
+    }
+    overlay.replaceChildren(...shapes);
+  };
+  if (img.complete && img.naturalWidth > 0) draw();
+  else img.addEventListener('load', draw, { once: true });
+  $('objects').replaceChildren(...(objects.length === 0 ? [item('none')] : objects.map((o) => item(`${o.label} ${o.score.toFixed(2)} (${o.id})`))));
+}
+
+function item(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  return li;
+}
+
+async function showEvents() {
+  let body;
+  try {
+    const res = await fetch('api/events');
+    if (!res.ok) return;
+    body = await res.json();
+  } catch {
+    return;
+  }
+  $('recent-events').replaceChildren(...body.events.slice(0, 10).map(({ event, snapshot }) => {
+    const li = document.createElement('li');
+    li.dataset.id = event.id;
+    const picture = document.createElement('img');
+    picture.alt = snapshot ? `${event.label} ${event.id}` : 'no picture';
+    if (snapshot) picture.src = `api/events/${encodeURIComponent(event.id)}/snapshot`;
+    const text = document.createElement('span');
+    const zonesText = event.zones.length > 0 ? ` in ${event.zones.join(', ')}` : '';
+    text.textContent = `${event.label}${zonesText}: ${event.type}, from ${new Date(event.start).toLocaleTimeString()}${event.end ? ` to ${new Date(event.end).toLocaleTimeString()}` : ''} (best ${event.score.toFixed(2)})`;
+    li.append(picture, text);
+    return li;
+  }));
 }
 
 function prediction({ label, score }) {
@@ -116,6 +186,7 @@ function showStatus(s) {
   }
   plot(charts.fps, s.t, s.fps, s.streamFps);
   plot(charts.temp, s.t, s.cpuTempC);
+  if (detector) showEvents();
 }
 
 let mode = 'continuous';
@@ -151,7 +222,9 @@ const events = new EventSource('events');
 events.addEventListener('open', () => setText('link', 'live', 'ok'));
 events.addEventListener('error', () => setText('link', 'reconnecting…', 'bad'));
 events.addEventListener('hello', (e) => {
-  const { device } = JSON.parse(e.data);
+  const hello = JSON.parse(e.data);
+  const { device } = hello;
+  zones = hello.zones ?? {};
   setText('device', device);
   document.title = `${device} · edge-agent`;
 });

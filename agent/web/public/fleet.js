@@ -12,6 +12,7 @@ const columns = [
   { key: 'id', label: 'Device', sort: (r) => r.id, text: (r) => r.id },
   { key: 'online', label: 'Status', sort: (r) => STATUS_ORDER[r.online], text: (r) => (r.online === null ? 'unknown' : r.online ? 'online' : 'offline') },
   { key: 'label', label: 'Last result', sort: (r) => r.result?.label ?? null, text: (r) => (r.result ? `${r.result.label ?? '(none)'} ${r.result.score === null ? '' : r.result.score.toFixed(2)}` : '–') },
+  { key: 'objects', label: 'Objects in view', sort: (r) => (r.objects ? Object.values(r.objects).reduce((a, b) => a + b, 0) : null), text: (r) => (r.objects === null ? '–' : Object.entries(r.objects).map(([label, n]) => `${label} ${n}`).join(', ') || 'none') },
   { key: 'resultTs', label: 'Result at', sort: (r) => r.result?.ts ?? null, text: (r) => (r.result?.ts ? new Date(r.result.ts).toLocaleTimeString() : '–') },
   { key: 'fps', label: 'fps', numeric: true, sort: (r) => r.fps, text: (r) => fixed(2)(r.fps) },
   { key: 'latencyMs', label: 'Latency p50 ms', numeric: true, sort: (r) => r.latencyMs, text: (r) => fixed(1)(r.latencyMs) },
