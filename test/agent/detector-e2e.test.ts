@@ -138,6 +138,39 @@ describe('edge-agent run with a detector', () => {
     expect(events.findIndex((e) => e.id === cat)).toBeLessThan(events.findIndex((e) => e.id === person));
   });
 
+  it('counts no object outside a zone, and yields nothing for a masked region', async () => {
+    const dir = mkdtempSync('/tmp/edge-agent-detector-zones-');
+    try {
+      symlinkSync(imagePath('grace_hopper.png'), `${dir}/person.png`);
+      const run = async (device: string, objects: string): Promise<Recorder> => {
+        writeFileSync(`${dir}/${device}.yaml`, `objects:\n  confirmFrames: 2\n${objects}`);
+        const probe = await Recorder.connect(broker.url, [`edge/${device}/#`]);
+        const agent = AgentProcess.start([
+          '--simulate', '--images', dir, '--mqtt-url', broker.url, '--device-id', device, '--data-dir', `${dir}/data-${device}`,
+          '--config', `${dir}/${device}.yaml`, '--model', detector, '--labels', labels, '--fps', '4', '--max-frames', '4',
+        ]);
+        expect(await agent.exited, agent.stderr).toBe(0);
+        await probe.until((p) => p.on(`edge/${device}/status`).some((m) => m.text === 'offline'), 'offline');
+        return probe;
+      };
+      // The person stands on the bottom edge: a zone over the top half does not hold it.
+      const zoned = await run('det-zone', '  zones:\n    sky: [[0, 0], [1, 0], [1, 0.5], [0, 0.5]]\n');
+      expect(zoned.on('edge/det-zone/person').map((m) => m.text)).toEqual(['0', '1', '0']);
+      expect(zoned.on('edge/det-zone/sky/person').map((m) => m.text)).toEqual(['0']);
+      const zonedEvents = zoned.on('edge/det-zone/events').map((m) => JSON.parse(m.text) as ObjectEventPayload);
+      expect(zonedEvents.map((e) => [e.type, e.zones])).toEqual([['new', []], ['end', []]]);
+      await zoned.close();
+      // A mask over the bottom strip, where the person's feet are: no object, no event.
+      const masked = await run('det-mask', '  masks:\n    - [[0, 0.9], [1, 0.9], [1, 1], [0, 1]]\n');
+      expect(masked.on('edge/det-mask/events')).toEqual([]);
+      expect(masked.on('edge/det-mask/person').map((m) => m.text)).toEqual(['0']);
+      expect(masked.results('edge/det-mask/result').map((r) => r.objects)).toEqual([[], [], [], []]);
+      await masked.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('delivers new and end in order when the broker is killed between them', async () => {
     const dir = mkdtempSync('/tmp/edge-agent-detector-broker-');
     const own = await Mosquitto.start();
