@@ -6,7 +6,7 @@
 // result's ts, one clock), the agent's resident memory after warm-up and at the end, and
 // the size of what it publishes; records them under reports/bench/ for the docs.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,17 +17,20 @@ import { Mosquitto } from '../test/support/mosquitto.js';
 import { benchArgs, runBench, usageError, wholeNumber } from './bench-args.js';
 import { npmCommand, recordBench } from './figures/bench-record.js';
 
-const USAGE = `usage: npm run bench:agent -- [--seconds N] [--warmup N] [--fps N] [--model FILE] [--json]
+const USAGE = `usage: npm run bench:agent -- [--seconds N] [--warmup N] [--fps N] [--model FILE] [--labels FILE] [--json]
   --seconds  how long the agent runs, from when it says it is running (default 60)
   --warmup   seconds at the start left out of the figures (default 10; less than --seconds)
   --fps      frames per second (default 10)
-  --model    the .tflite file (default models/mobilenet_v2_1.0_224_quant.tflite)
+  --model    the .tflite file (default models/mobilenet_v2_1.0_224_quant.tflite); a detector
+             such as models/ssd_mobilenet_v1_coco_quant.tflite runs with objects tracked
+  --labels   its labels file (models/coco_labels.txt for the detector)
   --json     one JSON line instead of the table`;
 const values = benchArgs(USAGE, {
   seconds: { type: 'string', default: '60' },
   warmup: { type: 'string', default: '10' },
   fps: { type: 'string', default: '10' },
   model: { type: 'string', default: join(installDir, 'models/mobilenet_v2_1.0_224_quant.tflite') },
+  labels: { type: 'string' },
   json: { type: 'boolean', default: false },
 });
 const seconds = wholeNumber(USAGE, 'seconds', values.seconds);
@@ -45,6 +48,16 @@ interface Arrival {
   totalMs: number;
   engine: string;
   bytes: number;
+  /** A detector's objects in the result; null for a classifier. */
+  objects: number | null;
+}
+
+/** CPU time process `pid` has used, all its threads (the inference worker's too), in ms. */
+function cpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
 /** Resident memory of process `pid` in MB. */
@@ -66,14 +79,14 @@ runBench(async () => {
       telemetryBytes.push(payload.length);
       return;
     }
-    const r = JSON.parse(payload.toString()) as { seq: number; ts: string; engine: string; latencyMs: { total: number } };
-    arrivals.push({ seq: r.seq, capturedAt: Date.parse(r.ts), receivedAt, totalMs: r.latencyMs.total, engine: r.engine, bytes: payload.length });
+    const r = JSON.parse(payload.toString()) as { seq: number; ts: string; engine: string; latencyMs: { total: number }; objects?: unknown[] };
+    arrivals.push({ seq: r.seq, capturedAt: Date.parse(r.ts), receivedAt, totalMs: r.latencyMs.total, engine: r.engine, bytes: payload.length, objects: r.objects?.length ?? null });
   });
   await subscriber.subscribeAsync([`edge/${DEVICE}/result`, `edge/${DEVICE}/telemetry`], { qos: 1 });
 
   const agent = spawn(
     process.execPath,
-    [join(installDir, 'bin/edge-agent'), 'run', '--simulate', '--fps', String(fps), '--model', values.model!,
+    [join(installDir, 'bin/edge-agent'), 'run', '--simulate', '--fps', String(fps), '--model', values.model!, ...(values.labels ? ['--labels', values.labels] : []),
       '--mqtt-url', broker.url, '--data-dir', dataDir, '--device-id', DEVICE, '--log-format', 'json'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -90,8 +103,10 @@ runBench(async () => {
     const start = Date.now();
     await sleep(warmup * 1000);
     const rssAfterWarmup = rssMb(agent.pid!);
+    const cpuAtWarmup = cpuMs(agent.pid!);
     await sleep((seconds - warmup) * 1000);
     const rssAtEnd = rssMb(agent.pid!);
+    const cpuInWindow = cpuMs(agent.pid!) - cpuAtWarmup;
     const windowStart = start + warmup * 1000;
     const windowEnd = start + seconds * 1000;
     agent.kill('SIGTERM');
@@ -119,6 +134,8 @@ runBench(async () => {
       resultsMissing: highest + 1 - seqs.size,
       captureToRecordedMs: { p50: round(median(total)), p95: round(percentile(total, 95)) },
       frameToSubscriberMs: { p50: round(median(delivery)), p95: round(percentile(delivery, 95)) },
+      cpuMsPerResult: round(cpuInWindow / inWindow.length),
+      objectsPerResult: inWindow[0].objects === null ? null : round(inWindow.reduce((n, a) => n + (a.objects ?? 0), 0) / inWindow.length, 2),
       rssMb: { afterWarmup: rssAfterWarmup, atEnd: rssAtEnd },
       resultBytes: { min: Math.min(...inWindow.map((a) => a.bytes)), max: Math.max(...inWindow.map((a) => a.bytes)) },
       telemetryBytes: telemetryBytes.length > 0 ? { min: Math.min(...telemetryBytes), max: Math.max(...telemetryBytes) } : null,
@@ -134,6 +151,8 @@ runBench(async () => {
       ['results after warm-up / missing', `${figures.results} / ${figures.resultsMissing}`],
       ['capture to recorded p50 / p95 (ms)', `${figures.captureToRecordedMs.p50} / ${figures.captureToRecordedMs.p95}`],
       ['frame to subscriber p50 / p95 (ms)', `${figures.frameToSubscriberMs.p50} / ${figures.frameToSubscriberMs.p95}`],
+      ['CPU per result, all threads (ms)', String(figures.cpuMsPerResult)],
+      ...(figures.objectsPerResult === null ? [] : [['objects per result (detector)', String(figures.objectsPerResult)] as [string, string]]),
       ['agent RSS after warm-up / at the end (MB)', `${rssAfterWarmup} / ${rssAtEnd}`],
       ['result payload (bytes)', `${figures.resultBytes.min}-${figures.resultBytes.max}`],
       ['telemetry payload (bytes)', figures.telemetryBytes ? `${figures.telemetryBytes.min}-${figures.telemetryBytes.max}` : 'none in the run'],

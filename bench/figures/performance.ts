@@ -9,6 +9,7 @@ export const readmeCommands = {
   compare: commandLine(['npm', 'run', 'bench:compare', '--', '--engines', 'native,js,tflite,onnxruntime,native:*', '--threads', '1,2']),
   lag: 'npm run bench:lag',
   agent: 'npm run bench:agent',
+  detector: commandLine(['npm', 'run', 'bench:agent', '--', '--model', 'models/ssd_mobilenet_v1_coco_quant.tflite', '--labels', 'models/coco_labels.txt', '--fps', '5', '--seconds', '40']),
   webIdle: 'node scripts/web-idle-cpu.mjs --rounds 4',
 };
 
@@ -46,6 +47,11 @@ interface AgentFigures {
   captureToRecordedMs: { p50: number; p95: number };
   frameToSubscriberMs: { p50: number; p95: number };
   rssMb: { afterWarmup: number; atEnd: number };
+}
+
+interface DetectorFigures extends AgentFigures {
+  cpuMsPerResult: number;
+  objectsPerResult: number;
 }
 
 interface WebIdleFigures {
@@ -166,6 +172,28 @@ function agentTable(record: BenchRecord<AgentFigures>): string[] {
   ];
 }
 
+function detectorTable(record: BenchRecord<DetectorFigures>): string[] {
+  const f = record.figures;
+  return [
+    `**The agent with the detector.** \`${record.provenance.command}\` runs the same agent with ${f.model} (${f.engine}),`,
+    `objects tracked, at ${f.fps} fps for ${f.seconds} s; the first ${f.warmupSeconds} s are left out:`,
+    '',
+    '| figure | measured |',
+    '|---|---|',
+    `| results per second (at ${f.fps} fps) | ${f.resultsPerSecond} |`,
+    `| results missing at the subscriber | ${f.resultsMissing} |`,
+    `| capture to recorded, p50 / p95 | ${ms(f.captureToRecordedMs.p50)} / ${ms(f.captureToRecordedMs.p95)} ms |`,
+    `| CPU per result, all the agent's threads | ${ms(f.cpuMsPerResult)} ms |`,
+    `| objects per result | ${f.objectsPerResult} |`,
+    `| agent RSS after warm-up / at the end | ${f.rssMb.afterWarmup} / ${f.rssMb.atEnd} MB |`,
+    '',
+    'On a Pi the detector\'s inference is the larger part of the CPU per result; `npm run bench:arm` does not model the',
+    'SSD yet, so no Pi figure is given for it.',
+    '',
+    printed(record.provenance),
+  ];
+}
+
 /** The body of the README's "## Performance" section. */
 export function performanceSection(benches: Benches): string {
   const compare = benchRun<CompareFigures>(benches, readmeCommands.compare);
@@ -177,6 +205,8 @@ export function performanceSection(benches: Benches): string {
     ...lagTable(benchRun<LagFigures>(benches, readmeCommands.lag)),
     '',
     ...agentTable(benchRun<AgentFigures>(benches, readmeCommands.agent)),
+    '',
+    ...detectorTable(benchRun<DetectorFigures>(benches, readmeCommands.detector)),
     '',
     '**Per layer**: `node bin/edge-agent bench --model models/mobilenet_v2_1.0_224_quant.tflite` prints each layer\'s',
     'milliseconds and GMAC/s. **Pointwise layers against the core\'s int8 peak**: `make -C kernels/native`, then',
