@@ -187,8 +187,7 @@ function detectorTable(record: BenchRecord<DetectorFigures>): string[] {
     `| objects per result | ${f.objectsPerResult} |`,
     `| agent RSS after warm-up / at the end | ${f.rssMb.afterWarmup} / ${f.rssMb.atEnd} MB |`,
     '',
-    'On a Pi the detector\'s inference is the larger part of the CPU per result; `npm run bench:arm` does not model the',
-    'SSD yet, so no Pi figure is given for it.',
+    'No Pi figure is given for the detector: `npm run bench:arm` does not model the SSD yet.',
     '',
     printed(record.provenance),
   ];
