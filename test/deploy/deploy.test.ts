@@ -1,31 +1,18 @@
 // scripts/deploy for real: an OpenSSH server on 127.0.0.1 plays the Raspberry Pi, the real
 // project is deployed into a temporary directory, npm ci --omit=dev runs "on the device", pm2
 // starts the real agent from ecosystem.config.js, and the script waits for it on mosquitto.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
 import { repoRoot } from '../support/paths.js';
 import { Pm2, pm2Cli, type BusEvent } from './pm2.js';
 import { startSshd, type Sshd } from './sshd.js';
 import { retainedStatus, watchStatus } from './status.js';
+import { deploy } from './run-deploy.js';
 
-interface Run {
-  code: number;
-  output: string;
-}
-
-function deploy(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${repoRoot}scripts/deploy`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 128, output }));
-  });
-}
 
 const readyCount = (events: BusEvent[]): number => events.filter((e) => e.kind === 'msg' && e.name === 'edge-agent' && e.raw === 'ready').length;
 
@@ -69,7 +56,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
 
   test('installs the project, builds the kernels on the device, and pm2 starts the agent, which reports ready and online', async () => {
     // On a fresh Pi the daemon is first started over SSH; the session must still end.
-    const ping = await new Promise<Run>((resolve) =>
+    const ping = await new Promise<{ code: number; output: string }>((resolve) =>
       execFile('ssh', [...sshd.sshOpts.split(' '), '-p', String(sshd.port), `${user}@127.0.0.1`, `PM2_HOME=${pm2.home} ${pm2Cli} ping`],
         { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr })),
     );
@@ -95,7 +82,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     // Nothing of build/ is shipped: the addon was compiled on the device by npm ci.
     expect(statSync(join(current(), 'build/Release/edge_kernels.node')).mtimeMs).toBeGreaterThan(started);
     expect(readFileSync(join(dest, 'config.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
-    expect(readlinkSync(join(current(), 'data'))).toBe('../../shared/data');
+    expect(readlinkSync(join(current(), 'data'))).toBe('../../persistent/data');
 
     const apps = await pm2.list();
     expect(apps.map((a) => a.name)).toEqual(['edge-agent']);
@@ -115,6 +102,14 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     const readies = readyCount(bus!.events);
     const inventory = join(work, 'fleet.txt');
     writeFileSync(inventory, `# the test device\n\n${device()}   cam-1   # same id as before\n`);
+    // The device as an install made when the folder kept across releases was shared/: this
+    // deploy moves it to persistent/, and the agent's data (seq, outbox) goes along.
+    const old = join(dest, 'shared');
+    renameSync(join(dest, 'persistent'), old);
+    const link = join(dest, firstRelease, 'data');
+    rmSync(link);
+    symlinkSync(relative(dirname(link), join(old, 'data')), link);
+    const seqMark = readFileSync(join(old, 'data', 'seq-high-water'));
     // Release names have one-second resolution.
     await new Promise((r) => setTimeout(r, 1100));
 
@@ -137,6 +132,9 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(after.pm2_env.unstable_restarts).toBe(0);
     expect(readyCount(bus!.events)).toBe(readies + 1);
     expect(readlinkSync(current())).not.toBe(firstRelease);
+    expect(existsSync(old)).toBe(false);
+    for (const release of [firstRelease, readlinkSync(current())]) expect(readlinkSync(join(dest, release, 'data'))).toBe('../../persistent/data');
+    expect(readFileSync(join(dest, 'persistent', 'data', 'seq-high-water')).length).toBe(seqMark.length);
     expect(readdirSync(join(dest, 'releases')).sort()).toEqual([firstRelease, readlinkSync(current())].map((r) => r.replace('releases/', '')));
     // Each release says what it is, and status lists the current one and the one before.
     const listed = await deploy(['status', '--inventory', inventory, '--dest', dest, '--ssh-opts', sshd.sshOpts]);

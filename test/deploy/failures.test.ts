@@ -3,7 +3,7 @@
 // each failure is injected in turn: a full disk, an unreachable broker, missing and old tools,
 // a bad configuration, a bad model. After each, every file of the install is as it was and the
 // agent's seq has no gap.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync,
@@ -13,28 +13,14 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { repoRoot } from '../support/paths.js';
 import { Pm2 } from './pm2.js';
 import { startSshd, type Sshd } from './sshd.js';
+import { deploy, type Run } from './run-deploy.js';
 
-interface Run {
-  code: number;
-  output: string;
-}
-
-function deploy(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${repoRoot}scripts/deploy`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 128, output }));
-  });
-}
 
 /**
  * Every path of the install with what it is: a symlink's target, a file's size, time, mode and
- * hash. shared/data's contents are left out: the running agent writes there all the time.
+ * hash. persistent/data's contents are left out: the running agent writes there all the time.
  */
 function snapshot(root: string): Record<string, string> {
   const found: Record<string, string> = {};
@@ -46,7 +32,7 @@ function snapshot(root: string): Record<string, string> {
       if (info.isSymbolicLink()) found[key] = `-> ${readlinkSync(path)}`;
       else if (info.isDirectory()) {
         found[key] = 'dir';
-        if (key !== 'shared/data') walk(path, key);
+        if (key !== 'persistent/data') walk(path, key);
       } else {
         found[key] = `${info.size} ${info.mtimeMs} ${info.mode.toString(8)} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
       }

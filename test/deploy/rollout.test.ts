@@ -1,30 +1,15 @@
 // Roll-outs that stop themselves: --max-failures stops starting hosts once that many have
 // failed, and --canary deploys to the first hosts, and only then to the rest. Three devices,
 // each a real sshd with its own pm2 and install directory (test/deploy/devices.ts).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { repoRoot } from '../support/paths.js';
 import { pm2Cli } from './pm2.js';
 import { startFleet, type Fleet } from './devices.js';
+import { deploy } from './run-deploy.js';
 
-interface Run {
-  code: number;
-  output: string;
-}
-
-function deploy(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${repoRoot}scripts/deploy`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 128, output }));
-  });
-}
 
 describe('roll-outs that stop themselves', () => {
   let work: string;

@@ -4,7 +4,6 @@
 // its own pm2 and install directory (test/deploy/devices.ts). The inventory gives each its
 // configuration and certificate files; the operator's log-in comes from a file and the
 // environment, never the command line.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -12,26 +11,9 @@ import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clientTls, secret, startShippedBroker, type ShippedBroker } from '../faults/fleet-support.js';
 import { createTestPki, type TestPki } from '../support/mosquitto.js';
-import { repoRoot } from '../support/paths.js';
 import { startFleet, type Device, type Fleet } from './devices.js';
 import { pm2Cli } from './pm2.js';
-
-interface Run {
-  code: number;
-  output: string;
-  argv: string[];
-}
-
-function deploy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const argv = [`${repoRoot}scripts/deploy`, ...args];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 128, output, argv }));
-  });
-}
+import { deploy } from './run-deploy.js';
 
 const ids = ['cam-1', 'cam-2', 'cam-3'];
 
