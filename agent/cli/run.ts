@@ -98,10 +98,16 @@ export const runCommand = new Command('run')
     }
     // Problems found while starting name a key ("mqtt.tls.ca: cannot read ..."); say where it was set.
     const { blame } = loaded;
+    // Listening before the start: a stop asked for while starting (pm2 stop, Ctrl-C) waits for
+    // the start to finish and then stops cleanly, instead of killing a half-started agent.
+    let signalled!: (signal: string) => void;
+    const signal = new Promise<string>((resolve) => (signalled = resolve));
+    const unlisten = onSignals(signalled);
     let agent;
     try {
       agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
     } catch (err) {
+      unlisten();
       if (err instanceof SetupError) throw new CliError(err.message, err.exitCode);
       // The hardware may come back (a HAT reseated, the gpio group granted): not a configuration error.
       if (err instanceof GpioError) throw new CliError(err.message, ExitCode.unavailable);
@@ -117,23 +123,15 @@ export const runCommand = new Command('run')
     for (const warning of loaded.warnings) agent.ctx.log.warn(warning);
     // pm2's wait_ready: the agent is up.
     process.send?.('ready');
-    const stopped = new Promise<{ reason: string; fatal?: { part: string; reason: string } }>((resolve) => {
-      const unlisten = onSignals((signal) => {
-        unlisten();
-        resolve({ reason: signal });
-      });
-      agent.done.then(() => {
-        unlisten();
-        resolve({ reason: 'max-frames' });
-      });
-      agent.failed.then((fatal) => {
-        unlisten();
-        resolve({ reason: `${fatal.part} failed`, fatal });
-      });
-    });
-    const { reason, fatal } = await stopped;
+    type Stop = { reason: string; fatal?: { part: string; reason: string } };
+    const { reason, fatal } = await Promise.race<Stop>([
+      signal.then((name) => ({ reason: name })),
+      agent.done.then(() => ({ reason: 'max-frames' })),
+      agent.failed.then((failure) => ({ reason: `${failure.part} failed`, fatal: failure })),
+    ]);
     agent.ctx.log.info({ reason }, 'stopping');
     await agent.stop();
+    unlisten();
     // Non-zero, so that pm2 (or systemd) starts the whole process again.
     if (fatal) throw new CliError(`${fatal.part}: ${fatal.reason}`, ExitCode.software);
   });

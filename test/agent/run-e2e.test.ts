@@ -120,6 +120,17 @@ describe('edge-agent run --simulate', () => {
     await probe.close();
   });
 
+  it('stops cleanly on a signal that arrives while it is still starting', async () => {
+    const agent = AgentProcess.start(agentArgs('e2e-early', ['--fps', '4']));
+    // The first log line comes before the broker connection and the camera start.
+    while (!agent.stdout.includes('\n')) {
+      expect(agent.child.exitCode, agent.stderr).toBeNull();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await agent.stop('SIGTERM'), agent.stderr).toBe(0);
+    expect(agent.stdout).toMatch(/edge-agent stopped/);
+  });
+
   it('serves Prometheus metrics when metrics.enabled', async () => {
     const port = await freePort();
     writeFileSync(`${work}/metrics.yaml`, `metrics:\n  enabled: true\n  port: ${port}\n`);
