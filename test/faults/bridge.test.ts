@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from '../support/agent-process.js';
 import { createTestPki, persistenceSaved, type TestPki } from '../support/mosquitto.js';
 import { Recorder } from '../support/recorder.js';
-import { agentMqttYaml, clientTls, round, secret, shippedFile, shippedPersistence, startShippedBroker, type ShippedBroker } from './fleet-support.js';
+import { agentMqttYaml, clientTls, detectorTopics, round, secret, shippedFile, shippedPersistence, startShippedBroker, type ShippedBroker } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
 import { cleanup, fastModel, imageFolder, loggedSeqs, scratchDir, startAgent } from './support.js';
 
@@ -191,4 +191,32 @@ describe('item 10: site broker bridged to a central broker', () => {
       'consumer session after the restart': 'resumed (session present)',
     }, `Two mosquitto brokers on loopback, both running config/mosquitto/mosquitto.conf and acl (TLS with client certificates and passwords); the site broker also runs config/mosquitto/bridge.conf (cleansession false, local_cleansession false, QoS 1). ${DEVICES.length} agents connect to the site broker with their certificates; the consumer connects to the central broker as the operator with a durable session. After results and telemetry flowed and a command went from the centre to a site agent and back, the central broker was killed (kill -9) while the agents kept publishing, restarted after ${DOWN_RESULTS} more results per agent, and the agents were stopped with SIGTERM at the end. Both brokers save as shipped (${shippedPersistence().setting}); the test waits for a save of the central broker before the kill, so that the consumer's session is on disk.`);
   }, 180_000);
+
+  it('carries a detector\'s events, object counts, snapshots and object discovery to the centre', async () => {
+    const device = DEVICES[0];
+    const topics = detectorTopics(device);
+    const centre = await Recorder.connect(central.url, [...topics, `edge/${device}/telemetry`], { ...(clientTls(pki, 'operator', passwords.operator) as IClientOptions), clientId: 'central-detector-watcher' });
+    recorders.push(centre);
+    const publisher = await Recorder.connect(site.url, [], { ...(clientTls(pki, device, passwords[device]) as IClientOptions), clientId: `${device}-detector` });
+    recorders.push(publisher);
+    for (const topic of topics) await publisher.client.publishAsync(topic, `bridged ${topic}`, { qos: 1 });
+    // Barrier: published after the others on the same path through the bridge.
+    await publisher.client.publishAsync(`edge/${device}/telemetry`, 'detector-barrier', { qos: 1 });
+    await centre.until((r) => r.on(`edge/${device}/telemetry`).some((m) => m.text === 'detector-barrier'), 'the barrier at the centre');
+    expect(topics.filter((topic) => !centre.on(topic).some((m) => m.text === `bridged ${topic}`))).toEqual([]);
+
+    // The bridge sends out edge/+/+/+, which commands match too: one from the centre must
+    // reach the site once and not come back. The barrier leaves the site after the command
+    // arrived there, so an echo would be ahead of it on the way out.
+    const command = `edge/${device}/cmd/status`;
+    const siteWatcher = await Recorder.connect(site.url, [command], { ...(clientTls(pki, 'operator', passwords.operator) as IClientOptions), clientId: 'site-command-watcher' });
+    recorders.push(siteWatcher);
+    await centre.client.subscribeAsync(command, { qos: 1 });
+    await centre.client.publishAsync(command, JSON.stringify({ id: 'loop-check' }), { qos: 1 });
+    await siteWatcher.until((r) => r.on(command).length > 0, 'the command at the site');
+    await publisher.client.publishAsync(`edge/${device}/telemetry`, 'loop-barrier', { qos: 1 });
+    await centre.until((r) => r.on(`edge/${device}/telemetry`).some((m) => m.text === 'loop-barrier'), 'the second barrier at the centre');
+    expect(siteWatcher.on(command).length).toBe(1);
+    expect(centre.on(command).length).toBe(1);
+  });
 });

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Mosquitto, freePort, passwordLine, type TestPki } from '../support/mosquitto.js';
 import { imagesDir, repoRoot } from '../support/paths.js';
+import { objectDiscoveryMessages } from '../../agent/mqtt/discovery.js';
+import { deviceTopics } from '../../agent/mqtt/topics.js';
 
 export const shippedDir = join(repoRoot, 'config/mosquitto');
 
@@ -76,6 +78,17 @@ export async function startShippedBroker(o: ShippedBrokerOptions): Promise<Shipp
     extraConfig: [`persistence_location ${o.dir}/`, ...lines, ...(o.extra ?? [])],
   });
   return { broker, port, url: `mqtts://127.0.0.1:${port}` };
+}
+
+/**
+ * What a detector's agent publishes besides status, results and telemetry, named as the
+ * agent names them: its events, retained counts for a label and a zone's label, a label's
+ * snapshot, and the object discovery for them.
+ */
+export function detectorTopics(device: string): string[] {
+  const topics = deviceTopics('edge', device);
+  const discovery = objectDiscoveryMessages({ prefix: 'homeassistant', deviceId: device, topics, swVersion: '0.1.0', telemetrySeconds: 1 }, ['person', 'driveway/person']);
+  return [topics.events, `${topics.base}/person`, `${topics.base}/driveway/person`, `${topics.base}/person/snapshot`, ...discovery.map((m) => m.topic)];
 }
 
 /** A password for a test user, new each run. */

@@ -19,6 +19,7 @@ import { CameraError } from '../../agent/camera/camera.js';
 import { createCamera } from '../../agent/camera/factory.js';
 import { ConfigError, loadConfig } from '../../agent/config/load.js';
 import { createAgentContext } from '../../agent/core/context.js';
+import { deviceTopics } from '../../agent/mqtt/topics.js';
 import { fakeBin } from '../agent/camera/fake-camera.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { createTestPki, type TestPki } from '../support/mosquitto.js';
@@ -26,7 +27,7 @@ import { imagePath, repoRoot } from '../support/paths.js';
 import { Recorder } from '../support/recorder.js';
 import { mulberry32 as random } from '../support/rng.js';
 import { runCli } from '../support/run-cli.js';
-import { agentMqttYaml, clientTls, listeningPorts, secret, startShippedBroker, type ShippedBroker } from './fleet-support.js';
+import { agentMqttYaml, clientTls, detectorTopics, listeningPorts, secret, startShippedBroker, type ShippedBroker } from './fleet-support.js';
 import { describeItem, recordFigure } from './report.js';
 import { cleanup, fastModel as model, scratchDir, startAgent } from './support.js';
 
@@ -53,8 +54,8 @@ beforeAll(async () => {
   work = scratchDir('security');
   argvLogB = join(work, 'argv-dev-b');
   mkdirSync(join(work, 'pki'));
-  pki = createTestPki(join(work, 'pki'), ['dev-a', 'dev-b', 'operator']);
-  for (const user of ['dev-a', 'dev-b', 'operator']) passwords[user] = secret(user);
+  pki = createTestPki(join(work, 'pki'), ['dev-a', 'dev-b', 'operator', 'homeassistant']);
+  for (const user of ['dev-a', 'dev-b', 'operator', 'homeassistant']) passwords[user] = secret(user);
   site = await startShippedBroker({ pki, users: passwords, dir: work });
   describeItem(
     '7',
@@ -229,6 +230,29 @@ describe('item 7: the shipped broker configuration', () => {
       'device B messages received by the rogue client': leaked.length,
       'device B results published meanwhile (seen by the operator)': operator.results('edge/dev-b/result').length - resultsAtSubscribe,
     }, 'A second client logged in with device A\'s own certificate and password (another client id) and published QoS 1 to eight of device B\'s topics, subscribed to B\'s topics and to #, while both agents ran. Barriers (a command the operator sent afterwards, answered by B; a message on A\'s own command topic) make "nothing arrived" a fact, not a timeout. Retained status and discovery of B were unchanged for a newcomer.');
+  });
+});
+
+describe('the shipped ACL and a detector', () => {
+  it('lets a device write its events, object counts, snapshots and object discovery, and Home Assistant read them', async () => {
+    const topics = deviceTopics('edge', 'dev-a');
+    const writes = detectorTopics('dev-a');
+    // Home Assistant subscribes to each state topic and camera topic its entities name.
+    const homeAssistant = await Recorder.connect(site.url, [...writes, topics.telemetry], { clientId: 'home-assistant', ...clientTls(pki, 'homeassistant', passwords.homeassistant) } as IClientOptions);
+    recorders.push(homeAssistant);
+    // MQTT 5, so that the broker answers a refused publish with its reason instead of dropping it.
+    const device = await Recorder.connect(site.url, [], { clientId: 'dev-a-detector', protocolVersion: 5, ...clientTls(pki, 'dev-a', passwords['dev-a']) } as IClientOptions);
+    recorders.push(device);
+    const refused: string[] = [];
+    for (const topic of writes) {
+      await device.client.publishAsync(topic, `acl-check ${topic}`, { qos: 1 }).catch((err: Error) => refused.push(`${topic}: ${err.message}`));
+    }
+    expect(refused).toEqual([]);
+    // Barrier: published after the others on the same connection, so it reaches Home Assistant after them.
+    await device.client.publishAsync(topics.telemetry, 'acl-barrier', { qos: 1 });
+    await homeAssistant.until((r) => r.on(topics.telemetry).some((m) => m.text === 'acl-barrier'), 'the barrier on device A\'s telemetry');
+    const unread = writes.filter((topic) => !homeAssistant.on(topic).some((m) => m.text === `acl-check ${topic}`));
+    expect(unread).toEqual([]);
   });
 });
 
