@@ -12,10 +12,16 @@ interface TensorList {
   get(i: number): TensorView;
   size(): number;
 }
+interface ProfileList {
+  get(i: number): { nodeType: string };
+  size(): number;
+  delete(): void;
+}
 interface WasmRunner {
   GetInputs(): TensorList;
   GetOutputs(): TensorList;
   Infer(): boolean;
+  GetProfilingResults(): ProfileList;
   delete(): void;
 }
 interface StatusOr {
@@ -59,13 +65,14 @@ function tfliteModule(): Promise<TfliteModule> {
 export class TfliteWasmRunner {
   private constructor(private readonly module: TfliteModule, private readonly runner: WasmRunner, private readonly ptr: number) {}
 
-  static async create(model: Uint8Array, threads = 1): Promise<TfliteWasmRunner> {
+  /** `profile`: record the nodes that infer() runs, for nodesRun(). */
+  static async create(model: Uint8Array, threads = 1, profile = false): Promise<TfliteWasmRunner> {
     const module = await tfliteModule();
     const ptr = module._malloc(model.length);
     module.HEAPU8.set(model, ptr);
     const status = module.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, model.length, {
       numThreads: threads,
-      enableProfiling: false,
+      enableProfiling: profile,
       maxProfilingBufferEntries: 1024,
     });
     if (!status.ok()) {
@@ -82,6 +89,20 @@ export class TfliteWasmRunner {
 
   infer(): void {
     if (!this.runner.Infer()) throw new Error('TFLite inference failed');
+  }
+
+  /**
+   * The node types that every infer() since create(..., profile = true) ran, in order. A
+   * partition that the XNNPACK delegate took is one node, TfLiteXNNPackDelegate; an
+   * operator it refused runs TFLite's built-in kernel and appears under its own name.
+   */
+  nodesRun(): string[] {
+    const results = this.runner.GetProfilingResults();
+    try {
+      return Array.from({ length: results.size() }, (_, i) => results.get(i).nodeType);
+    } finally {
+      results.delete();
+    }
   }
 
   /** A copy of an output tensor (a detector has four). */

@@ -127,14 +127,28 @@ describe('MobileNet V3 operators against TensorFlow Lite', () => {
     argMaxModel(rng, t, [1, 5, 7, 21], 3), argMaxModel(rng, t, [1, 5, 7, 3], 1), argMaxModel(rng, t, [1, 1001], 1),
   ]), 1));
 
-  it('a V3 bottleneck (int8) end to end: expand, hard-swish, depthwise, squeeze-and-excite, project, residual add', () => family('V3 bottleneck int8', (rng) => [
-    bottleneckModel(rng, 'int8', 7, 7, 16, 64, 16), bottleneckModel(rng, 'int8', 14, 14, 24, 72, 24), bottleneckModel(rng, 'int8', 5, 9, 40, 120, 32),
+  // Our convolutions reproduce XNNPACK's (kernels/ARITHMETIC.md). A convolution that TFLite's
+  // XNNPACK delegate refuses runs TFLite's built-in kernel instead, whose fixed-point
+  // requantization differs from XNNPACK's near ties: the comparisons here would then
+  // measure that kernel. The delegate refused the uint8 depthwise when these models wrote
+  // its per-tensor weights with quantized_dimension 3.
+  it.each(types)('TFLite runs every convolution of a V3 bottleneck (%s) in its XNNPACK delegate', async (type) => {
+    const m = bottleneckModel(new Rng(caseSeed(`bottleneck delegation ${type}`)), type, 7, 7, 16, 64, 16);
+    const tflite = await TfliteWasmRunner.create(m.bytes, 1, true);
+    try {
+      tflite.infer();
+      const nodes = tflite.nodesRun();
+      expect(nodes).toContain('TfLiteXNNPackDelegate');
+      expect(nodes.filter((n) => n === 'CONV_2D' || n === 'DEPTHWISE_CONV_2D')).toEqual([]);
+    } finally {
+      tflite.close();
+    }
+  });
+
+  it.each(types)('a V3 bottleneck (%s) end to end: expand, hard-swish, depthwise, squeeze-and-excite, project, residual add', (type) => family(`V3 bottleneck ${type}`, (rng) => [
+    bottleneckModel(rng, type, 7, 7, 16, 64, 16), bottleneckModel(rng, type, 14, 14, 24, 72, 24), bottleneckModel(rng, type, 5, 9, 40, 120, 32),
   ], 0.95));
 
-  // uint8 end to end is not within 1: the existing uint8 depthwise kernel differs from
-  // TFLite in a few outputs per thousand with these random weights, and the
-  // squeeze-and-excite gate multiplies such a difference. So each layer is checked alone,
-  // on the input our previous layer gave it: the V3 operators must be exact.
   it.each(types)('a V3 bottleneck (%s) layer by layer: every V3 operator equals TFLite on the same input', async (type) => {
     const rng = new Rng(caseSeed(`bottleneck layers ${type}`));
     const failures: string[] = [];
@@ -158,8 +172,7 @@ describe('MobileNet V3 operators against TensorFlow Lite', () => {
             let differ = 0;
             for (let j = 0; j < ours.length; j++) if (ours[j] - (type === 'int8' ? 128 : 0) !== theirs[j]) differ++;
             const line = `${m.name} layer ${i} ${op.name} on ${kernels.name}: ${differ} of ${ours.length} differ`;
-            if (differ > 0) summary.push(`  ${line}`);
-            if (differ > 0 && op.name !== 'DEPTHWISE_CONV_2D') failures.push(line);
+            if (differ > 0) failures.push(line);
           } finally {
             tflite.close();
           }

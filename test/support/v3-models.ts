@@ -116,7 +116,10 @@ function weights(g: GraphBuilder, rng: Rng, type: ActivationType, shape: number[
   const zeroPoints = type === 'int8' ? scales.map(() => 0) : [rng.int(100, 156)];
   const data = rng.bytes(count);
   if (type === 'int8') for (let i = 0; i < count; i++) if (data[i] === 128) data[i] = 129; // -128 is not a symmetric weight
-  const w = g.constant(shape, type, data, scales, zeroPoints, channelAxis);
+  // Per-tensor weights say quantized_dimension 0, as TFLite's converter writes them: the
+  // XNNPACK delegate refuses a uint8 tensor with any other, leaving the layer to TFLite's
+  // built-in kernel, which shipped models never run.
+  const w = g.constant(shape, type, data, scales, zeroPoints, type === 'int8' ? channelAxis : 0);
   const biasScales = scales.map((s) => inputScale * s);
   const b = g.constant([channels], 'int32', new Uint8Array(new Int32Array(bias.map((v, c) => Math.round(v / biasScales[type === 'int8' ? c : 0]))).buffer),
     biasScales, biasScales.map(() => 0));
