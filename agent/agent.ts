@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SupervisedCamera } from './camera/supervisor.js';
 import { configPath } from './config/load.js';
@@ -7,6 +8,9 @@ import { createAgentContext, reportHealth, type AgentContext } from './core/cont
 import { ObjectEvents } from './detection/object-events.js';
 import { claimDataDir, DataDirError } from './core/data-dir.js';
 import { registerAgentCommands } from './control/agent-commands.js';
+import { ModelStore } from './control/model-store.js';
+import { chooseStartModel, openStartModel } from './control/start-model.js';
+import { registerUpdateModel } from './control/update-model.js';
 import { Controller } from './core/controller.js';
 import type { Extension } from './core/extension.js';
 import { GpioExtension } from './gpio/gpio-extension.js';
@@ -29,6 +33,8 @@ export interface AgentOptions {
   /** The log's format when the agent makes its own logger (default auto: pretty on a terminal). */
   logFormat?: LoggerOptions['format'];
   log?: Logger;
+  /** Who set model.file or model.labels (a flag, a variable, a file), which then wins over a model pushed with update-model. */
+  modelPin?: string | null;
 }
 
 export interface RunningAgent {
@@ -86,7 +92,10 @@ export async function startAgent(config: AgentConfig, options: AgentOptions): Pr
 async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOptions, release: () => Promise<void>): Promise<RunningAgent> {
   const { log } = ctx;
   const failed = new Promise<{ part: string; reason: string }>((resolve) => ctx.events.once('fatal', resolve));
-  const model = await openModel(config);
+  const store = new ModelStore(join(ctx.dataDir, 'models'));
+  await store.open();
+  const pinnedBy = options.modelPin ?? null;
+  const model = await openStartModel(config, store, pinnedBy, log);
   if (model.session.info.fallbackReason) log.warn({ reason: model.session.info.fallbackReason }, 'using the TypeScript engine');
   log.info({ model: model.name, engine: model.session.engine, input: model.session.info.input.shape }, 'model loaded');
 
@@ -107,12 +116,20 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
   registerAgentCommands(ctx, {
     pipeline,
     uptime: () => (Date.now() - startedAt) / 1000,
+    startModel: async () => (await chooseStartModel(config, store, pinnedBy)).choice,
     async reloadModel(choice) {
       const next = await openModel(config, choice);
       await pipeline.swapModel(next);
       log.info({ model: next.name, engine: next.session.engine, file: choice.file, labels: choice.labels ?? 'stored in the model' }, 'model reloaded');
       return { model: next.name, engine: next.session.engine };
     },
+  });
+  registerUpdateModel(ctx, {
+    store,
+    pinnedBy,
+    open: (choice) => openModel(config, choice),
+    swap: (next) => pipeline.swapModel(next),
+    current: () => pipeline.currentModel,
   });
   registerAgentMetrics(ctx);
   const printResult = (r: ResultPayload): void => {
@@ -141,6 +158,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
         },
         engine: () => pipeline.engine,
         model: () => pipeline.modelName,
+        modelSha256: () => pipeline.currentModel.sha256,
         objectEvents,
       })
     : null;
@@ -151,7 +169,7 @@ async function startOn(ctx: AgentContext, config: AgentConfig, options: AgentOpt
     sink,
     // Stops after the pipeline, which ends the objects still in view, and before mqtt delivers them.
     objectEvents,
-    new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName }),
+    new Telemetry(ctx, { engine: () => pipeline.engine, model: () => pipeline.modelName, modelSha256: () => pipeline.currentModel.sha256 }),
     camera,
     pipeline,
     ...(web ? [web] : []),

@@ -7,12 +7,13 @@ import type { AgentConfig } from '../config/types.js';
 import type { CheckResult } from '../doctor/check.js';
 import { checkBroker, checkCamera, checkDataDir, checkGpio, checkModel, doctorContext } from '../doctor/agent-checks.js';
 import { setupChecks } from '../doctor/setup-checks.js';
+import { modelPin } from '../control/start-model.js';
 import { checkCpu, checkNativeKernels, checkNode, checkThermals } from '../doctor/system-checks.js';
 
 const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
 /** The configuration run would read, as checks: which file, its problems, and variables that name no key. */
-async function configChecks(flag: string | undefined): Promise<{ config: AgentConfig | null; checks: CheckResult[] }> {
+async function configChecks(flag: string | undefined): Promise<{ config: AgentConfig | null; modelPin: string | null; checks: CheckResult[] }> {
   const file = resolveConfigFile({ flag });
   const read = describeConfigFile(file);
   let loaded;
@@ -20,7 +21,7 @@ async function configChecks(flag: string | undefined): Promise<{ config: AgentCo
     loaded = await loadConfig({ file });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config: null, checks: [{ name: 'config', status: 'fail', detail: `${read}: ${err.problems.join('; ')}`, fix: 'correct the configuration' }] };
+    return { config: null, modelPin: null, checks: [{ name: 'config', status: 'fail', detail: `${read}: ${err.problems.join('; ')}`, fix: 'correct the configuration' }] };
   }
   const warnings: CheckResult[] = loaded.warnings.map((warning) => ({
     name: 'environment',
@@ -28,17 +29,17 @@ async function configChecks(flag: string | undefined): Promise<{ config: AgentCo
     detail: warning,
     fix: 'correct or unset the variable (EDGE_AGENT_<SECTION>_<KEY>; the README lists them)',
   }));
-  return { config: loaded.config, checks: [{ name: 'config', status: 'ok', detail: read }, ...warnings] };
+  return { config: loaded.config, modelPin: modelPin(loaded.setBy), checks: [{ name: 'config', status: 'ok', detail: read }, ...warnings] };
 }
 
 async function runChecks(flag: string | undefined): Promise<CheckResult[]> {
   const machine = (await Promise.all([checkNode(), checkCpu(), checkNativeKernels(), checkThermals()])).flat();
-  const { config, checks } = await configChecks(flag);
+  const { config, modelPin: pin, checks } = await configChecks(flag);
   if (!config) return [...machine, ...checks];
   const ctx = doctorContext(config);
   // What run (without --simulate, as pm2 runs it) would refuse or do: the same functions decide.
   const setup = setupChecks(config, { simulate: false });
-  const parts = await Promise.all([checkModel(config), checkDataDir(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
+  const parts = await Promise.all([checkModel(config, pin), checkDataDir(config), checkCamera(ctx), checkGpio(ctx), checkBroker(config)]);
   return [...machine, ...checks, ...setup, ...parts.filter((p): p is CheckResult => p !== null)];
 }
 

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { rollOutModel } from '../fleet/model-rollout.js';
+import { brokerCredentials } from '../mqtt/connection-options.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { resolveConfigFile } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -43,7 +46,7 @@ function forgetAfter(value: string): number {
   return n;
 }
 
-async function brokerConfig(o: FleetOptions): Promise<AgentConfig['mqtt'] & { url: string }> {
+async function brokerConfig(o: { mqttUrl?: string; config?: string }): Promise<AgentConfig['mqtt'] & { url: string }> {
   let config: AgentConfig;
   try {
     ({ config } = await loadConfig({ file: resolveConfigFile({ flag: o.config }), overrides: o.mqttUrl ? { mqtt: { url: o.mqttUrl } } : {} }));
@@ -138,6 +141,114 @@ async function serve(mqtt: AgentConfig['mqtt'] & { url: string }, o: FleetOption
   await watch.close();
 }
 
+function count(flag: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 10_000) throw new InvalidArgumentError(`${flag} must be a whole number from ${min}, got '${value}'`);
+    return Number(value);
+  };
+}
+
+function within(flag: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`${flag} must be a number of seconds in (0, ${max}], got '${value}'`);
+    return n;
+  };
+}
+
+function sha256Option(flag: string) {
+  return (value: string): string => {
+    if (!/^[0-9A-Fa-f]{64}$/.test(value)) throw new InvalidArgumentError(`${flag} must be 64 hexadecimal digits (sha256sum FILE prints them)`);
+    return value.toLowerCase();
+  };
+}
+
+interface UpdateOptions {
+  mqttUrl?: string;
+  config?: string;
+  url: string;
+  sha256: string;
+  labels?: string;
+  labelsSha256?: string;
+  devices?: string;
+  canary: number;
+  maxFailures: number;
+  parallel: number;
+  answerTimeout: number;
+  watch: number;
+  json?: boolean;
+}
+
+/** The devices whose retained status says online: the broker sends them right after the subscription is granted. */
+async function onlineDevices(client: MqttClient, prefix: string): Promise<string[]> {
+  const online = new Map<string, boolean>();
+  const onMessage = (topic: string, payload: Buffer): void => {
+    const device = topic.slice(prefix.length + 1, -'/status'.length);
+    online.set(device, payload.toString() === 'online');
+  };
+  client.on('message', onMessage);
+  await client.subscribeAsync(`${prefix}/+/status`, { qos: 1 });
+  await new Promise((resolve) => setTimeout(resolve, RETAINED_GRACE_MS));
+  client.off('message', onMessage);
+  await client.unsubscribeAsync(`${prefix}/+/status`);
+  return [...online].filter(([, up]) => up).map(([d]) => d).sort();
+}
+
+/** How long retained statuses are given to arrive after the subscription is granted. */
+const RETAINED_GRACE_MS = 1500;
+
+async function updateModel(o: UpdateOptions): Promise<void> {
+  const mqtt = await brokerConfig(o);
+  if (o.labelsSha256 && !o.labels) throw new CliError('fleet update-model: --labels-sha256 needs --labels', ExitCode.usage);
+  let client: MqttClient;
+  try {
+    client = await connectAsync(mqtt.url, {
+      ...(await brokerCredentials(mqtt, mqtt.url)),
+      clientId: `edge-agent-rollout-${randomBytes(4).toString('hex')}`,
+      clean: true,
+      keepalive: mqtt.keepaliveSeconds,
+      reconnectPeriod: mqtt.reconnectSeconds * 1000,
+      connectTimeout: 10_000,
+    });
+  } catch (err) {
+    throw new CliError(`fleet update-model: cannot reach the MQTT broker at ${redactSecrets(mqtt.url)}: ${(err as Error).message}`, ExitCode.unavailable);
+  }
+  const say = (line: string): void => void process.stderr.write(`edge-agent fleet: ${redactSecrets(line)}\n`);
+  try {
+    const devices = o.devices ? o.devices.split(',').map((d) => d.trim()).filter(Boolean) : await onlineDevices(client, mqtt.prefix);
+    if (devices.length === 0) throw new CliError(`fleet update-model: no device${o.devices ? 's given' : ` is online on ${redactSecrets(mqtt.url)} (retained ${mqtt.prefix}/<id>/status)`}`, ExitCode.unavailable);
+    say(`updating ${devices.length} device${devices.length === 1 ? '' : 's'} (${devices.join(', ')}): ${o.canary} canary, at most ${o.maxFailures} failure${o.maxFailures === 1 ? '' : 's'}, ${o.parallel} at a time`);
+    const update = { url: o.url, sha256: o.sha256, ...(o.labels ? { labels: o.labels } : {}), ...(o.labelsSha256 ? { labelsSha256: o.labelsSha256 } : {}) };
+    const report = await rollOutModel(client, update, {
+      prefix: mqtt.prefix, devices, canary: o.canary, maxFailures: o.maxFailures, parallel: o.parallel, answerSeconds: o.answerTimeout, watchSeconds: o.watch,
+    }, (r) => say(`${r.ok ? 'ok  ' : 'FAIL'} ${r.device}: ${r.detail} (${r.seconds} s)`));
+    if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    const failed = report.outcomes.filter((r) => !r.ok).length;
+    const updated = report.outcomes.length - failed;
+    const summary = `${updated} updated, ${failed} failed, ${report.skipped.length} not tried${report.stopped ? ` (stopped: ${report.stopped})` : ''}`;
+    if (failed > 0 || report.skipped.length > 0) throw new CliError(`fleet update-model: ${summary}`, 1);
+    say(summary);
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+const updateModelCommand = new Command('update-model')
+  .description("send update-model to devices: canaries first, each watched healthy on the new model, stopping after --max-failures; the broker is fleet's --mqtt-url or --config, and --json prints every device's outcome")
+  .requiredOption('--url <url>', 'where each device downloads the model (http or https)')
+  .requiredOption('--sha256 <hex>', "the model file's sha256 (sha256sum FILE)", sha256Option('--sha256'))
+  .option('--labels <url>', 'where each device downloads its labels file')
+  .option('--labels-sha256 <hex>', "the labels file's sha256", sha256Option('--labels-sha256'))
+  .option('--devices <ids>', 'comma-separated device ids (default: every device whose status is online)')
+  .option('--canary <n>', 'devices updated and watched first; the rest only if they are all healthy', count('--canary', 0), 1)
+  .option('--max-failures <n>', 'stop starting devices after this many failures', count('--max-failures', 1), 1)
+  .option('--parallel <n>', 'devices updated at once', count('--parallel', 1), 4)
+  .option('--answer-timeout <seconds>', "how long a device has to answer, its download included", within('--answer-timeout', 3600), 360)
+  .option('--watch <seconds>', 'how long a device must then stay online, publishing with the new model', within('--watch', 3600), 20)
+  // --mqtt-url, --config and --json are fleet's own, read from it: commander gives a
+  // parent's options to the parent wherever they stand on the line.
+  .action((_options: unknown, command: Command) => updateModel(command.optsWithGlobals<UpdateOptions>()));
+
 export const fleetCommand = new Command('fleet')
   .description('every device on the broker: a live page, or one JSON table with --json')
   .option('--mqtt-url <url>', 'the broker the devices publish to (default: mqtt.url of --config)')
@@ -151,4 +262,5 @@ export const fleetCommand = new Command('fleet')
     const mqtt = await brokerConfig(o);
     if (o.json) await printOnce(mqtt, o.wait, o.forgetAfter);
     else await serve(mqtt, o);
-  });
+  })
+  .addCommand(updateModelCommand.exitOverride());

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../agent.js';
+import { modelPin } from '../control/start-model.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { resolveConfigFile, SYSTEM_CONFIG_FILE } from '../config/config-file.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -105,7 +106,7 @@ export const runCommand = new Command('run')
     const unlisten = onSignals(signalled);
     let agent;
     try {
-      agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat });
+      agent = await startAgent(loaded.config, { simulate: o.simulate ?? false, maxFrames: o.maxFrames, logFormat: o.logFormat, modelPin: modelPin(loaded.setBy) });
     } catch (err) {
       unlisten();
       if (err instanceof SetupError) throw new CliError(err.message, err.exitCode);

@@ -40,6 +40,10 @@ export const agentConfigSchema = Type.Object(
         fit: oneOf(['fill', 'cover', 'contain'], { description: "How frames are fitted to the model's input", default: 'fill' }),
         kernel: oneOf(['nearest', 'linear', 'cubic', 'lanczos3'], { description: 'Resampling kernel', default: 'linear' }),
       }),
+      update: section('Models pushed with the update-model command (stored in <dataDir>/models)', {
+        maxMegabytes: Type.Number({ description: 'A larger download is refused', exclusiveMinimum: 0, maximum: 4096, default: 200 }),
+        timeoutSeconds: Type.Number({ description: 'A download that takes longer is refused', minimum: 1, maximum: 3600, default: 300 }),
+      }),
     }),
     camera: section('Frame capture', {
       type: oneOfOrNull(['sim', 'rpicam', 'v4l2', 'rtsp', 'http', 'usb', 'libcamera'], {

@@ -205,6 +205,8 @@ export interface LoadedConfig {
   blame(problem: string): string;
   /** Problems that did not stop loading, e.g. an EDGE_AGENT_ variable that names no key. */
   warnings: string[];
+  /** Who set a key ("set in FILE", "set by VARIABLE", "set by a flag"), or null when it is the default. */
+  setBy(key: string): string | null;
 }
 
 export interface LoadOptions {
@@ -262,7 +264,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     const key = /^([A-Za-z]+(?:\.[A-Za-z]+)*): /.exec(problem)?.[1];
     return key ? `${at(originOf(pointerOf(key)), key)}${problem.slice(key.length)}` : problem;
   };
-  return { config, warnings, blame };
+  const setKey = (key: string): string | null => {
+    const origin = originOf(pointerOf(key));
+    return origin.from === 'defaults' ? null : setBy(origin);
+  };
+  return { config, warnings, blame, setBy: setKey };
 }
 
 /** A path from the configuration: absolute as given, else relative to the install directory. */

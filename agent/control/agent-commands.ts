@@ -1,6 +1,6 @@
 import type { AgentContext } from '../core/context.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { configuredModel, fileInModelDirs, modelDirs, type ModelChoice } from './model-files.js';
+import { fileInModelDirs, modelDirs, type ModelChoice } from './model-files.js';
 
 export interface CommandTargets {
   pipeline: Pipeline;
@@ -8,6 +8,8 @@ export interface CommandTargets {
   reloadModel(choice: ModelChoice): Promise<{ model: string; engine: string }>;
   /** Seconds since the agent started. */
   uptime(): number;
+  /** The model the agent would start with now: the configured one, or the one update-model made active. */
+  startModel(): Promise<ModelChoice>;
 }
 
 /**
@@ -65,12 +67,11 @@ export function registerAgentCommands(ctx: AgentContext, t: CommandTargets): voi
       },
     },
     run: async ({ file, labels }) => {
-      const configured = configuredModel(ctx.config);
-      if (file === undefined && labels === undefined) return t.reloadModel(configured);
-      return t.reloadModel({
-        file: file === undefined ? configured.file : await inModelDirs(file as string),
-        labels: labels === undefined ? null : await inModelDirs(labels as string),
-      });
+      const start = await t.startModel();
+      if (file === undefined && labels === undefined) return t.reloadModel(start);
+      const labelFile = labels === undefined ? null : await inModelDirs(labels as string);
+      if (file === undefined) return t.reloadModel({ ...start, labels: labelFile });
+      return t.reloadModel({ file: await inModelDirs(file as string), labels: labelFile });
     },
   });
 

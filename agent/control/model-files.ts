@@ -7,6 +7,8 @@ import type { AgentConfig } from '../config/types.js';
 export interface ModelChoice {
   file: string;
   labels: string | null;
+  /** Its name in results; by default the file's name without .tflite. */
+  name?: string;
 }
 
 /** The model and labels of the configuration. */

@@ -11,7 +11,13 @@ export interface CommandSpec {
   args: Record<string, unknown>;
   /** Reads state and changes nothing: answered at once, without waiting for the turn of the commands that do. */
   readOnly?: boolean;
-  run(args: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Work that changes nothing shared (a download), done as soon as the command arrives,
+   * before it waits for its turn, so that a long one holds up no other command. What it
+   * gives is passed to run; a failure answers the command.
+   */
+  prepare?(args: Record<string, unknown>): Promise<unknown>;
+  run(args: Record<string, unknown>, prepared: unknown): Promise<Record<string, unknown>>;
 }
 
 /** Payloads above this are refused before parsing: no command needs more. */
@@ -114,7 +120,7 @@ export class CommandRegistry {
       );
       return { id, ok: false, error: `bad arguments for ${name}: ${problems.join('; ')}` };
     }
-    if (command.spec.readOnly) return answer(id, command.spec.run(args));
+    if (command.spec.readOnly) return answer(id, command.spec.run(args, undefined));
     if (this.waiting >= MAX_WAITING_COMMANDS) {
       if (!this.refusing) this.log.warn({ waiting: this.waiting }, 'commands arrive faster than they run; refusing new ones until the queue drains');
       this.refusing = true;
@@ -123,10 +129,13 @@ export class CommandRegistry {
     // Commands change shared settings, so they run one at a time whichever way they came
     // in: a pause from the web page never interleaves with a resume over MQTT.
     this.waiting++;
-    const run = this.turn.then(() => command.spec.run(args));
-    this.turn = run.catch(() => {});
     try {
+      const prepared = await command.spec.prepare?.(args);
+      const run = this.turn.then(() => command.spec.run(args, prepared));
+      this.turn = run.catch(() => {});
       return await answer(id, run);
+    } catch (err) {
+      return { id, ok: false, error: (err as Error).message };
     } finally {
       if (--this.waiting === 0) this.refusing = false;
     }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import sharp from 'sharp';
@@ -9,6 +10,8 @@ import type { AgentConfig } from '../config/types.js';
 import { createAgentContext, type AgentContext } from '../core/context.js';
 import { claimDataDir } from '../core/data-dir.js';
 import { checkModelSetup } from '../pipeline/model-setup.js';
+import { ModelStore } from '../control/model-store.js';
+import { chooseStartModel, describePushed } from '../control/start-model.js';
 import { createGpio, triggerUnavailable } from '../gpio/factory.js';
 import { brokerCredentials } from '../mqtt/connection-options.js';
 import type { CheckResult } from './check.js';
@@ -20,10 +23,28 @@ export function doctorContext(config: AgentConfig): AgentContext {
   return createAgentContext(config, pino({ level: 'silent' }), configPath(config.dataDir));
 }
 
-/** The model and its labels, checked by the function run opens them with. */
-export async function checkModel(config: AgentConfig): Promise<CheckResult> {
+/**
+ * The model run would start with (the configured one, or the one update-model made active)
+ * and its labels, checked by the function run opens them with. A pushed model that fails
+ * is a warning: run then starts with the configured one, which is checked too.
+ */
+export async function checkModel(config: AgentConfig, pinnedBy: string | null): Promise<CheckResult> {
+  const start = await chooseStartModel(config, new ModelStore(join(configPath(config.dataDir), 'models')), pinnedBy);
+  const note = start.note === null ? '' : ` (${start.note})`;
+  if (start.pushed !== null) {
+    try {
+      return { name: 'model', status: 'ok', detail: `pushed with update-model from ${start.pushed.url} at ${start.pushed.updatedAt}: ${await checkModelSetup(config, start.choice)}` };
+    } catch (err) {
+      const pushed = `the model update-model made active, ${describePushed(start.pushed)}, does not load (${message(err)})`;
+      try {
+        return { name: 'model', status: 'warn', detail: `${pushed}; run starts with model.file: ${await checkModelSetup(config)}`, fix: 'send update-model again with a model this release loads' };
+      } catch (fallback) {
+        return { name: 'model', status: 'fail', detail: `${pushed}, nor does model.file: ${message(fallback)}`, fix: 'send update-model again with a model this release loads, or set model.file to one' };
+      }
+    }
+  }
   try {
-    return { name: 'model', status: 'ok', detail: await checkModelSetup(config) };
+    return { name: 'model', status: start.note === null ? 'ok' : 'warn', detail: `${await checkModelSetup(config, start.choice)}${note}`, ...(start.note === null ? {} : { fix: 'remove model.file and model.labels from where they are set, for the pushed model to be used' }) };
   } catch (err) {
     return {
       name: 'model',

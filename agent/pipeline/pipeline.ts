@@ -106,6 +106,11 @@ export class Pipeline extends AgentPart {
     return this.model.current.name;
   }
 
+  /** The model it runs now (a reload or an update may have swapped it). */
+  get currentModel(): LoadedModel {
+    return this.model.current;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     if (this.ctx.config.trigger.mode === 'gpio') this.listen('trigger', this.onTrigger);
@@ -335,6 +340,7 @@ export class Pipeline extends AgentPart {
       ts: new Date(frame.capturedAt).toISOString(),
       device: ctx.deviceId,
       model: model.name,
+      modelSha256: model.sha256,
       source: frame.source,
       ...answer,
       latencyMs: {

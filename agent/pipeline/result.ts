@@ -18,6 +18,8 @@ export interface ResultPayload {
   ts: string;
   device: string;
   model: string;
+  /** The model file's sha256: the exact model, whatever its name. */
+  modelSha256: string;
   /** The camera's name for the frame (the file name for the simulated camera). */
   source: string;
   /** A classifier's best classes; for a detector, its objects' classes, best first. */

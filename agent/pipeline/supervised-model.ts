@@ -7,9 +7,11 @@ export interface LoadedModel {
   /** The .tflite file, opened again when its worker has to be restarted. */
   file: string;
   session: InferenceSession;
-  /** The model's name in results: its file name without .tflite. */
+  /** The model's name in results: its file name without .tflite, or the name update-model gave it. */
   name: string;
   labels: string[] | null;
+  /** The file's sha256, which names the exact model across a fleet. */
+  sha256: string;
 }
 
 /** Opens a model file on a new inference worker. */

@@ -11,6 +11,7 @@ const round2 = (x: number | null): number | null => (x === null ? null : Math.ro
 export interface EngineInfo {
   engine(): string;
   model(): string;
+  modelSha256(): string;
 }
 
 /**
@@ -88,6 +89,7 @@ export class Telemetry implements Extension {
       paused: ctx.settings.paused,
       engine: this.engine.engine(),
       model: this.engine.model(),
+      modelSha256: this.engine.modelSha256(),
     };
   }
 }

@@ -36,6 +36,7 @@ export interface DeviceStatus {
   led: { pattern: LedPattern; simulated: boolean } | null;
   engine: string;
   model: string;
+  modelSha256: string;
   /** null off a Raspberry Pi (no vcgencmd). */
   throttled: Throttling | null;
 }
@@ -55,6 +56,7 @@ export async function deviceStatus(ctx: AgentContext, probes: DeviceProbes, thro
     led: probes.led(),
     engine: probes.engine(),
     model: probes.model(),
+    modelSha256: probes.modelSha256(),
     throttled,
   };
 }

@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fileSha256 } from '../../agent/control/model-store.js';
 import type { Outbox } from '../../agent/outbox/outbox.js';
 import type { LoadedModel, Pipeline } from '../../agent/pipeline/pipeline.js';
 import type { ResultPayload } from '../../agent/pipeline/result.js';
@@ -33,7 +34,7 @@ afterEach(async () => {
 });
 
 async function loaded(file: string): Promise<LoadedModel> {
-  return { file, session: await InferenceSession.open(file, { engine: 'auto', threads: 1 }), name: modelName(file), labels: null };
+  return { file, session: await InferenceSession.open(file, { engine: 'auto', threads: 1 }), name: modelName(file), labels: null, sha256: await fileSha256(file) };
 }
 
 /** Resolves with the first `count` results the context records. */

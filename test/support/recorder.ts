@@ -86,6 +86,7 @@ export function sampleResult(i: number, ts = new Date()): Omit<ResultPayload, 's
     ts: ts.toISOString(),
     device: 'test-device',
     model: 'mobilenet_v2_1.0_224_quant',
+    modelSha256: 'a'.repeat(64),
     source: `frame-${String(i).padStart(5, '0')}.png`,
     top: [{ index: 286, label: 'Egyptian cat', score: 0.76 }],
     latencyMs: { capture: 3.1, preprocess: 2, inference: 4.2, total: 9.9 },

@@ -9,7 +9,7 @@ const telemetry = {
   status: 'degraded', degraded: { camera: 'capture timed out after 10 s' }, cpuTempC: 61.2,
   throttled: { raw: '0x50005', flags: ['under-voltage now', 'throttled now'] }, fps: 1.9,
   latencyMs: { p50: 12.5, p95: 20 }, inferenceMs: { p50: 4.1, p95: 5 }, outboxDepth: 7,
-  engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', uptimeSeconds: 3725,
+  engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', modelSha256: '9f'.repeat(32), uptimeSeconds: 3725,
   build: { version: '0.1.0', commit: '3f2a9c1d0b7e6a5f4e3d2c1b0a9f8e7d6c5b4a39+dirty.0123456789ab', builtAt: '2026-11-28T06:00:00.000Z' },
 };
 
@@ -32,7 +32,7 @@ describe('FleetState', () => {
       result: { seq: 42, ts: '2026-11-28T06:40:00.000Z', source: 'cam', label: null, score: null }, objects: null,
       fps: 1.9, latencyMs: 12.5, inferenceMs: 4.1, cpuTempC: 61.2, throttled: ['under-voltage now', 'throttled now'],
       outboxDepth: 7, health: 'degraded', degraded: { camera: 'capture timed out after 10 s' },
-      engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', version: '0.1.0 (3f2a9c1d0b7e+dirty)', uptimeSeconds: 3725, problem: null,
+      engine: 'native:neondot', model: 'mobilenet_v2_1.0_224_quant', modelSha256: '9f'.repeat(32), version: '0.1.0 (3f2a9c1d0b7e+dirty)', uptimeSeconds: 3725, problem: null,
     });
   });
 

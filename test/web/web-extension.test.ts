@@ -88,7 +88,7 @@ function classified(seq: number, data: Buffer): { frame: Frame; result: ResultPa
   return {
     frame: { data, source: `frame-${seq}`, capturedAt: Date.now(), captureMs: 1 },
     result: {
-      seq, ts, device: 'web-test', model: 'm', source: `frame-${seq}`, engine: 'js',
+      seq, ts, device: 'web-test', model: 'm', modelSha256: 'b'.repeat(64), source: `frame-${seq}`, engine: 'js',
       top: [{ index: 1, label: `label-${seq}`, score: 0.5 }],
       latencyMs: { capture: 1, preprocess: 1, inference: 2, total: 4 },
     },
@@ -115,6 +115,7 @@ describe('the device page server', () => {
       led: () => ({ pattern: 'running', simulated: true }),
       engine: () => 'native:test',
       model: () => 'test-model',
+      modelSha256: () => 'd'.repeat(64),
     });
   });
 
@@ -246,7 +247,7 @@ describe('the device page server', () => {
     await web.start();
     const line = await t.waitForLog(/serving the device page/);
     expect(line).toMatchObject({ url: `http://127.0.0.1:${port}/`, access: 'open (loopback)' });
-    const second = new WebExtension(t.ctx, { brokerConnected: () => null, led: () => null, engine: () => 'js', model: () => 'm' });
+    const second = new WebExtension(t.ctx, { brokerConnected: () => null, led: () => null, engine: () => 'js', model: () => 'm', modelSha256: () => 'c'.repeat(64) });
     await expect(second.start()).rejects.toThrow(`web: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
     await second.stop();
   });

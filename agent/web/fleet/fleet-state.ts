@@ -22,6 +22,8 @@ export interface DeviceRow {
   degraded: Record<string, string>;
   engine: string | null;
   model: string | null;
+  /** The model file's sha256 (results and telemetry): the exact model, whatever its name. */
+  modelSha256: string | null;
   /** The build it runs (telemetry's build): "0.1.0 (abc123def456)", the commit's first 12 digits. */
   version: string | null;
   /** Seconds since the agent started (telemetry). */
@@ -101,7 +103,7 @@ export class FleetState {
     if (!row) {
       row = {
         id, online: null, lastSeen: '', result: null, objects: null, fps: null, latencyMs: null, inferenceMs: null, cpuTempC: null,
-        throttled: null, outboxDepth: null, health: null, degraded: {}, engine: null, model: null, version: null, uptimeSeconds: null,
+        throttled: null, outboxDepth: null, health: null, degraded: {}, engine: null, model: null, modelSha256: null, version: null, uptimeSeconds: null,
         problem: null,
       };
       this.devices.set(id, row);
@@ -124,6 +126,7 @@ export class FleetState {
     }
     row.engine = str(r.engine) ?? row.engine;
     row.model = str(r.model) ?? row.model;
+    row.modelSha256 = str(r.modelSha256) ?? row.modelSha256;
   }
 
   private applyTelemetry(row: DeviceRow, t: Json): void {
@@ -138,6 +141,7 @@ export class FleetState {
     row.degraded = Object.fromEntries(Object.entries(obj(t.degraded)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     row.engine = str(t.engine) ?? row.engine;
     row.model = str(t.model) ?? row.model;
+    row.modelSha256 = str(t.modelSha256) ?? row.modelSha256;
     const build = obj(t.build);
     const version = str(build.version);
     const commit = str(build.commit);

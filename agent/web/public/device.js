@@ -166,7 +166,7 @@ function showStatus(s) {
   setText('broker', s.broker === null ? 'none (results go to the log)' : s.broker ? 'connected' : 'disconnected', s.broker === false ? 'bad' : 'ok');
   setText('outbox', `${s.outboxDepth} waiting`, s.outboxDepth > 0 ? 'warn' : 'ok');
   setText('engine', s.engine);
-  setText('model', s.model);
+  setText('model', `${s.model} (sha256 ${s.modelSha256.slice(0, 12)})`);
   setPaused(s.paused, s.mode);
   setText('fps', s.fps.toFixed(2));
   setText('stream-fps', s.streamFps === null ? 'n/a (one capture per frame)' : `${s.streamFps.toFixed(2)} frames per second`);
