@@ -55,8 +55,8 @@ function reason(err: unknown, limits: DownloadLimits, signal: AbortSignal | unde
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `not complete within ${limits.timeoutMs / 1000} s`;
   if (e.code === 'ENOSPC') return 'no space left on the device';
   const cause = e.cause;
-  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? `: ${cause.message}` : cause.message ? ` (${cause.message})` : ''}`;
-  return e.message;
+  if (cause?.code) return cause.message?.includes(cause.code) ? cause.message : `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  return cause?.message ? `${e.message}: ${cause.message}` : e.message;
 }
 
 /**

@@ -88,14 +88,16 @@ export function registerUpdateModel(ctx: AgentContext, t: UpdateTargets): void {
       inFlight?.abort(new Error('cancelled: a newer update-model arrived'));
       const abort = new AbortController();
       inFlight = abort;
+      let model: Fetched | null = null;
       try {
         await t.store.open();
-        const model = await fetchFile(args.url as string, (args.sha256 as string).toLowerCase(), 'tflite', abort.signal);
+        model = await fetchFile(args.url as string, (args.sha256 as string).toLowerCase(), 'tflite', abort.signal);
         const labels = args.labels === undefined
           ? null
           : await fetchFile(args.labels as string, (args.labelsSha256 as string | undefined)?.toLowerCase() ?? null, 'labels', abort.signal);
         return { generation: mine, model, labels };
       } catch (err) {
+        if (model) await discard({ generation: mine, model, labels: null });
         throw new Error(`update-model: ${(err as Error).message}; the model is unchanged`);
       } finally {
         if (inFlight === abort) inFlight = null;

@@ -51,6 +51,39 @@ describe('CommandRegistry', () => {
     expect(events).toEqual(['slow start', 'slow end', 'quick']);
   });
 
+  it('prepares a command (a download) beside the others, and runs it in its turn with what was prepared', async () => {
+    const { registry } = newRegistry();
+    const download = gate();
+    const events: string[] = [];
+    registry.register('update', {
+      args: { properties: {} },
+      prepare: async () => {
+        events.push('download start');
+        await download.opened;
+        return 'file';
+      },
+      run: async (_args, prepared) => {
+        events.push(`update with ${String(prepared)}`);
+        return {};
+      },
+    });
+    registry.register('pause', { args: { properties: {} }, run: async () => {
+      events.push('pause');
+      return {};
+    } });
+    registry.register('broken', { args: { properties: {} }, prepare: async () => Promise.reject(new Error('HTTP 404')), run: async () => ({}) });
+
+    const update = registry.execute('update', '{"id":"u"}');
+    // A command that arrives while the download goes on is not held up by it.
+    expect(await registry.execute('pause', '{"id":"p"}')).toEqual({ id: 'p', ok: true });
+    expect(events).toEqual(['download start', 'pause']);
+    download.open();
+    expect(await update).toEqual({ id: 'u', ok: true });
+    expect(events).toEqual(['download start', 'pause', 'update with file']);
+    // A failed preparation answers the command, and it never runs.
+    expect(await registry.execute('broken', '{"id":"b"}')).toEqual({ id: 'b', ok: false, error: 'HTTP 404' });
+  });
+
   it('runs the next command after one that failed, and answers each', async () => {
     const { registry } = newRegistry();
     registry.register('fail', { args: { properties: {} }, run: async () => Promise.reject(new Error('camera gone')) });

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeThrottled } from '../../agent/telemetry/host.js';
 import { Mosquitto } from '../support/mosquitto.js';
+import { modelPath } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
 
 type Check = { name: string; status: string; detail: string; fix?: string };
@@ -44,6 +46,21 @@ describe('edge-agent doctor', () => {
     expect(checks.get('model')).toMatchObject({ status: 'fail', detail: '/nonexistent.tflite: no such file' });
     expect(checks.get('camera')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/nonexistent-folder/), fix: expect.any(String) });
     expect(checks.get('broker')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/), fix: expect.any(String) });
+  });
+
+  it('checks the model update-model made active, and warns when model.file wins over it', async () => {
+    const pushed = readFileSync(modelPath('mobilenet_v1_0.25_128_quant.tflite'));
+    const sha = createHash('sha256').update(pushed).digest('hex');
+    mkdirSync(`${dir}/pushed-data/models`, { recursive: true });
+    writeFileSync(`${dir}/pushed-data/models/${sha}.tflite`, pushed);
+    writeFileSync(`${dir}/pushed-data/models/active.json`, JSON.stringify({ name: 'small', sha256: sha, labelsSha256: null, url: 'http://files.local/small.tflite', updatedAt: '2026-12-07T21:00:00.000Z' }));
+    writeFileSync(`${dir}/pushed.yaml`, `camera:\n  type: sim\ndataDir: ${dir}/pushed-data\n`);
+    const used = byName((await runCli(['doctor', '--json', '--config', `${dir}/pushed.yaml`])).stdout).get('model');
+    expect(used).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^pushed with update-model from http:\/\/files\.local\/small\.tflite at .+: .+\/[0-9a-f]{64}\.tflite: a classifier, 31 operators, input 1x128x128x3 uint8/) });
+
+    writeFileSync(`${dir}/pinned.yaml`, `model:\n  file: ${modelPath('mobilenet_v2_1.0_224_quant.tflite')}\ncamera:\n  type: sim\ndataDir: ${dir}/pushed-data\n`);
+    const pinned = byName((await runCli(['doctor', '--json', '--config', `${dir}/pinned.yaml`])).stdout).get('model');
+    expect(pinned).toMatchObject({ status: 'warn', detail: expect.stringMatching(/input 1x224x224x3 uint8.+\(model\.file or model\.labels is set in .+pinned\.yaml, which wins over the model update-model made active, small \(sha256 [0-9a-f]{12}\)\)$/) });
   });
 
   it('prints a readable report', async () => {
