@@ -144,7 +144,11 @@ function countLayers(model: Model, path: string, qemuCpu: string, mark: number, 
     layer.blocks.set(key, (layer.blocks.get(key) ?? 0) + Number(runs));
     layer.insns += Number(insns) * Number(runs);
   }
-  for (const layer of layers) layer.blocks = joinSplitBlocks(layer.blocks, code);
+  for (const layer of layers) {
+    layer.blocks = joinSplitBlocks(layer.blocks, code);
+    const timed = [...layer.blocks].reduce((sum, [key, runs]) => sum + runs * blockText(key, code).length, 0);
+    if (timed !== layer.insns) throw new Error(`bench:arm: ${model} layer ${layer.index} (${path}): the joined blocks hold ${timed} instructions, not the ${layer.insns} executed`);
+  }
   return layers;
 }
 
@@ -197,10 +201,11 @@ function bottleneck(report: string, cycles: number, insns: number): string {
 const BRANCH = /^(b|bl|br|blr|ret|cbz|cbnz|tbz|tbnz|b\..*|svc|brk|udf)$/;
 
 /**
- * QEMU ends a translation block at a page boundary (and at 512 instructions) as well as at
- * a branch, which would cut a loop in two. A block that ends without a branch is joined,
- * for timing, to the block its executions fall into; that one keeps only the executions
- * that came from elsewhere.
+ * QEMU ends a translation block at a page boundary (and at 512 instructions, or when its
+ * translation fills up) as well as at a branch, which would cut a loop in two or three. A
+ * block that ends without a branch is joined, for timing, to the block its executions fall
+ * into, and so on to a branch; a block is timed on its own only for the executions that
+ * entered it otherwise (counting it whole as well would time its fallen-into executions twice).
  */
 function joinSplitBlocks(blocks: Map<string, number>, code: Map<number, Insn>): Map<string, number> {
   const byStart = new Map<number, string[]>();
@@ -208,25 +213,24 @@ function joinSplitBlocks(blocks: Map<string, number>, code: Map<number, Insn>): 
     const start = parseInt(key.split(':')[0], 16);
     byStart.set(start, [...(byStart.get(start) ?? []), key]);
   }
-  const left = new Map(blocks);
-  const joined = new Map<string, number>();
-  for (const [key, runs] of blocks) {
-    let parts = [key];
-    let last = key;
-    for (let depth = 0; depth < 4; depth++) {
-      const insns = blockText(last, code);
-      if (BRANCH.test(insns[insns.length - 1].mnemonic)) break;
-      const [vaddr, n] = last.split(':');
-      const next = (byStart.get(parseInt(vaddr, 16) + 4 * Number(n)) ?? []).sort((a, b) => blocks.get(b)! - blocks.get(a)!)[0];
-      if (!next) break;
-      left.set(next, Math.max(0, left.get(next)! - runs));
-      parts = [...parts, next];
-      last = next;
-    }
-    if (parts.length > 1) joined.set(parts.join('+'), runs);
+  const next = new Map<string, string>();
+  for (const key of blocks.keys()) {
+    const insns = blockText(key, code);
+    if (BRANCH.test(insns[insns.length - 1].mnemonic)) continue;
+    const [vaddr, n] = key.split(':');
+    const into = (byStart.get(parseInt(vaddr, 16) + 4 * Number(n)) ?? []).sort((a, b) => blocks.get(b)! - blocks.get(a)!)[0];
+    if (into) next.set(key, into);
   }
-  for (const key of joined.keys()) left.delete(key.split('+')[0]);
-  for (const [key, runs] of left) if (runs > 0) joined.set(key, (joined.get(key) ?? 0) + runs);
+  const entered = new Map(blocks);
+  for (const [key, into] of next) entered.set(into, entered.get(into)! - blocks.get(key)!);
+  const joined = new Map<string, number>();
+  for (const [key, runs] of entered) {
+    if (runs <= 0) continue;
+    // The blocks of a chain start at increasing addresses, so it ends.
+    const parts = [key];
+    for (let last = key; next.has(last); ) parts.push((last = next.get(last)!));
+    joined.set(parts.join('+'), runs);
+  }
   return joined;
 }
 
