@@ -1,5 +1,8 @@
-// What `npm run bench:arm` (bench/arm-model.ts) measured, as it records it under reports/bench/,
-// and the lines it prints them in.
+// What `npm run bench:arm` (bench/arm-model.ts) measured, and its text: the bench prints these
+// lines, and `npm run docs:update` renders the same lines from the recorded run into
+// kernels/README.md and the README, so a figure there is always one the command printed.
+import type { BenchRecord } from './bench-record.js';
+import { describeProvenance } from './provenance.js';
 
 /** A kernel's hottest block (its inner loop) on one board. */
 export interface KernelLoop {
@@ -88,4 +91,41 @@ export function costliestLines(f: ArmFigures): string[] {
     `where the time goes (board model function, the ${perBoard} costliest per board):`,
     ...f.functions.map((fn) => `${fn.board} ${`${fn.model} ${fn.function}`.padEnd(44)} ${fn.ms.toFixed(2).padStart(8)} ms`),
   ];
+}
+
+const printed = (record: BenchRecord<ArmFigures>): string => `_${describeProvenance(record.provenance)}_`;
+
+/** kernels/README.md's copy of the output, the per-layer lines left out. */
+export function armOutputBlock(record: BenchRecord<ArmFigures>): string {
+  const f = record.figures;
+  return [
+    '',
+    '```',
+    toolsLine(f),
+    '',
+    ...singleCoreLines(f),
+    '',
+    ...coverageLines(f),
+    '',
+    ...hottestLines(f),
+    '',
+    ...costliestLines(f),
+    '```',
+    '',
+    printed(record),
+    '',
+  ].join('\n');
+}
+
+/** A board's v1 / v2 milliseconds, for the goals table. */
+export function mobilenetCell(record: BenchRecord<ArmFigures>, board: string): string {
+  const ms = record.figures.boards[board];
+  return `${ms.v1.toFixed(2)} / ${ms.v2.toFixed(2)}`;
+}
+
+/** MACs per cycle of the GEMM's inner loop on a board. */
+export function gemmLoopRate(record: BenchRecord<ArmFigures>, board: string): string {
+  const loop = record.figures.kernels.find((k) => k.board === board && k.kernel.startsWith('qu8_gemm_'));
+  if (!loop) throw new Error(`the recorded bench:arm run has no GEMM loop for ${board}`);
+  return loop.macsPerCycle.toFixed(2);
 }
