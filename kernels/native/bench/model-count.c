@@ -100,6 +100,11 @@ static enum edge_status create(struct edge_context *ctx, const struct record *r,
     struct edge_add_desc d = {s[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8]};
     return edge_add_create(ctx, &d, op);
   }
+  if (strcmp(r->kind, "lookup") == 0) {
+    if (!sizes(r, 1, 1, s) || r->n_data < 256) return EDGE_ERR_INVALID;
+    struct edge_lookup_desc d = {s[0], r->data};
+    return edge_lookup_create(ctx, &d, op);
+  }
   if (strcmp(r->kind, "softmax") == 0) {
     if (!sizes(r, 2, 5, s) || r->n_data < 256) return EDGE_ERR_INVALID;
     struct edge_softmax_desc d = {s[0], s[1], r->data, r->real, iv[2], iv[3], iv[4]};
