@@ -186,7 +186,7 @@ function detectorOnPi(record: BenchRecord<ArmFigures>): string[] {
     `**The detector on a Pi, modelled.** \`${record.provenance.command}\` (kernels/README.md, "Modelled for the Pi")`,
     `puts ${ssd.file.replace(/\.tflite$/, '')}'s steps that run in C (${ssd.modelledSteps} of its ${ssd.steps}: ${ssd.modelled.join(', ')};`,
     `${Math.round((ssd.modelledMacs / ssd.macs) * 100)}% of its MACs) at ${times.slice(0, -1).join(', ')} and ${times[times.length - 1]} per frame,`,
-    'single core, as if every load hit L1. Not in these figures: its head, which runs in the TypeScript kernels',
+    'single core, as if every load hit L1. Not in these figures: its steps that run in the TypeScript kernels',
     `(${head.join(', ')}).`,
     '',
     printed(record.provenance),
