@@ -2,33 +2,58 @@
 // with no Pi. Two measurements are combined:
 //  - the executed instructions of each layer, counted under qemu-user by the TCG plugin
 //    kernels/native/bench/qemu/insn-count.c: kernels/native/bench/model-count (built with
-//    the kernels' own flags, kernels/native/Makefile) runs each layer of a MobileNet once,
-//    and the plugin counts every translation block's executions per layer;
+//    the kernels' own flags, kernels/native/Makefile) runs each C operator of a model once,
+//    and the plugin counts every translation block's executions per operator. The
+//    operators are the model file's own: it is read and planned as the agent does
+//    (kernels/tflite/reader.ts, kernels/graph/plan.ts), and what the TypeScript engine
+//    asks the addon to create for each step is recorded and replayed by model-count;
 //  - the cycles of each executed block on each core, by llvm-mca (cortex-a53 for the Pi 3,
 //    cortex-a72 for the Pi 4, neoverse-n1 for the Pi 5's Cortex-A76), the block run in a
 //    steady state of its own.
 // A layer's time on a board is the sum over its blocks of executions x cycles per
 // execution, over the board's clock. The clocks are assumed (the boards' stock ones), and
 // so is what llvm-mca assumes: every load hits L1, branches are predicted, a block repeats
-// without stalls from the one before. Caches, DRAM and thermal throttling are not seen.
+// without stalls from the one before. Caches, DRAM and thermal throttling are not seen, nor
+// are the steps the TypeScript reference kernels run (a detector's head): the output says
+// which.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { installDir } from '../agent/core/install-dir.js';
+import { describeStep } from '../kernels/graph/describe.js';
+import { Executor } from '../kernels/graph/executor.js';
+import { planModel } from '../kernels/graph/plan.js';
+import type { Step } from '../kernels/graph/steps.js';
+import type { Binding, Handle } from '../kernels/native/binding.js';
+import { NativeKernelSet } from '../kernels/native/kernel-set.js';
+import { loadModelFile } from '../kernels/tflite/reader.js';
 import { benchArgs, runBench, usageError } from './bench-args.js';
+import {
+  costliestLines, coverageLines, hottestLines, singleCoreLines, toolsLine,
+  type ArmFigures, type KernelLoop, type ModelCoverage,
+} from './figures/arm-model.js';
+import { npmCommand, recordBench } from './figures/bench-record.js';
 
-const USAGE = `usage: npm run bench:arm -- [--models v1,v2] [--json]
-  --models  MobileNet 1.0 224 versions, comma-separated (default v1,v2)
-  --json    the table and the kernels' loops as one JSON object, on the last line`;
+/** The shipped models bench:arm knows, by the name --models takes. */
+const MODEL_FILES = {
+  v1: 'models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite',
+  v2: 'models/mobilenet_v2_1.0_224_quant.tflite',
+  ssd: 'models/ssd_mobilenet_v1_coco_quant.tflite',
+};
+type Model = keyof typeof MODEL_FILES;
+const MODELS = Object.keys(MODEL_FILES) as Model[];
+
+const USAGE = `usage: npm run bench:arm -- [--models v1,v2,ssd] [--json]
+  --models  comma-separated (default v1,v2,ssd): v1 ${MODEL_FILES.v1},
+            v2 ${MODEL_FILES.v2}, ssd ${MODEL_FILES.ssd}
+  --json    the figures as one JSON object, on the last line`;
 const values = benchArgs(USAGE, {
-  models: { type: 'string', default: 'v1,v2' },
+  models: { type: 'string', default: MODELS.join(',') },
   json: { type: 'boolean', default: false },
 });
-const MODELS = ['v1', 'v2'] as const;
-type Model = (typeof MODELS)[number];
 const models = values.models!.split(',') as Model[];
-for (const m of models) if (!MODELS.includes(m)) usageError(`--models: unknown model ${JSON.stringify(m)} (v1 or v2)`, USAGE);
+for (const m of models) if (!MODELS.includes(m)) usageError(`--models: unknown model ${JSON.stringify(m)} (${MODELS.join(', ')})`, USAGE);
 
 /**
  * A board: the core llvm-mca models, its clock (assumed: the stock one), and the path the
@@ -111,30 +136,111 @@ function symbolAddress(name: string): number {
   return parseInt(line.split(' ')[0], 16);
 }
 
+// ---- the layers: the model's steps, as the addon is asked to create them ----
+
+/** One C operator of a model: its step in the plan, and what the step computes. */
+interface StepInfo {
+  index: number;
+  kind: Step['kind'];
+  macs: number;
+  name: string;
+}
+
+interface ModelLayers {
+  model: Model;
+  file: string; // model-count's --layers
+  layers: StepInfo[];
+  coverage: ModelCoverage;
+}
+
+/** An array as model-count reads it: a uint32 count, then the elements (little-endian, as this host and aarch64 are). */
+function encodeArray(a: Int32Array | Float32Array | Uint8Array | Float64Array | null | undefined): Buffer[] {
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(a?.length ?? 0);
+  return a ? [count, Buffer.from(a.buffer, a.byteOffset, a.byteLength)] : [count];
+}
+
+/**
+ * A Binding that creates nothing and keeps each create() call's arguments, encoded for
+ * model-count: the TypeScript engine's NativeKernelSet over it asks for exactly the C
+ * operators, weights and constants the addon would be given.
+ */
+function recordingBinding(records: Buffer[]): Binding {
+  const unused = (): never => {
+    throw new Error('bench:arm: the recording binding only records create()');
+  };
+  return {
+    info: unused,
+    createContext: unused,
+    kernelName: unused,
+    run: unused,
+    contextPath: () => 'recorded',
+    create(_context, kind, ints, weightZeroPoint, bias, scale, data, real) {
+      const real64 = Buffer.alloc(8);
+      real64.writeDoubleLE(real ?? 0);
+      records.push(Buffer.concat([...[Buffer.from(kind, 'latin1'), ints, weightZeroPoint, bias, scale, data].flatMap(encodeArray), real64]));
+      return {} as Handle;
+    },
+  };
+}
+
+/** Reads and plans `model` as the agent does, and writes the C operators of its steps for model-count. */
+async function modelLayers(model: Model, dir: string): Promise<ModelLayers> {
+  const plan = planModel(await loadModelFile(join(installDir, MODEL_FILES[model])));
+  const records: Buffer[] = [];
+  const kernels = new NativeKernelSet(recordingBinding(records), {} as Handle);
+  const layers: StepInfo[] = [];
+  const notModelled: ModelCoverage['notModelled'] = [];
+  plan.steps.forEach((step, index) => {
+    const before = records.length;
+    // An executor of this step alone instantiates its kernel as the engine does; a step that
+    // creates no C operator runs in the TypeScript reference kernels.
+    new Executor({ ...plan, steps: [step] }, kernels);
+    if (records.length > before + 1) throw new Error(`bench:arm: step ${index} (${step.kind}) creates ${records.length - before} C operators`);
+    if (records.length === before) notModelled.push({ operator: step.operator.name, shape: describeStep(step) });
+    else layers.push({ index, kind: step.kind, macs: step.macs, name: `${step.kind} ${describeStep(step)}` });
+  });
+  const file = join(dir, `${model}.layers`);
+  writeFileSync(file, Buffer.concat(records));
+  const macs = plan.steps.reduce((sum, s) => sum + s.macs, 0);
+  return {
+    model,
+    file,
+    layers,
+    coverage: {
+      file: basename(MODEL_FILES[model]),
+      steps: plan.steps.length,
+      modelledSteps: layers.length,
+      modelled: [...new Set(layers.map((l) => l.kind))],
+      macs,
+      modelledMacs: layers.reduce((sum, l) => sum + l.macs, 0),
+      notModelled,
+    },
+  };
+}
+
 // ---- the counts: per layer, per block ----
 
-interface Layer {
-  index: number;
-  macs: number;
+interface Layer extends StepInfo {
   kernel: string;
-  name: string;
   blocks: Map<string, number>; // block key "vaddr:insns" -> executions
   insns: number;
 }
 
-function countLayers(model: Model, path: string, qemuCpu: string, mark: number, dir: string, code: Map<number, Insn>): Layer[] {
-  const counts = join(dir, `${model}-${path}.txt`);
+function countLayers(model: ModelLayers, path: string, qemuCpu: string, mark: number, dir: string, code: Map<number, Insn>): Layer[] {
+  const counts = join(dir, `${model.model}-${path}.txt`);
   const stdout = run(
     'qemu-aarch64',
-    ['-cpu', qemuCpu, '-plugin', `${plugin},mark=0x${mark.toString(16)},out=${counts}`, binary, '--model', model, '--path', path],
+    ['-cpu', qemuCpu, '-plugin', `${plugin},mark=0x${mark.toString(16)},out=${counts}`, binary, '--layers', model.file, '--path', path],
     'qemu-user',
   );
   const chosen = /^path (\S+)/m.exec(stdout)?.[1];
   if (chosen !== path) throw new Error(`bench:arm: model-count ran path ${chosen}, not ${path}`);
   const layers: Layer[] = [];
-  for (const m of stdout.matchAll(/^layer (\d+) (\d+) (\S+) (.*)$/gm)) {
-    layers.push({ index: Number(m[1]), macs: Number(m[2]), kernel: m[3], name: m[4].replace(/\s+/g, ' '), blocks: new Map(), insns: 0 });
+  for (const m of stdout.matchAll(/^layer (\d+) (.+)$/gm)) {
+    layers.push({ ...model.layers[Number(m[1])], kernel: m[2], blocks: new Map(), insns: 0 });
   }
+  if (layers.length !== model.layers.length) throw new Error(`bench:arm: model-count ran ${layers.length} of ${model.layers.length} layers`);
   for (const line of readFileSync(counts, 'utf8').split('\n')) {
     if (!line) continue;
     const [phase, vaddr, insns, runs] = line.split(' ');
@@ -144,7 +250,11 @@ function countLayers(model: Model, path: string, qemuCpu: string, mark: number, 
     layer.blocks.set(key, (layer.blocks.get(key) ?? 0) + Number(runs));
     layer.insns += Number(insns) * Number(runs);
   }
-  for (const layer of layers) layer.blocks = joinSplitBlocks(layer.blocks, code);
+  for (const layer of layers) {
+    layer.blocks = joinSplitBlocks(layer.blocks, code);
+    const timed = [...layer.blocks].reduce((sum, [key, runs]) => sum + runs * blockText(key, code).length, 0);
+    if (timed !== layer.insns) throw new Error(`bench:arm: ${model.model} step ${layer.index} (${path}): the joined blocks hold ${timed} instructions, not the ${layer.insns} executed`);
+  }
   return layers;
 }
 
@@ -197,10 +307,11 @@ function bottleneck(report: string, cycles: number, insns: number): string {
 const BRANCH = /^(b|bl|br|blr|ret|cbz|cbnz|tbz|tbnz|b\..*|svc|brk|udf)$/;
 
 /**
- * QEMU ends a translation block at a page boundary (and at 512 instructions) as well as at
- * a branch, which would cut a loop in two. A block that ends without a branch is joined,
- * for timing, to the block its executions fall into; that one keeps only the executions
- * that came from elsewhere.
+ * QEMU ends a translation block at a page boundary (and at 512 instructions, or when its
+ * translation fills up) as well as at a branch, which would cut a loop in two or three. A
+ * block that ends without a branch is joined, for timing, to the block its executions fall
+ * into, and so on to a branch; a block is timed on its own only for the executions that
+ * entered it otherwise (counting it whole as well would time its fallen-into executions twice).
  */
 function joinSplitBlocks(blocks: Map<string, number>, code: Map<number, Insn>): Map<string, number> {
   const byStart = new Map<number, string[]>();
@@ -208,25 +319,24 @@ function joinSplitBlocks(blocks: Map<string, number>, code: Map<number, Insn>): 
     const start = parseInt(key.split(':')[0], 16);
     byStart.set(start, [...(byStart.get(start) ?? []), key]);
   }
-  const left = new Map(blocks);
-  const joined = new Map<string, number>();
-  for (const [key, runs] of blocks) {
-    let parts = [key];
-    let last = key;
-    for (let depth = 0; depth < 4; depth++) {
-      const insns = blockText(last, code);
-      if (BRANCH.test(insns[insns.length - 1].mnemonic)) break;
-      const [vaddr, n] = last.split(':');
-      const next = (byStart.get(parseInt(vaddr, 16) + 4 * Number(n)) ?? []).sort((a, b) => blocks.get(b)! - blocks.get(a)!)[0];
-      if (!next) break;
-      left.set(next, Math.max(0, left.get(next)! - runs));
-      parts = [...parts, next];
-      last = next;
-    }
-    if (parts.length > 1) joined.set(parts.join('+'), runs);
+  const next = new Map<string, string>();
+  for (const key of blocks.keys()) {
+    const insns = blockText(key, code);
+    if (BRANCH.test(insns[insns.length - 1].mnemonic)) continue;
+    const [vaddr, n] = key.split(':');
+    const into = (byStart.get(parseInt(vaddr, 16) + 4 * Number(n)) ?? []).sort((a, b) => blocks.get(b)! - blocks.get(a)!)[0];
+    if (into) next.set(key, into);
   }
-  for (const key of joined.keys()) left.delete(key.split('+')[0]);
-  for (const [key, runs] of left) if (runs > 0) joined.set(key, (joined.get(key) ?? 0) + runs);
+  const entered = new Map(blocks);
+  for (const [key, into] of next) entered.set(into, entered.get(into)! - blocks.get(key)!);
+  const joined = new Map<string, number>();
+  for (const [key, runs] of entered) {
+    if (runs <= 0) continue;
+    // The blocks of a chain start at increasing addresses, so it ends.
+    const parts = [key];
+    for (let last = key; next.has(last); ) parts.push((last = next.get(last)!));
+    joined.set(parts.join('+'), runs);
+  }
   return joined;
 }
 
@@ -263,17 +373,9 @@ function macsOf(insns: Insn[]): number {
 
 // ---- the model ----
 
-interface KernelLoop {
-  kernel: string;
-  board: Board['name'];
-  core: string;
-  address: string;
-  instructions: number;
-  macsPerIteration: number;
-  cyclesPerIteration: number;
-  macsPerCycle: number;
-  bottleneck: string;
-  shareOfKernelInstructions: number;
+/** The first line of a tool's --version. */
+function version(tool: string, args = ['--version']): string {
+  return run(tool, args, tool).split('\n')[0].trim();
 }
 
 runBench(async () => {
@@ -284,26 +386,29 @@ runBench(async () => {
   const mark = symbolAddress('edge_bench_phase');
   const dir = mkdtempSync(join(tmpdir(), 'bench-arm-'));
   try {
+    const planned = new Map<Model, ModelLayers>();
+    for (const model of models) planned.set(model, await modelLayers(model, dir));
     const paths = [...new Set(BOARDS.map((b) => `${b.path} ${b.qemuCpu}`))];
     const counted = new Map<string, Layer[]>(); // "model path" -> layers
     for (const model of models) {
       for (const p of paths) {
         const [path, cpu] = p.split(' ');
-        if (!counted.has(`${model} ${path}`)) counted.set(`${model} ${path}`, countLayers(model, path, cpu, mark, dir, code));
+        counted.set(`${model} ${path}`, countLayers(planned.get(model)!, path, cpu, mark, dir, code));
       }
     }
     const boards: Record<string, Record<string, number>> = {};
     const kernels: KernelLoop[] = [];
+    const functions: ArmFigures['functions'] = [];
     const layerRows: string[] = [];
-    const functionRows: string[] = [];
     for (const board of BOARDS) {
       const layersOf = models.map((m) => counted.get(`${m} ${board.path}`)!);
       const keys = [...new Set(layersOf.flatMap((ls) => ls.flatMap((l) => [...l.blocks.keys()])))];
       const timing = timeBlocks(keys, code, mca, board.mcpu, dir);
       boards[board.name] = {};
-      // Per kernel symbol: its instructions, and its hottest block (the inner loop).
+      // Per kernel symbol of the convolutions: its instructions, and its hottest block (the
+      // inner loop). Elementwise kernels multiply too, but not MACs of the model's.
       const perKernel = new Map<string, { insns: number; blocks: Map<string, number> }>();
-      const fnCycles = new Map<string, number>();
+      const fnCycles = new Map<string, { model: Model; fn: string; cycles: number }>();
       models.forEach((model, mi) => {
         let cycles = 0;
         for (const layer of layersOf[mi]) {
@@ -312,7 +417,10 @@ runBench(async () => {
             layerCycles += runs * timing.get(key)!.cycles;
             const insns = blockText(key, code);
             const fn = insns[0].fn;
-            fnCycles.set(`${model} ${fn}`, (fnCycles.get(`${model} ${fn}`) ?? 0) + runs * timing.get(key)!.cycles);
+            const f = fnCycles.get(`${model} ${fn}`) ?? { model, fn, cycles: 0 };
+            f.cycles += runs * timing.get(key)!.cycles;
+            fnCycles.set(`${model} ${fn}`, f);
+            if (layer.macs === 0) continue;
             const k = perKernel.get(fn) ?? { insns: 0, blocks: new Map() };
             k.insns += runs * insns.length;
             k.blocks.set(key, (k.blocks.get(key) ?? 0) + runs * insns.length);
@@ -320,15 +428,15 @@ runBench(async () => {
           }
           cycles += layerCycles;
           layerRows.push(
-            `${board.name} ${model} ${String(layer.index).padStart(2)} ${layer.name.padEnd(34)} ${layer.kernel.padEnd(36)} ` +
+            `${board.name} ${model} ${String(layer.index).padStart(2)} ${layer.name.padEnd(44)} ${layer.kernel.padEnd(36)} ` +
               `${(layer.insns / 1e6).toFixed(2).padStart(8)} M insns ${((layerCycles / board.ghz) * 1e-6).toFixed(3).padStart(8)} ms ` +
               `${(layer.macs / layerCycles).toFixed(2).padStart(6)} MACs/cycle`,
           );
         }
         boards[board.name][model] = Math.round((cycles / board.ghz) * 1e-6 * 100) / 100;
       });
-      for (const [what, cycles] of [...fnCycles].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
-        functionRows.push(`${board.name} ${what.padEnd(44)} ${((cycles / board.ghz) * 1e-6).toFixed(2).padStart(8)} ms`);
+      for (const f of [...fnCycles.values()].sort((a, b) => b.cycles - a.cycles).slice(0, 8)) {
+        functions.push({ board: board.name, model: f.model, function: f.fn, ms: Math.round((f.cycles / board.ghz) * 1e-6 * 100) / 100 });
       }
       for (const [fn, k] of perKernel) {
         if (!/^qu8_/.test(fn)) continue;
@@ -350,24 +458,36 @@ runBench(async () => {
         });
       }
     }
+    const figures: ArmFigures = {
+      tools: {
+        llvmMca: run(mca, ['--version'], 'llvm').match(/LLVM version \S+/)?.[0] ?? mca,
+        qemu: version('qemu-aarch64'),
+        gcc: version('aarch64-linux-gnu-gcc'),
+      },
+      cores: BOARDS.map((b) => ({ board: b.name, label: b.label, path: b.path })),
+      boards,
+      models: Object.fromEntries(models.map((m) => [m, planned.get(m)!.coverage])),
+      kernels,
+      functions,
+    };
+    recordBench(npmCommand('bench:arm'), figures);
     if (!values.json) {
-      process.stdout.write(`llvm-mca: ${run(mca, ['--version'], 'llvm').match(/LLVM version \S+/)?.[0]}; instruction counts: qemu-aarch64 + insn-count plugin\n\n`);
-      process.stdout.write('per layer (board model index shape kernel, executed instructions, modelled ms, MACs per cycle):\n');
-      process.stdout.write(`${layerRows.join('\n')}\n\n`);
-      process.stdout.write('where the time goes (board model function, the 8 costliest per board):\n');
-      process.stdout.write(`${functionRows.join('\n')}\n\n`);
-      process.stdout.write('hottest block of each kernel (its inner loop):\n');
-      for (const k of kernels) {
-        process.stdout.write(
-          `  ${k.board} ${k.core.padEnd(11)} ${k.kernel.padEnd(38)} ${String(k.instructions).padStart(3)} insns ` +
-            `${k.cyclesPerIteration.toFixed(2).padStart(6)} cycles ${String(k.macsPerIteration).padStart(4)} MACs ` +
-            `${k.macsPerCycle.toFixed(2).padStart(5)} MACs/cycle ${(k.shareOfKernelInstructions * 100).toFixed(0).padStart(3)}% of its insns; ${k.bottleneck}\n`,
-        );
-      }
-      process.stdout.write('\nsingle core, ms (L1-resident model; clocks assumed):\n');
-      for (const b of BOARDS) process.stdout.write(`  ${b.label.padEnd(44)} path ${b.path.padEnd(8)} ${models.map((m) => `${m} ${boards[b.name][m].toFixed(2)}`).join('  ')}\n`);
+      const text = [
+        toolsLine(figures),
+        '',
+        'per layer (board model step shape kernel, executed instructions, modelled ms, MACs per cycle):',
+        ...layerRows,
+        '',
+        ...costliestLines(figures),
+        '',
+        ...hottestLines(figures),
+        '',
+        ...singleCoreLines(figures),
+        ...coverageLines(figures),
+      ];
+      process.stdout.write(`${text.join('\n')}\n`);
     }
-    process.stdout.write(`${JSON.stringify({ boards, kernels })}\n`);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,9 +11,10 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installDir } from '../../agent/core/install-dir.js';
+import { armOutputBlock, gemmLoopRate, mobilenetCell, type ArmFigures } from './arm-model.js';
 import { readBenchRecords, writeAtomically } from './bench-record.js';
 import { fleetScaleFigures } from './fleet-scale.js';
-import { performanceSection, readmeCommands, webIdleSentence, type Benches } from './performance.js';
+import { benchRun, performanceSection, readmeCommands, webIdleSentence, type Benches } from './performance.js';
 import { renderReliability, type FaultFigures } from './reliability.js';
 
 export const figuresDir = 'docs/figures';
@@ -93,6 +94,18 @@ export function generatedDocs(root = installDir): { path: string; render(): stri
     {
       path: 'README.md',
       render: () => fillMarkers(read('README.md'), { performance: `\n${performanceSection(benches())}\n`, 'web-idle-cpu': webIdleSentence(benches()) }, 'README.md'),
+    },
+    {
+      path: 'kernels/README.md',
+      render: () => {
+        const arm = benchRun<ArmFigures>(benches(), readmeCommands.arm);
+        const boards = ['pi3', 'pi4', 'pi5'];
+        return fillMarkers(read('kernels/README.md'), {
+          'arm-output': armOutputBlock(arm),
+          ...Object.fromEntries(boards.map((b) => [`arm-now-${b}`, mobilenetCell(arm, b)])),
+          ...Object.fromEntries(boards.map((b) => [`arm-loop-${b}`, gemmLoopRate(arm, b)])),
+        }, 'kernels/README.md');
+      },
     },
   ];
 }

@@ -1,6 +1,7 @@
 // The README's figures: its Performance section and the device page's idle cost, rendered from
 // the recorded runs of the benchmark commands below (docs/figures/benches.json).
 import { defaultConfig } from '../../agent/config/definition.js';
+import type { ArmFigures } from './arm-model.js';
 import type { BenchRecord } from './bench-record.js';
 import { commandLine, describeProvenance, type Provenance } from './provenance.js';
 
@@ -11,6 +12,8 @@ export const readmeCommands = {
   agent: 'npm run bench:agent',
   detector: commandLine(['npm', 'run', 'bench:agent', '--', '--model', 'models/ssd_mobilenet_v1_coco_quant.tflite', '--labels', 'models/coco_labels.txt', '--fps', '5', '--seconds', '40']),
   webIdle: 'node scripts/web-idle-cpu.mjs --rounds 4',
+  /** Also kernels/README.md's "Modelled for the Pi". */
+  arm: 'npm run bench:arm',
 };
 
 export type Benches = Record<string, BenchRecord>;
@@ -172,6 +175,24 @@ function agentTable(record: BenchRecord<AgentFigures>): string[] {
   ];
 }
 
+/** The detector on the Pis, as bench:arm models it, and what that leaves out. */
+function detectorOnPi(record: BenchRecord<ArmFigures>): string[] {
+  const { boards, cores, models } = record.figures;
+  const ssd = models.ssd;
+  if (!ssd) throw new Error(`\`${record.provenance.command}\` did not model the detector (--models ssd)`);
+  const times = cores.map((c) => `${ms(boards[c.board].ssd)} ms on a ${c.label.split(',')[0]}`);
+  const head = [...new Set(ssd.notModelled.map((s) => s.operator.replace(/^CUSTOM:/, '')))];
+  return [
+    `**The detector on a Pi, modelled.** \`${record.provenance.command}\` (kernels/README.md, "Modelled for the Pi")`,
+    `puts ${ssd.file.replace(/\.tflite$/, '')}'s steps that run in C (${ssd.modelledSteps} of its ${ssd.steps}: ${ssd.modelled.join(', ')};`,
+    `${Math.round((ssd.modelledMacs / ssd.macs) * 100)}% of its MACs) at ${times.slice(0, -1).join(', ')} and ${times[times.length - 1]} per frame,`,
+    'single core, as if every load hit L1. Not in these figures: its steps that run in the TypeScript kernels',
+    `(${head.join(', ')}).`,
+    '',
+    printed(record.provenance),
+  ];
+}
+
 function detectorTable(record: BenchRecord<DetectorFigures>): string[] {
   const f = record.figures;
   return [
@@ -186,8 +207,6 @@ function detectorTable(record: BenchRecord<DetectorFigures>): string[] {
     `| CPU per result, all the agent's threads | ${ms(f.cpuMsPerResult)} ms |`,
     `| objects per result | ${f.objectsPerResult} |`,
     `| agent RSS after warm-up / at the end | ${f.rssMb.afterWarmup} / ${f.rssMb.atEnd} MB |`,
-    '',
-    'No Pi figure is given for the detector: `npm run bench:arm` does not model the SSD yet.',
     '',
     printed(record.provenance),
   ];
@@ -206,6 +225,8 @@ export function performanceSection(benches: Benches): string {
     ...agentTable(benchRun<AgentFigures>(benches, readmeCommands.agent)),
     '',
     ...detectorTable(benchRun<DetectorFigures>(benches, readmeCommands.detector)),
+    '',
+    ...detectorOnPi(benchRun<ArmFigures>(benches, readmeCommands.arm)),
     '',
     '**Per layer**: `node bin/edge-agent bench --model models/mobilenet_v2_1.0_224_quant.tflite` prints each layer\'s',
     'milliseconds and GMAC/s. **Pointwise layers against the core\'s int8 peak**: `make -C kernels/native`, then',

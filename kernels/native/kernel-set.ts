@@ -7,8 +7,8 @@
 
 import type {
   AddParams, AveragePoolParams, BinaryKernel, ConvParams, DepthwiseParams, DequantizeKernel, DequantizeParams,
-  GemmParams, KernelSet, LookupParams, MeanParams, MulParams, PadParams, QuantizeKernel, QuantizeParams,
-  RequantizeParams, SoftmaxParams, UnaryKernel,
+  GemmParams, KernelSet, LogisticParams, LookupParams, MeanParams, MulParams, PadParams, QuantizeKernel,
+  QuantizeParams, RequantizeParams, SoftmaxParams, UnaryKernel,
 } from '../kernel-set.js';
 import { refKernels } from '../ref/index.js';
 import { validateLookup } from '../ref/lookup.js';
@@ -26,7 +26,7 @@ import { validateSoftmax } from '../ref/softmax.js';
 import { buffer } from '../ref/validate.js';
 import { createConcatenation } from '../ref/concatenation.js';
 import { createDetectionPostprocess } from '../ref/detection-postprocess.js';
-import { createLogistic } from '../ref/logistic.js';
+import { logisticTable, validateLogistic } from '../ref/logistic.js';
 import type { Binding, Handle } from './binding.js';
 
 function unary(b: Binding, ctx: Handle, op: Handle, name: string, inputSize: number, outputSize: number): UnaryKernel {
@@ -157,11 +157,18 @@ export class NativeKernelSet implements KernelSet {
     }, op);
   }
 
-  // The detector's head: table lookups, copies and the float postprocess, a small share of
-  // a detector's time (edge-agent bench shows it per layer), run by the reference kernels.
+  // The rest of the detector's head: copies and the float postprocess, a small share of a
+  // detector's time (edge-agent bench shows it per layer), run by the reference kernels.
   concatenation = createConcatenation;
-  logistic = createLogistic;
   detectionPostprocess = createDetectionPostprocess;
+
+  // LOGISTIC is the reference kernel's own 256-entry table over the input byte, so the C
+  // lookup gives the same bytes, at the lookup's speed.
+  logistic(p: LogisticParams): UnaryKernel {
+    const size = validateLogistic(p);
+    const op = this.binding.create(this.context, 'lookup', Int32Array.of(size), null, null, null, logisticTable(p));
+    return this.track(unary(this.binding, this.context, op, 'logistic', size, size), op);
+  }
 
   // Gathers and copies that are a sliver of a network's time run the reference kernels.
   readonly resizeNearest = refKernels.resizeNearest;

@@ -1,8 +1,7 @@
 /*
  * The layer shapes of MobileNet v1 1.0 224 and v2 1.0 224 (their convolution stacks) and
- * how the benchmarks build them as operators, with random weights and the weight zero
- * points of a TF1 uint8 model (per tensor) or a TF2 int8 model (128). Shared by
- * kernel-bench (timing) and model-count (instruction counts under qemu).
+ * how kernel-bench builds them as operators, with random weights and the weight zero
+ * points of a TF1 uint8 model (per tensor) or a TF2 int8 model (128).
  */
 #pragma once
 
