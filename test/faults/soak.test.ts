@@ -37,9 +37,9 @@ beforeAll(async () => {
   describeItem(
     '8',
     'Soak: 20,000 frames at full speed',
-    'The frame rate and the run time are this x86 machine\'s. The model is 13.6 M MACs (edge-agent inspect); at the ' +
-      'Pi 4 estimate of kernels/README.md (MobileNet v1 1.0/224, 568 M MACs in about 85 ms on one core: an estimate, ' +
-      'not a measurement) that is about 2 ms of inference, and PNG ' +
+    'The frame rate and the run time are this x86 machine\'s. The model is 13.6 M MACs (edge-agent inspect), ' +
+      'about 2.4 % of MobileNet v1 1.0/224\'s 568 M, so its inference on a Pi 4 takes about that share of the ' +
+      'modelled MobileNet v1 time in kernels/README.md (npm run bench:arm: an estimate, not a measurement), and PNG ' +
       'decoding and JSON/MQTT work per result are several times slower than here too, so the same 20,000 frames ' +
       'would take several minutes. RSS is a property of the code and should stay as flat after warm-up (its level ' +
       'differs: 64-bit Pi OS, fewer cores so fewer libvips and libuv threads). Event-loop lag would be higher on a ' +
