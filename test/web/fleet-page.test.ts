@@ -106,10 +106,17 @@ describe('edge-agent fleet', () => {
     for (const device of devices) await expect.poll(() => row(device).getAttribute('data-online'), { timeout: 10_000 }).toBe('true');
     expect(await page.locator('#summary').textContent()).toBe('3 devices, 3 online');
     await expect.poll(() => row('pi-bravo').locator('td[data-key="fps"]').textContent(), { timeout: 10_000 }).toMatch(/^\d+\.\d\d$/);
-    expect(await row('pi-bravo').locator('td[data-key="label"]').textContent()).toMatch(/^\S.* \d\.\d\d$/);
+    // Telemetry (fps) may come before the first result.
+    await expect.poll(() => row('pi-bravo').locator('td[data-key="label"]').textContent(), { timeout: 10_000 }).toMatch(/^\S.* \d\.\d\d$/);
     // The build each runs (dist/build-info.json: version and commit) and how long it has been up.
     expect(await row('pi-bravo').locator('td[data-key="version"]').textContent()).toMatch(/^\d+\.\d+\.\d+[^ ]* \(([0-9a-f]{12}(\+dirty)?|content\.[0-9a-f]{4})\)$/);
     expect(await row('pi-bravo').locator('td[data-key="uptimeSeconds"]').textContent()).toMatch(/^\d+ min$/);
+    // The model by name and the first digits of its sha256, on two lines.
+    expect(await row('pi-bravo').locator('td[data-key="model"]').innerText()).toMatch(/^mobilenet_\S+\n[0-9a-f]{12}$/);
+    // Every column fits a laptop's width (the browser's 1280 px): none is pushed out of the page's card.
+    const last = (await row('pi-bravo').locator('td[data-key="uptimeSeconds"]').boundingBox())!;
+    const card = (await page.locator('main section').boundingBox())!;
+    expect(last.x + last.width).toBeLessThanOrEqual(card.x + card.width);
 
     // Live: a new result changes the row without a reload.
     const resultAt = await row('pi-alpha').locator('td[data-key="resultTs"]').textContent();

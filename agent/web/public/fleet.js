@@ -21,7 +21,7 @@ const columns = [
   { key: 'throttled', label: 'Throttling', sort: (r) => r.throttled?.length ?? null, text: (r) => (r.throttled === null ? 'n/a' : r.throttled.join(', ') || 'none') },
   { key: 'outboxDepth', label: 'Outbox', numeric: true, sort: (r) => r.outboxDepth, text: (r) => (r.outboxDepth === null ? '–' : String(r.outboxDepth)) },
   { key: 'health', label: 'Health', sort: (r) => r.health, text: (r) => health(r) },
-  { key: 'model', label: 'Model', sort: (r) => r.model, text: (r) => (r.model === null ? '–' : r.modelSha256 ? `${r.model} ${r.modelSha256.slice(0, 12)}` : r.model) },
+  { key: 'model', label: 'Model', sort: (r) => r.model, text: (r) => (r.model === null ? '–' : r.modelSha256 ? `${r.model}\n${r.modelSha256.slice(0, 12)}` : r.model) },
   { key: 'version', label: 'Version', sort: (r) => r.version, text: (r) => r.version ?? '–' },
   { key: 'uptimeSeconds', label: 'Up', numeric: true, sort: (r) => r.uptimeSeconds, text: (r) => duration(r.uptimeSeconds) },
 ];
