@@ -5,11 +5,16 @@
 //
 //   node scripts/test-arm-node.mjs prepare DIR
 //     on the host: decodes every test image into each shipped model's input tensor
-//     (sharp has no arm64 binary here) and writes DIR/manifest.json and DIR/inputs/.
+//     (sharp has no arm64 binary here) and writes DIR/manifest.json and DIR/inputs/. For
+//     the detector it also runs TensorFlow Lite here and writes its four outputs to
+//     DIR/expected/: TFLite's wasm build computes the same on any host, and running it under
+//     qemu as well would take minutes for a 300x300 SSD.
 //   node scripts/test-arm-node.mjs check DIR --agreement FILE.js --expect-path NAME
 //     on the arm64 Node: runs every model on those tensors with the native engine and with
 //     TensorFlow Lite (wasm), compares them, prints one line per case and a summary, and
 //     exits 1 when any case disagrees or the native engine is not on the expected path.
+//     The detector is held to test/agreement/detector-agreement.test.ts's criteria: the
+//     same count and classes in the same order, scores within 1/256, boxes within 0.01.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,21 +35,35 @@ async function loadPlan(file) {
 
 async function prepare(dir) {
   const { imageToTensor } = await import(dist('agent/pipeline/preprocess.js'));
-  // The classifiers: their one output is compared whole (the detector's four are not).
-  const models = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite') && !f.startsWith('ssd_')).sort();
+  const { detectionInfo } = await import(dist('kernels/model-info.js'));
+  const { TfliteWasmRunner } = await import(dist('bench/peers/tflite-wasm.js'));
+  const models = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();
   const images = readdirSync(imagesDir).sort();
   const manifest = [];
   for (const model of models) {
     const plan = await loadPlan(join(modelsDir, model));
+    const detector = detectionInfo({ plan }) !== null;
     const { shape, type } = plan.input.tensor;
     if (!TYPED[type]) throw new Error(`${model}: input type ${type} is not handled here`);
     const [, height, width, channels] = shape;
     mkdirSync(join(dir, 'inputs', model), { recursive: true });
-    for (const image of images) {
-      const tensor = await imageToTensor(join(imagesDir, image), { height, width, channels, type }, image);
-      writeFileSync(join(dir, 'inputs', model, `${image}.bin`), new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
+    const tflite = detector ? await TfliteWasmRunner.create(readFileSync(join(modelsDir, model))) : null;
+    if (tflite) mkdirSync(join(dir, 'expected', model), { recursive: true });
+    try {
+      for (const image of images) {
+        const tensor = await imageToTensor(join(imagesDir, image), { height, width, channels, type }, image, detector ? { fit: 'fill', kernel: 'nearest' } : undefined);
+        writeFileSync(join(dir, 'inputs', model, `${image}.bin`), new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
+        if (tflite) {
+          tflite.input().set(tensor);
+          tflite.infer();
+          const outputs = [0, 1, 2, 3].map((k) => Array.from(tflite.output(k)));
+          writeFileSync(join(dir, 'expected', model, `${image}.json`), JSON.stringify(outputs));
+        }
+      }
+    } finally {
+      tflite?.close();
     }
-    manifest.push({ model, type, shape, images });
+    manifest.push({ model, type, shape, images, detector });
   }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   console.log(`prepared ${manifest.length} models x ${images.length} images in ${dir}`);
@@ -82,9 +101,26 @@ async function check(dir, options) {
   let failed = 0;
   let nativeMs = 0;
   let tfliteMs = 0;
-  for (const { model, type, images } of manifest) {
+  for (const { model, type, images, detector } of manifest) {
     const plan = await loadPlan(join(modelsDir, model));
     const runtime = new Runtime(plan, native.kernels);
+    if (detector) {
+      for (const image of images) {
+        const input = readTensor(join(dir, 'inputs', model, `${image}.bin`), type);
+        const expected = JSON.parse(readFileSync(join(dir, 'expected', model, `${image}.json`), 'utf8'));
+        const t = performance.now();
+        const outputs = runtime.runOutputs(input);
+        const ms = performance.now() - t;
+        nativeMs += ms;
+        const problems = detectionDifferences(outputs, expected);
+        if (problems.length === 0) passed++;
+        else failed++;
+        const n = expected[3][0];
+        console.log(`${problems.length === 0 ? 'ok   ' : 'FAIL '} ${engine} ${model} ${image}: ${n} detections, classes ${expected[1].slice(0, n).join(',')}` +
+          `${problems.length === 0 ? ', as TFLite' : `: ${problems.join('; ')}`} (native ${ms.toFixed(0)} ms; TFLite's outputs from the host)`);
+      }
+      continue;
+    }
     const tflite = await TfliteWasmRunner.create(readFileSync(join(modelsDir, model)));
     try {
       for (const image of images) {
@@ -116,6 +152,21 @@ async function check(dir, options) {
   console.log(`engine ${engine}: ${passed} cases agree with TFLite, ${failed} disagree ` +
     `(inference ${(nativeMs / 1000).toFixed(1)} s native, ${(tfliteMs / 1000).toFixed(1)} s tflite)`);
   return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+/** How a detector's outputs differ from TFLite's: the count, the classes in order, scores within 1/256, boxes within 0.01. */
+function detectionDifferences([boxes, classes, scores, count], [eBoxes, eClasses, eScores, eCount]) {
+  const n = eCount[0];
+  if (count[0] !== n) return [`count ${count[0]}, TFLite ${n}`];
+  const problems = [];
+  for (let i = 0; i < n; i++) {
+    if (classes[i] !== eClasses[i]) problems.push(`detection ${i}: class ${classes[i]}, TFLite ${eClasses[i]}`);
+    if (Math.abs(scores[i] - eScores[i]) > 1 / 256) problems.push(`detection ${i}: score ${scores[i]}, TFLite ${eScores[i]}`);
+  }
+  for (let i = 0; i < 4 * n; i++) {
+    if (Math.abs(boxes[i] - eBoxes[i]) > 0.01) problems.push(`box value ${i}: ${boxes[i]}, TFLite ${eBoxes[i]}`);
+  }
+  return problems;
 }
 
 const { positionals, values } = parseArgs({
