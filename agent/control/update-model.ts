@@ -57,8 +57,10 @@ export function registerUpdateModel(ctx: AgentContext, t: UpdateTargets): void {
 
   /** The file with this sha256: the one stored, or a download checked against it (`expected` null: labels sent without one). */
   const fetchFile = async (url: string, expected: string | null, kind: StoredKind, signal: AbortSignal): Promise<Fetched> => {
-    const stored = expected === null ? null : await t.store.find(expected, kind);
-    if (stored !== null) return { stored, sha256: expected! };
+    if (expected !== null) {
+      const stored = await t.store.find(expected, kind);
+      if (stored !== null) return { stored, sha256: expected };
+    }
     const downloaded = await download(url, t.store.dir, limits, signal);
     if (expected !== null && downloaded.sha256 !== expected) {
       await rm(downloaded.path, { force: true });
