@@ -5,7 +5,10 @@
 // frame reaching the agent to its scores), CPU per frame split into the capture program
 // (demux, and decode/scale or encode in ffmpeg or rpicam-vid), preprocessing in the agent
 // (JPEG decode with shrink-on-load and the resize, fused by libvips into one pass, or the
-// raw conversion) and inference, and the frames dropped by newest-wins.
+// raw conversion) and inference, and the frames dropped by newest-wins. libvips fuses the
+// decode and the resize, so they are taken apart afterwards on the stream's last JPEG frame,
+// off the stream: a full-size decode, the resize of that raw frame, and the fused path,
+// whose saving over the two is what shrink-on-load (and the fusing) bring.
 //
 // The parts: an HTTP MJPEG server in this process (ffmpeg's testsrc2 frames, made once);
 // rtsp-server-perl with ffmpeg publishing H.264 (libx264, ultrafast); the stand-in
@@ -19,6 +22,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import sharp from 'sharp';
 import { InferenceSession } from '../kernels/session.js';
 import type { Camera } from '../agent/camera/camera.js';
 import { createCamera } from '../agent/camera/factory.js';
@@ -26,20 +30,22 @@ import { frameImage } from '../agent/camera/raw-image.js';
 import { loadConfig } from '../agent/config/load.js';
 import { installDir } from '../agent/core/install-dir.js';
 import { createAgentContext } from '../agent/core/context.js';
-import { imageToTensor } from '../agent/pipeline/preprocess.js';
+import { defaultPreprocess, imageToTensor, type InputSpec } from '../agent/pipeline/preprocess.js';
 import { percentile } from '../agent/telemetry/stats.js';
 import { benchArgs, runBench, wholeNumber } from './bench-args.js';
+import { npmCommand, recordBench } from './figures/bench-record.js';
+import { streamTable, type JpegSplit, type StreamFigures, type StreamRow } from './figures/streams.js';
 
 const USAGE = `usage: npm run bench:streams -- [--seconds N] [--models a.tflite,b.tflite] [--sources http,rtsp,rtsp-scaled,rpicam-mjpeg,rpicam-yuv420] [--json]
   --seconds  how long each source and model run (default 10)
-  --models   model files (default MobileNet v1 0.25 128 and MobileNet v2 224, quantized)
+  --models   model files (default MobileNet v1 0.25 128, MobileNet v2 224 and the SSD detector, quantized)
   --sources  which sources (default all)
   --json     one JSON line instead of the table`;
 const SOURCES = ['http', 'rtsp', 'rtsp-scaled', 'rpicam-mjpeg', 'rpicam-yuv420'] as const;
 type Source = (typeof SOURCES)[number];
 const values = benchArgs(USAGE, {
   seconds: { type: 'string', default: '10' },
-  models: { type: 'string', default: ['mobilenet_v1_0.25_128_quant.tflite', 'mobilenet_v2_1.0_224_quant.tflite'].map((m) => join(installDir, 'models', m)).join(',') },
+  models: { type: 'string', default: ['mobilenet_v1_0.25_128_quant.tflite', 'mobilenet_v2_1.0_224_quant.tflite', 'ssd_mobilenet_v1_coco_quant.tflite'].map((m) => join(installDir, 'models', m)).join(',') },
   sources: { type: 'string', default: SOURCES.join(',') },
   json: { type: 'boolean', default: false },
 });
@@ -142,18 +148,34 @@ function noteCameraGroups(): void {
   }
 }
 
-interface Row {
-  source: Source;
-  model: string;
-  streamFps: number;
-  resultsPerSecond: number;
-  resultShare: number;
-  latencyMs: { p50: number; p95: number };
-  cpuMsPerFrame: { capture: number; preprocess: number; inference: number };
-  dropped: number;
+const SPLIT_RUNS = 15;
+
+async function medianMs(run: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < SPLIT_RUNS; i++) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return percentile(times, 50);
 }
 
-async function measure(source: Source, cameraConfig: Record<string, unknown>, modelFile: string): Promise<Row> {
+/**
+ * One JPEG frame's preprocessing taken apart: the whole frame decoded, and that raw frame
+ * resized as the agent resizes (the two steps apart), beside the agent's own fused
+ * preprocessing. The fused path is faster than the two steps by what libjpeg's
+ * shrink-on-load and libvips' fusing save.
+ */
+async function jpegSplit(jpeg: Buffer, spec: InputSpec): Promise<JpegSplit> {
+  const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels as 3 } };
+  const decodeMs = await medianMs(() => sharp(jpeg).raw().toBuffer());
+  const resizeMs = await medianMs(() => sharp(data, raw).resize(spec.width, spec.height, defaultPreprocess).raw().toBuffer());
+  const fusedMs = await medianMs(() => imageToTensor(jpeg, spec, 'split'));
+  return { decodeMs, resizeMs, fusedMs };
+}
+
+async function measure(source: Source, cameraConfig: Record<string, unknown>, modelFile: string): Promise<StreamRow> {
   const { config } = await loadConfig({ overrides: { camera: { fps: FPS, width: WIDTH, height: HEIGHT, ...cameraConfig } } as never });
   const ctx = createAgentContext(config, pino({ level: 'silent' }), tmpdir());
   const session = await InferenceSession.open(modelFile, { engine: 'auto', threads: 1 });
@@ -172,6 +194,7 @@ async function measure(source: Source, cameraConfig: Record<string, unknown>, mo
   let preprocessMs = 0;
   let inferenceMs = 0;
   let results = 0;
+  let lastImage: ReturnType<typeof frameImage> | null = null;
   const framesBefore = ctx.stats.stream.frames;
   const droppedBefore = ctx.stats.framesDropped;
   const cpuBefore = cameraCpuSeconds();
@@ -183,7 +206,8 @@ async function measure(source: Source, cameraConfig: Record<string, unknown>, mo
     if (frame.capturedAt < startedAt) continue;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const tensor = await imageToTensor(frameImage(frame), spec, frame.source);
+    lastImage = frameImage(frame);
+    const tensor = await imageToTensor(lastImage, spec, frame.source);
     const cpu1 = process.cpuUsage(cpu0);
     const t1 = performance.now();
     await session.run(tensor);
@@ -201,6 +225,7 @@ async function measure(source: Source, cameraConfig: Record<string, unknown>, mo
   await session.close();
   cameraGroups.clear();
   const round = (v: number) => Math.round(v * 10) / 10;
+  const split = Buffer.isBuffer(lastImage) ? await jpegSplit(lastImage, spec) : null;
   return {
     source,
     model: session.info.input.shape.join('x') + ' ' + modelFile.split('/').pop()!.replace(/\.tflite$/, ''),
@@ -209,6 +234,7 @@ async function measure(source: Source, cameraConfig: Record<string, unknown>, mo
     resultShare: Math.round((results / Math.max(1, frames)) * 1000) / 10,
     latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) },
     cpuMsPerFrame: { capture: round((captureCpu * 1000) / Math.max(1, frames)), preprocess: round(preprocessMs / results), inference: round(inferenceMs / results) },
+    jpeg: split && { decodeMs: round(split.decodeMs), resizeMs: round(split.resizeMs), fusedMs: round(split.fusedMs) },
     dropped: ctx.stats.framesDropped - droppedBefore,
   };
 }
@@ -217,7 +243,7 @@ runBench(async () => {
   const sources = values.sources!.split(',') as Source[];
   for (const s of sources) if (!SOURCES.includes(s)) throw new Error(`--sources: unknown source ${JSON.stringify(s)} (${SOURCES.join(', ')})`);
   const models = values.models!.split(',');
-  const rows: Row[] = [];
+  const rows: StreamRow[] = [];
   const frames = testFrames();
   const streamBin = join(installDir, 'test/fixtures/camera/stream-bin');
   for (const source of sources) {
@@ -239,15 +265,12 @@ runBench(async () => {
       await server?.stop();
     }
   }
+  const figures: StreamFigures = { width: WIDTH, height: HEIGHT, fps: FPS, seconds, rows };
+  recordBench(npmCommand('bench:streams'), figures);
   if (values.json) {
-    process.stdout.write(JSON.stringify(rows) + '\n');
+    process.stdout.write(JSON.stringify(figures) + '\n');
     return;
   }
   process.stdout.write(`each source ${WIDTH}x${HEIGHT} at ${FPS} fps, ${seconds} s per row; CPU ms per frame of the stream (capture program) and per result (agent)\n`);
-  process.stdout.write(`${'source'.padEnd(14)}${'model'.padEnd(40)}stream/s  results/s  share%  p50 ms  p95 ms  capture  preproc  infer  dropped\n`);
-  for (const r of rows) {
-    process.stdout.write(
-      `${r.source.padEnd(14)}${r.model.padEnd(40)}${String(r.streamFps).padStart(8)}  ${String(r.resultsPerSecond).padStart(9)}  ${String(r.resultShare).padStart(6)}  ${String(r.latencyMs.p50).padStart(6)}  ${String(r.latencyMs.p95).padStart(6)}  ${String(r.cpuMsPerFrame.capture).padStart(7)}  ${String(r.cpuMsPerFrame.preprocess).padStart(7)}  ${String(r.cpuMsPerFrame.inference).padStart(5)}  ${String(r.dropped).padStart(7)}\n`,
-    );
-  }
+  process.stdout.write(`${streamTable(figures).join('\n')}\n`);
 });
