@@ -189,7 +189,9 @@ function detectorOnPi(record: BenchRecord<ArmFigures>): string[] {
     `puts ${ssd.file.replace(/\.tflite$/, '')}'s steps that run in C (${ssd.modelledSteps} of its ${ssd.steps}: ${ssd.modelled.join(', ')};`,
     `${Math.round((ssd.modelledMacs / ssd.macs) * 100)}% of its MACs) at ${times.slice(0, -1).join(', ')} and ${times[times.length - 1]} per frame,`,
     'single core, as if every load hit L1. Not in these figures: its steps that run in the TypeScript kernels',
-    `(${head.join(', ')}).`,
+    `(${head.join(', ')}). So one core keeps up with at most ${cores.map((c) => `${Math.floor(1000 / boards[c.board].ssd)} fps on a ${c.label.split(',')[0]}`).join(', ')}`,
+    'of detections from inference alone; the agent\'s other work per result (the decode and resize, tracking, publishing:',
+    'the CPU per result above, less its inference) comes on top, several times slower on a Pi than here.',
     '',
     printed(record.provenance),
   ];
