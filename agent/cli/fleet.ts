@@ -179,6 +179,9 @@ interface UpdateOptions {
   json?: boolean;
 }
 
+/** How long retained statuses are given to arrive after the subscription is granted. */
+const RETAINED_GRACE_MS = 1500;
+
 /** The devices whose retained status says online: the broker sends them right after the subscription is granted. */
 async function onlineDevices(client: MqttClient, prefix: string): Promise<string[]> {
   const online = new Map<string, boolean>();
@@ -193,9 +196,6 @@ async function onlineDevices(client: MqttClient, prefix: string): Promise<string
   await client.unsubscribeAsync(`${prefix}/+/status`);
   return [...online].filter(([, up]) => up).map(([d]) => d).sort();
 }
-
-/** How long retained statuses are given to arrive after the subscription is granted. */
-const RETAINED_GRACE_MS = 1500;
 
 async function updateModel(o: UpdateOptions): Promise<void> {
   const mqtt = await brokerConfig(o);

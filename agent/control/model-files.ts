@@ -9,6 +9,8 @@ export interface ModelChoice {
   labels: string | null;
   /** Its name in results; by default the file's name without .tflite. */
   name?: string;
+  /** The file's sha256 when it was just checked (a pushed model), so that it is not read again. */
+  sha256?: string;
 }
 
 /** The model and labels of the configuration. */

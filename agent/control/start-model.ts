@@ -41,7 +41,7 @@ export async function chooseStartModel(config: AgentConfig, store: ModelStore, p
   if (file === null || (record.labelsSha256 !== null && labels === null)) {
     return { ...configured, note: `the model update-model made active, ${describePushed(record)}, is missing from ${store.dir} or no longer matches its sha256; starting with model.file` };
   }
-  return { choice: { file, labels, name: record.name }, pushed: record, note: null };
+  return { choice: { file, labels, name: record.name, sha256: record.sha256 }, pushed: record, note: null };
 }
 
 /** Who set the model at start, if anyone: then it wins over update-model's choice. */

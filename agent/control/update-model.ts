@@ -128,7 +128,7 @@ export function registerUpdateModel(ctx: AgentContext, t: UpdateTargets): void {
       const keep = new Set([model.sha256, running.sha256, ...(labels ? [labels.sha256] : []), ...(previous ? [previous.sha256] : []), ...(previous?.labelsSha256 ? [previous.labelsSha256] : [])]);
       let next: LoadedModel;
       try {
-        next = await t.open({ file: model.path, labels: labels?.path ?? null, name });
+        next = await t.open({ file: model.path, labels: labels?.path ?? null, name, sha256: model.sha256 });
       } catch (err) {
         keep.delete(model.sha256);
         if (labels) keep.delete(labels.sha256);

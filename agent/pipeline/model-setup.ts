@@ -42,13 +42,13 @@ export async function checkModelSetup(config: AgentConfig, { file, labels: label
  * A model on its own worker, with its labels: the configured one, which run starts with, or
  * the one a reload-model command chose.
  */
-export async function openModel(config: AgentConfig, { file, labels: labelFile, name }: ModelChoice = configuredModel(config)): Promise<LoadedModel> {
+export async function openModel(config: AgentConfig, { file, labels: labelFile, name, sha256 }: ModelChoice = configuredModel(config)): Promise<LoadedModel> {
   const session = await InferenceSession.open(file, { engine: config.model.engine, threads: config.model.threads });
   try {
     // Refused here, once, rather than as an undecodable image at every frame.
     imageInputSpec(file, session.info.input);
     const labels = await labelsFor(labelFile, classesOf(session.info.detection, session.info.output.shape), session.info.labels);
-    return { file, session, name: name ?? modelName(file), labels, sha256: await fileSha256(file) };
+    return { file, session, name: name ?? modelName(file), labels, sha256: sha256 ?? (await fileSha256(file)) };
   } catch (err) {
     await session.close();
     throw err;

@@ -142,7 +142,7 @@ describe('ModelStore and the start model', () => {
       writeFileSync(store.path(modelSha, 'tflite'), model);
       await store.activate(record());
       expect(await chooseStartModel(t.ctx.config, store, null)).toEqual({
-        choice: { file: store.path(modelSha, 'tflite'), labels: null, name: 'pushed' }, pushed: record(), note: null,
+        choice: { file: store.path(modelSha, 'tflite'), labels: null, name: 'pushed', sha256: modelSha }, pushed: record(), note: null,
       });
       const pinned = await chooseStartModel(t.ctx.config, store, 'set by a flag');
       expect(pinned.choice.file).toBe(configured.choice.file);
