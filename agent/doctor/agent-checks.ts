@@ -134,7 +134,7 @@ export async function checkCamera(ctx: AgentContext): Promise<CheckResult | null
 export async function checkGpio(ctx: AgentContext): Promise<CheckResult> {
   if (!ctx.config.gpio.enabled) return { name: 'gpio', status: 'ok', detail: 'not used (gpio.enabled is false)' };
   const gpio = await createGpio(ctx, { simulate: false });
-  const fix = 'check the BCM pin numbers in gpio.*.pin, and that this user may use /sys/class/gpio (group gpio)';
+  const fix = gpio.fix ?? 'check the BCM pin numbers in gpio.*.pin, and that this user may use /sys/class/gpio (group gpio)';
   try {
     const idle = triggerUnavailable(ctx, gpio);
     if (idle !== null) return { name: 'gpio', status: 'fail', detail: idle, fix };

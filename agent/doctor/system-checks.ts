@@ -34,7 +34,7 @@ export async function checkNativeKernels(): Promise<CheckResult> {
       name: 'kernels',
       status: 'warn',
       detail: `native kernels not loaded (${info.error}); the TypeScript engine runs, about 50-100x slower`,
-      fix: 'install a C compiler and Python (apt-get install build-essential python3), then run: npm rebuild edge-agent',
+      fix: "install a C compiler and Python (sudo apt-get install -y build-essential python3), then run npm run install in edge-agent's folder; or deploy with scripts/deploy, which ships kernels built for this CPU",
     };
   }
   const forced = process.env[KERNEL_PATH_VARIABLE];

@@ -1,6 +1,6 @@
 import type { AgentContext } from '../core/context.js';
 import { SYSFS_GPIO, findGpioChip } from './chip.js';
-import type { StatusLed, TriggerInput } from './gpio.js';
+import { GpioError, type StatusLed, type TriggerInput } from './gpio.js';
 import { PinLed } from './led.js';
 import { OnoffDriver, loadOnoff } from './onoff-driver.js';
 import type { PinDriver } from './pins.js';
@@ -12,6 +12,8 @@ export interface GpioParts {
   led: StatusLed | null;
   /** Why GPIO that the configuration asks for is not (all) working; null when it is. */
   problem: string | null;
+  /** What to do about the problem, when that is more than checking the pins and the gpio group. */
+  fix: string | null;
   /** One line for the log and doctor: what is connected where, or why nothing is. */
   describe(): string;
   close(): Promise<void>;
@@ -22,11 +24,12 @@ export interface SimulatedGpio extends GpioParts {
   led: SimulatedLed;
 }
 
-function parts(trigger: TriggerInput | null, led: StatusLed | null, problem: string | null, description: string): GpioParts {
+function parts(trigger: TriggerInput | null, led: StatusLed | null, problem: string | null, description: string, fix: string | null = null): GpioParts {
   return {
     trigger,
     led,
     problem,
+    fix,
     describe: () => description,
     close: async () => {
       await trigger?.close();
@@ -86,13 +89,13 @@ export async function createGpio(ctx: AgentContext, options: { simulate: boolean
   if (gpio.trigger.pin === null && gpio.led.pin === null) {
     return parts(null, null, null, 'GPIO on, but no pins are set (gpio.trigger.pin, gpio.led.pin)');
   }
-  const unavailable = (why: string): GpioParts => parts(null, null, why, `no GPIO: ${why}; running without it`);
+  const unavailable = (why: string, fix: string | null = null): GpioParts => parts(null, null, why, `no GPIO: ${why}; running without it`, fix);
   try {
     const Gpio = await loadOnoff();
     if (!Gpio.accessible) return unavailable(`this board has no usable sysfs GPIO (${SYSFS_GPIO}/export cannot be opened for writing)`);
     return gpioOnDriver(ctx, new OnoffDriver(Gpio, await findGpioChip(SYSFS_GPIO)));
   } catch (err) {
-    return unavailable(message(err));
+    return unavailable(message(err), err instanceof GpioError ? err.fix : null);
   }
 }
 

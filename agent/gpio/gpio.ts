@@ -16,8 +16,11 @@ export interface TriggerInput {
 
 /** GPIO could not be set up or used; the message says which pin, chip or file. */
 export class GpioError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** What to do about it, when that is more than checking the pins. */
+  readonly fix: string | null;
+  constructor(message: string, options?: { cause?: unknown; fix?: string }) {
     super(message, options);
     this.name = 'GpioError';
+    this.fix = options?.fix ?? null;
   }
 }

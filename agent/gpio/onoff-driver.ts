@@ -5,15 +5,22 @@ import type { InputOptions, InputPin, OutputPin, PinDriver } from './pins.js';
 
 export type OnoffGpioClass = typeof OnoffGpio;
 
+const rebuild = 'install a C compiler (sudo apt-get install -y build-essential python3), then run npm install in edge-agent\'s folder (or deploy again)';
+
 /**
  * onoff, loaded only when real GPIO is wanted: its native part (epoll) is then needed,
- * and simulated runs on machines without it never load it.
+ * and simulated runs on machines without it never load it. It is an optional dependency:
+ * npm leaves it out where epoll cannot compile, and the agent runs without GPIO.
  */
 export async function loadOnoff(): Promise<OnoffGpioClass> {
   try {
     return (await import('onoff')).Gpio;
   } catch (err) {
-    throw new GpioError(`the onoff package cannot be loaded (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ERR_MODULE_NOT_FOUND' && /'onoff'/.test(message)) {
+      throw new GpioError('the onoff package is not installed (npm leaves it out where its native part, epoll, cannot be compiled)', { cause: err, fix: rebuild });
+    }
+    throw new GpioError(`the onoff package cannot be loaded (${message.split('\n')[0]})`, { cause: err, fix: rebuild });
   }
 }
 

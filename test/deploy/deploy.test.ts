@@ -54,7 +54,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('installs the project, builds the kernels on the device, and pm2 starts the agent, which reports ready and online', async () => {
+  test('installs the project with the kernels built here for the device\'s CPU, and pm2 starts the agent, which reports ready and online', async () => {
     // On a fresh Pi the daemon is first started over SSH; the session must still end.
     const ping = await new Promise<{ code: number; output: string }>((resolve) =>
       execFile('ssh', [...sshd.sshOpts.split(' '), '-p', String(sshd.port), `${user}@127.0.0.1`, `PM2_HOME=${pm2.home} ${pm2Cli} ping`],
@@ -63,7 +63,6 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(ping.code, ping.output).toBe(0);
     bus = await pm2.bus();
 
-    const started = Date.now();
     const run = await deploy([device(), '--device-id', 'cam-1', '--config', configFile, ...options()]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(new RegExp(`${device()} +ok +device cam-1, online`));
@@ -79,8 +78,12 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
       expect(existsSync(join(current(), file)), file).toBe(false);
     }
     expect(existsSync(join(current(), 'node_modules/mqtt/package.json'))).toBe(true);
-    // Nothing of build/ is shipped: the addon was compiled on the device by npm ci.
-    expect(statSync(join(current(), 'build/Release/edge_kernels.node')).mtimeMs).toBeGreaterThan(started);
+    // The addon was built here (scripts/build-native.mjs) and npm ci on the device kept it:
+    // nothing was compiled there, and nothing of this checkout's build/ was shipped.
+    expect(run.output).toContain(`native kernels built here for linux-${process.arch}`);
+    expect(run.output).toContain(`native kernels: prebuilds/linux-${process.arch}/edge-agent.napi.node`);
+    expect(readFileSync(join(current(), `prebuilds/linux-${process.arch}/edge-agent.napi.node`)).readUInt32BE(0)).toBe(0x7f454c46);
+    expect(existsSync(join(current(), 'build'))).toBe(false);
     expect(readFileSync(join(dest, 'config.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
     expect(readlinkSync(join(current(), 'data'))).toBe('../../persistent/data');
 
@@ -96,7 +99,7 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(existsSync(join(pm2.home, 'dump.pm2')), 'pm2 save').toBe(true);
   }, 240_000);
 
-  test('a second deploy (from an inventory) restarts the agent once: offline, then online and ready', async () => {
+  test('a second deploy (from an inventory, the kernels compiled by npm ci on the device) restarts the agent once: offline, then online and ready', async () => {
     const before = (await pm2.list())[0];
     const firstRelease = readlinkSync(current());
     const readies = readyCount(bus!.events);
@@ -114,9 +117,11 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     await new Promise((r) => setTimeout(r, 1100));
 
     const status = await watchStatus(broker.url, 'edge/cam-1/status');
+    const started = Date.now();
     try {
-      const run = await deploy(['--inventory', inventory, ...options()]);
+      const run = await deploy(['--inventory', inventory, ...options(), '--build-on-device']);
       expect(run.code, run.output).toBe(0);
+      expect(run.output).toContain('native kernels: build/Release/edge_kernels.node');
       // One clean stop and one start: no second client fighting over the id, no flapping.
       expect(status.live).toEqual(['offline', 'online']);
     } finally {
@@ -132,6 +137,8 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     expect(after.pm2_env.unstable_restarts).toBe(0);
     expect(readyCount(bus!.events)).toBe(readies + 1);
     expect(readlinkSync(current())).not.toBe(firstRelease);
+    expect(statSync(join(current(), 'build/Release/edge_kernels.node')).mtimeMs).toBeGreaterThan(started);
+    expect(existsSync(join(current(), 'prebuilds'))).toBe(false);
     expect(existsSync(old)).toBe(false);
     for (const release of [firstRelease, readlinkSync(current())]) expect(readlinkSync(join(dest, release, 'data'))).toBe('../../persistent/data');
     expect(readFileSync(join(dest, 'persistent', 'data', 'seq-high-water')).length).toBe(seqMark.length);

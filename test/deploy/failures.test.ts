@@ -1,12 +1,12 @@
 // A failed deploy leaves the device as it was. One device (a real sshd on 127.0.0.1, its disk
 // a small tmpfs) runs a good release under pm2 with the real agent publishing results; then
 // each failure is injected in turn: a full disk, an unreachable broker, missing and old tools,
-// a bad configuration, a bad model. After each, every file of the install is as it was and the
+// a bad configuration, a bad model; and a device without a compiler, which installs. After each, every file of the install is as it was and the
 // agent's seq has no gap.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync,
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -176,7 +176,7 @@ describe('a failed deploy leaves the device as it was', () => {
     expect(await pid()).toBe(agent);
   }, 300_000);
 
-  test('old Node, no compiler and no pm2 are reported together, and nothing changes', async () => {
+  test('old Node, no pm2, and GPIO that a device without a compiler cannot install are reported together, and nothing changes', async () => {
     // Every tool of this machine but the compilers, and a node that says it is 18.
     const compilers = /^(c\+\+|g\+\+|gcc|cc|make|clang)([-.0-9]*)$|^x86_64-linux-gnu-|^aarch64-linux-gnu-/;
     for (const dir of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin']) {
@@ -193,12 +193,45 @@ describe('a failed deploy leaves the device as it was', () => {
     chmodSync(join(tools, 'node'), 0o755);
     const agent = await pid();
 
-    const run = await failedDeploy(deviceConfig(), ['--pm2', '/nonexistent/pm2'], limited);
+    const gpio = 'trigger:\n  mode: gpio\ngpio:\n  enabled: true\n  trigger:\n    pin: 17\n';
+    const run = await failedDeploy(deviceConfig(gpio), ['--pm2', '/nonexistent/pm2'], limited);
     const line = run.output.split('\n').find((l) => l.includes('FAILED'))!;
     expect(line).toContain('node is v18.19.1; edge-agent needs 20.9 or later');
-    expect(line).toContain('missing a C++ compiler, make: npm ci compiles native packages there');
     expect(line).toContain('pm2 not found (ran: /nonexistent/pm2 ping)');
+    // The agent would refuse to start without its trigger input.
+    expect(line).toContain('trigger.mode is gpio, so the agent cannot start without GPIO: GPIO needs the onoff package, which npm ci compiles, and the device lacks a C compiler, a C++ compiler, make');
     expect(await pid()).toBe(agent);
+  }, 300_000);
+
+  test('a device without a compiler installs: the kernels come from here, GPIO is left out, and doctor says why', async () => {
+    // The same tools as above (no compilers), with the real node.
+    rmSync(join(tools, 'node'));
+    symlinkSync(process.execPath, join(tools, 'node'));
+    const config = join(work, 'no-compiler.yaml');
+    writeFileSync(config, deviceConfig('gpio:\n  enabled: true\n  led:\n    pin: 27\n'));
+    await new Promise((r) => setTimeout(r, 1100));
+    const run = await deploy([device(limited), '--device-id', 'cam-1', '--config', config, ...options(limited)]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('WARNING: GPIO needs the onoff package, which npm ci compiles, and the device lacks a C compiler, a C++ compiler, make: the agent will run without GPIO');
+    expect(run.output).toContain(`native kernels: prebuilds/linux-${process.arch}/edge-agent.napi.node`);
+    const release = join(dest, 'current');
+    // npm ci left the optional onoff (and its epoll, which needs a compiler) out, and went on.
+    expect(existsSync(join(release, 'node_modules/onoff'))).toBe(false);
+    expect(existsSync(join(release, 'node_modules/mqtt'))).toBe(true);
+
+    const doctor = spawnSync(join(release, 'bin/edge-agent'), ['doctor', '--config', join(dest, 'config.yaml'), '--json'], {
+      env: { PATH: tools, HOME: work },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const checks = JSON.parse(doctor.stdout) as { name: string; status: string; detail: string; fix?: string }[];
+    const gpioCheck = checks.find((c) => c.name === 'gpio')!;
+    expect(gpioCheck.status).toBe('warn');
+    expect(gpioCheck.detail).toContain('the onoff package is not installed (npm leaves it out where its native part, epoll, cannot be compiled)');
+    expect(gpioCheck.fix).toContain('sudo apt-get install -y build-essential python3');
+    expect(checks.find((c) => c.name === 'kernels')).toMatchObject({ status: 'ok' });
+    await results.more(3, 30_000);
+    expectUnbroken(results.seqs);
   }, 300_000);
 
   test('a bad configuration: the agent says why, the old release runs again, and the new one is gone', async () => {
