@@ -14,15 +14,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (message) => console.log(`edge-agent: ${message}`);
 const slower = 'the TypeScript engine will run instead, far slower';
 
-/** The addon node-gyp-build would load, tried in a child: a build for another CPU may crash. */
+/**
+ * The addon node-gyp-build would load ({ file }), or why there is none ({ why }). It is
+ * loaded in a child: a build for another CPU may crash the process that loads it.
+ */
 function loadable() {
   const probe = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("node-gyp-build").path(process.argv[1]))', root], {
     cwd: root,
     encoding: 'utf8',
   });
-  if (probe.status !== 0) return null;
+  if (probe.status !== 0) return { why: `no prebuilt kernels for linux-${process.arch}` };
   const check = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', probe.stdout], { encoding: 'utf8' });
-  return check.status === 0 ? probe.stdout : null;
+  if (check.status === 0) return { file: probe.stdout };
+  const error = check.stderr.split('\n').find((l) => /Error/.test(l))?.trim() ?? `exit ${check.status}`;
+  return { why: `${relative(root, probe.stdout)} does not load here (${error})` };
 }
 
 function build(args) {
@@ -38,13 +43,13 @@ function build(args) {
 
 async function main() {
   const found = loadable();
-  if (found) {
-    say(`native kernels: ${relative(root, found)}`);
+  if (found.file) {
+    say(`native kernels: ${relative(root, found.file)}`);
     return;
   }
   const missing = ['cc', 'c++', 'make', 'python3'].filter((tool) => !onPath(tool));
   if (missing.length > 0) {
-    say(`the native kernels are not built: ${missing.join(', ')} not found and no prebuilt kernels for linux-${process.arch}; ${slower}.`);
+    say(`the native kernels are not built: ${missing.join(', ')} not found, and ${found.why}; ${slower}.`);
     say('to build them: sudo apt-get install -y build-essential python3, then in this folder: npm run install');
     return;
   }
@@ -58,9 +63,9 @@ async function main() {
   const headers = process.env.npm_config_nodedir ? null : nodeHeaders();
   say(`building the native kernels (node-gyp${headers ? `, Node headers from ${headers}` : ''})`);
   const built = await build([gyp, 'rebuild', ...(headers ? [`--nodedir=${headers}`] : [])]);
-  const made = built.code === 0 ? loadable() : null;
-  if (made) {
-    say(`native kernels: ${relative(root, made)}`);
+  const made = built.code === 0 ? loadable() : {};
+  if (made.file) {
+    say(`native kernels: ${relative(root, made.file)}`);
     return;
   }
   const lines = built.output.trim().split('\n');

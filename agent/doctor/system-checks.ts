@@ -33,7 +33,7 @@ export async function checkNativeKernels(): Promise<CheckResult> {
     return {
       name: 'kernels',
       status: 'warn',
-      detail: `native kernels not loaded (${info.error}); the TypeScript engine runs, about 50-100x slower`,
+      detail: `native kernels not loaded (${info.error}); the TypeScript engine runs, far slower (npm run bench:compare measures both)`,
       fix: "install a C compiler and Python (sudo apt-get install -y build-essential python3), then run npm run install in edge-agent's folder; or deploy with scripts/deploy, which ships kernels built for this CPU",
     };
   }
