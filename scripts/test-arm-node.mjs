@@ -9,8 +9,8 @@
 //     the detector it also runs TensorFlow Lite here and writes its four outputs to
 //     DIR/expected/: TFLite's wasm build computes the same on any host, and running it under
 //     qemu as well would take minutes for a 300x300 SSD.
-//   node scripts/test-arm-node.mjs check DIR --agreement FILE.js --expect-path NAME
-//     on the arm64 Node: runs every model on those tensors with the native engine and with
+//   node scripts/test-arm-node.mjs check DIR --agreement FILE.js --expect-path NAME [--images A,B]
+//     on an ARM Node: runs every model on those tensors (of the images named, or all) with the native engine and with
 //     TensorFlow Lite (wasm), compares them, prints one line per case and a summary, and
 //     exits 1 when any case disagrees or the native engine is not on the expected path.
 //     The detector is held to test/agreement/detector-agreement.test.ts's criteria: the
@@ -101,7 +101,8 @@ async function check(dir, options) {
   let failed = 0;
   let nativeMs = 0;
   let tfliteMs = 0;
-  for (const { model, type, images, detector } of manifest) {
+  for (const { model, type, images: all, detector } of manifest) {
+    const images = options.images ? all.filter((image) => options.images.includes(image)) : all;
     const plan = await loadPlan(join(modelsDir, model));
     const runtime = new Runtime(plan, native.kernels);
     if (detector) {
@@ -174,6 +175,7 @@ const { positionals, values } = parseArgs({
   options: {
     agreement: { type: 'string' },
     'expect-path': { type: 'string' },
+    images: { type: 'string' },
   },
 });
 const [command, dir] = positionals;
@@ -183,8 +185,9 @@ if (command === 'prepare' && dir) {
   process.exitCode = await check(dir, {
     agreement: values.agreement,
     expectPath: values['expect-path'],
+    images: values.images?.split(','),
   });
 } else {
-  console.error('usage: test-arm-node.mjs prepare DIR | check DIR --agreement FILE.js --expect-path NAME');
+  console.error('usage: test-arm-node.mjs prepare DIR | check DIR --agreement FILE.js --expect-path NAME [--images A,B]');
   process.exitCode = 2;
 }

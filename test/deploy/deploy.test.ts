@@ -1,12 +1,13 @@
 // scripts/deploy for real: an OpenSSH server on 127.0.0.1 plays the Raspberry Pi, the real
 // project is deployed into a temporary directory, npm ci --omit=dev runs "on the device", pm2
 // starts the real agent from ecosystem.config.js, and the script waits for it on mosquitto.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
+import { docBlock } from '../support/deploy-doc.js';
 import { repoRoot } from '../support/paths.js';
 import { Pm2, pm2Cli, type BusEvent } from './pm2.js';
 import { startSshd, type Sshd } from './sshd.js';
@@ -156,6 +157,31 @@ describe('scripts/deploy over SSH to 127.0.0.1', () => {
     const model = 'models/mobilenet_v2_1.0_224_quant.tflite';
     expect(statSync(join(current(), model)).ino).toBe(statSync(join(dest, firstRelease, model)).ino);
   }, 240_000);
+
+  test('going back to the previous release by hand, as docs/deploy.md writes it, runs it again', async () => {
+    const previous = readdirSync(join(dest, 'releases')).sort()[0];
+    expect(`releases/${previous}`).not.toBe(readlinkSync(current()));
+    const before = (await pm2.list())[0].pid;
+    // The documented command, with this device's address, install directory, release and pm2.
+    const command = docBlock('What runs where').trim()
+      .replace(/^ssh pi@feeder-1\.local /, `ssh ${sshd.sshOpts} -p ${sshd.port} ${user}@127.0.0.1 `)
+      .replaceAll('/opt/edge-agent', dest)
+      .replace(/releases\/\d{8}T\d{6}Z/, `releases/${previous}`)
+      .replace('pm2 restart', `${pm2.deployCommand} restart`);
+    const status = await watchStatus(broker.url, 'edge/cam-1/status');
+    try {
+      const done = spawnSync('bash', ['-c', command], { encoding: 'utf8', timeout: 60_000 });
+      expect(done.status, done.stdout + done.stderr).toBe(0);
+      await status.seen('online', 30_000);
+    } finally {
+      await status.close();
+    }
+    expect(readlinkSync(current())).toBe(`releases/${previous}`);
+    const after = (await pm2.list())[0];
+    expect(after.pm2_env.status).toBe('online');
+    expect(after.pid).not.toBe(before);
+    expect(realpathSync(`/proc/${after.pid}/cwd`)).toBe(realpathSync(join(dest, 'releases', previous)));
+  }, 120_000);
 
   test('a release that does not come online is rolled back, configuration included', async () => {
     const good = readlinkSync(current());

@@ -15,7 +15,7 @@ import { discoveryMessages } from '../../agent/mqtt/discovery.js';
 import { clientTls, detectorTopics, secret, startShippedBroker, type ShippedBroker } from '../faults/fleet-support.js';
 import { cleanup, scratchDir } from '../faults/support.js';
 import { createTestPki, type TestPki } from '../support/mosquitto.js';
-import { repoRoot } from '../support/paths.js';
+import { docBlock } from '../support/deploy-doc.js';
 import { Recorder } from '../support/recorder.js';
 
 const USERS = ['feeder-2', 'feeder-3', 'operator'];
@@ -24,15 +24,6 @@ let pki: TestPki;
 let broker: ShippedBroker;
 const passwords: Record<string, string> = {};
 const recorders: Recorder[] = [];
-
-/** The sh block under a heading of docs/deploy.md. */
-function docBlock(heading: string): string {
-  const doc = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
-  const section = doc.slice(doc.indexOf(`## ${heading}\n`));
-  const block = /```sh\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error(`docs/deploy.md has no sh block under "## ${heading}"`);
-  return block[1];
-}
 
 /** Everything a device retains, as the agent names it: status, a detector's counts, snapshot and discovery, and its sensors' discovery. */
 function retainedOf(device: string): string[] {
