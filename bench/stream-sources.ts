@@ -8,7 +8,8 @@
 // raw conversion) and inference, and the frames dropped by newest-wins. libvips fuses the
 // decode and the resize, so they are taken apart afterwards on the stream's last JPEG frame,
 // off the stream: a full-size decode, the resize of that raw frame, and the fused path,
-// whose saving over the two is what shrink-on-load (and the fusing) bring.
+// whose saving over the two is what shrink-on-load (and the fusing) bring; and the scale
+// libjpeg decoded the frame at in the fused path, as libvips reports it (jpeg-load-scale.ts).
 //
 // The parts: an HTTP MJPEG server in this process (ffmpeg's testsrc2 frames, made once);
 // rtsp-server-perl with ffmpeg publishing H.264 (libx264, ultrafast); the stand-in
@@ -16,7 +17,7 @@
 // servers and the stand-in's encoder share the machine with the agent, as they would not on
 // a real camera: the figures are a floor.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ import { createAgentContext } from '../agent/core/context.js';
 import { defaultPreprocess, imageToTensor, type InputSpec } from '../agent/pipeline/preprocess.js';
 import { percentile } from '../agent/telemetry/stats.js';
 import { benchArgs, runBench, wholeNumber } from './bench-args.js';
+import { jpegLoadScale } from './jpeg-load-scale.js';
 import { npmCommand, recordBench } from './figures/bench-record.js';
 import { streamTable, type JpegSplit, type StreamFigures, type StreamRow } from './figures/streams.js';
 
@@ -172,7 +174,13 @@ async function jpegSplit(jpeg: Buffer, spec: InputSpec): Promise<JpegSplit> {
   const decodeMs = await medianMs(() => sharp(jpeg).raw().toBuffer());
   const resizeMs = await medianMs(() => sharp(data, raw).resize(spec.width, spec.height, defaultPreprocess).raw().toBuffer());
   const fusedMs = await medianMs(() => imageToTensor(jpeg, spec, 'split'));
-  return { decodeMs, resizeMs, fusedMs };
+  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-frame-'));
+  try {
+    writeFileSync(join(dir, 'frame.jpg'), jpeg);
+    return { decodeMs, resizeMs, fusedMs, loadScale: jpegLoadScale(join(dir, 'frame.jpg'), info.height, spec).scale };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function measure(source: Source, cameraConfig: Record<string, unknown>, modelFile: string): Promise<StreamRow> {
@@ -234,7 +242,7 @@ async function measure(source: Source, cameraConfig: Record<string, unknown>, mo
     resultShare: Math.round((results / Math.max(1, frames)) * 1000) / 10,
     latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) },
     cpuMsPerFrame: { capture: round((captureCpu * 1000) / Math.max(1, frames)), preprocess: round(preprocessMs / results), inference: round(inferenceMs / results) },
-    jpeg: split && { decodeMs: round(split.decodeMs), resizeMs: round(split.resizeMs), fusedMs: round(split.fusedMs) },
+    jpeg: split && { decodeMs: round(split.decodeMs), resizeMs: round(split.resizeMs), fusedMs: round(split.fusedMs), loadScale: split.loadScale },
     dropped: ctx.stats.framesDropped - droppedBefore,
   };
 }

@@ -1,6 +1,7 @@
 // The README's figures: its Performance section and the device page's idle cost, rendered from
 // the recorded runs of the benchmark commands below (docs/figures/benches.json).
 import { defaultConfig } from '../../agent/config/definition.js';
+import { decodeTable, type DecodeFigures } from './arm-decode.js';
 import type { ArmFigures } from './arm-model.js';
 import type { BenchRecord } from './bench-record.js';
 import { streamTable, type StreamFigures } from './streams.js';
@@ -16,6 +17,7 @@ export const readmeCommands = {
   /** Also kernels/README.md's "Modelled for the Pi". */
   arm: 'npm run bench:arm',
   streams: 'npm run bench:streams',
+  armDecode: 'npm run bench:arm-decode',
 };
 
 export type Benches = Record<string, BenchRecord>;
@@ -225,13 +227,30 @@ function streamsTable(record: BenchRecord<StreamFigures>): string[] {
     `${f.seconds} s per row. The servers and encoders share this machine with the agent, as a camera would not. The`,
     'decode and the resize run fused in libvips; on one frame afterwards they are timed apart (the whole frame decoded,',
     'then resized) and fused as the agent runs them: the fused path\'s saving is what shrink-on-load and the fusing bring.',
+    '"Decoded at" is libvips\' own report of that decode (bench/jpeg-load-scale.ts): sharp has libjpeg decode at a',
+    'reduced scale (shrink-on-load) only where the frame is several times the model\'s input in both directions.',
     '',
     ...streamTable(f),
     '',
-    'On a Pi 4 the JPEG decode and resize grow the most (libjpeg and libvips on a Cortex-A72 are several times slower',
-    'than here, and the Pi 4 has no hardware JPEG decoder the agent uses). The yuv420 rows are the path without them:',
-    'the camera\'s ISP scales to the model\'s input and nothing is decoded on the CPU. For RTSP, `hardwareDecoding`',
-    'hands H.264 to the Pi 4\'s `h264_v4l2m2m` and `scale` shrinks in the decoder.',
+    'On a Pi the JPEG decode and resize cost more (the next table; the Pi 4 has no hardware JPEG decoder the agent',
+    'uses). The yuv420 rows are the path without them: the camera\'s ISP scales to the model\'s input and nothing is',
+    'decoded on the CPU. For RTSP, `hardwareDecoding` hands H.264 to the Pi 4\'s `h264_v4l2m2m` and `scale` shrinks in',
+    'the decoder.',
+    '',
+    printed(record.provenance),
+  ];
+}
+
+/** One camera frame's decode and resize on the Pis, as bench:arm-decode models them. */
+function decodeOnPi(record: BenchRecord<DecodeFigures>): string[] {
+  const f = record.figures;
+  return [
+    `**A camera frame's decode on a Pi, modelled.** \`${record.provenance.command}\` runs the agent's JPEG preprocessing in the`,
+    `libvips that sharp ships for arm64 (${f.libvips}, libjpeg inside) under qemu-user, counts each executed block and`,
+    'times it with llvm-mca on each core, as bench:arm does for the kernels: one core, every load in L1, stock clocks.',
+    'The preprocessing rows decode at the scale sharp chooses for the model (shrink-on-load, as "decoded at" above).',
+    '',
+    ...decodeTable(f),
     '',
     printed(record.provenance),
   ];
@@ -254,6 +273,8 @@ export function performanceSection(benches: Benches): string {
     ...detectorOnPi(benchRun<ArmFigures>(benches, readmeCommands.arm)),
     '',
     ...streamsTable(benchRun<StreamFigures>(benches, readmeCommands.streams)),
+    '',
+    ...decodeOnPi(benchRun<DecodeFigures>(benches, readmeCommands.armDecode)),
     '',
     '**Per layer**: `node bin/edge-agent bench --model models/mobilenet_v2_1.0_224_quant.tflite` prints each layer\'s',
     'milliseconds and GMAC/s. **Pointwise layers against the core\'s int8 peak**: `make -C kernels/native`, then',

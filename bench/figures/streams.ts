@@ -8,6 +8,8 @@ export interface JpegSplit {
   resizeMs: number;
   /** The agent's preprocessing, decode and resize fused by libvips (with shrink-on-load where it applies). */
   fusedMs: number;
+  /** The scale libjpeg decoded the frame at in that preprocessing (1, 2, 4 or 8), as libvips reports it. */
+  loadScale: number;
 }
 
 export interface StreamRow {
@@ -38,10 +40,10 @@ const modelName = (model: string): string => model.split(' ').pop()!;
 /** The figures as a Markdown table, one row per source and model. */
 export function streamTable(f: StreamFigures): string[] {
   return [
-    `| source | model | stream fps | results/s | share of frames | capture to result p50 / p95 ms | CPU ms per frame: capture program / preprocess / inference | one JPEG frame: decode + resize apart, fused (ms) | dropped |`,
+    `| source | model | stream fps | results/s | share of frames | capture to result p50 / p95 ms | CPU ms per frame: capture program / preprocess / inference | one JPEG frame: decode + resize apart, fused (ms); decoded at | dropped |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...f.rows.map((r) => {
-      const jpeg = r.jpeg ? `${r.jpeg.decodeMs} + ${r.jpeg.resizeMs}, ${r.jpeg.fusedMs}` : 'none (raw frames)';
+      const jpeg = r.jpeg ? `${r.jpeg.decodeMs} + ${r.jpeg.resizeMs}, ${r.jpeg.fusedMs}; ${r.jpeg.loadScale === 1 ? 'full size' : `1/${r.jpeg.loadScale}`}` : 'none (raw frames)';
       return `| ${r.source} | ${modelName(r.model)} | ${r.streamFps} | ${r.resultsPerSecond} | ${r.resultShare} % | ${r.latencyMs.p50} / ${r.latencyMs.p95} | ${r.cpuMsPerFrame.capture} / ${r.cpuMsPerFrame.preprocess} / ${r.cpuMsPerFrame.inference} | ${jpeg} | ${r.dropped} |`;
     }),
   ];
