@@ -2,30 +2,18 @@
 // against it, run under qemu-user with the instruction-count plugin, the blocks timed by
 // llvm-mca. What is asserted is what was decoded (libjpeg's scaled sizes, the models' input
 // sizes at the load scale libvips reports here) and that the model covers it, never a speed.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import type { DecodeFigures } from '../../bench/figures/arm-decode.js';
+import { missingArmModelTools } from '../support/arm-tools.js';
 import { repoRoot } from '../support/paths.js';
 import { itWhenPresent } from '../support/required-part.js';
 import { runNode } from '../support/run-cli.js';
 
 const script = join(repoRoot, 'dist/bench/arm-decode.js');
 
-function missingTools(): string | null {
-  const missing = ['qemu-aarch64', 'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump', 'llvm-mca-19'].filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`]);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  return missing.length ? `${missing.join(', ')} (apt-get install qemu-user gcc-aarch64-linux-gnu llvm-19)` : null;
-}
-
 describe('bench:arm-decode', () => {
-  itWhenPresent(missingTools())('models a 720p frame\'s decode at each scale and each stream model\'s preprocessing on the three Pi cores', async () => {
+  itWhenPresent(missingArmModelTools())('models a 720p frame\'s decode at each scale and each stream model\'s preprocessing on the three Pi cores', async () => {
     const r = await runNode(script, ['--json'], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as DecodeFigures;

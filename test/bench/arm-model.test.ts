@@ -4,26 +4,14 @@
 // issue asks for. What is asserted is the shape of the model, what of each model it covers,
 // and what the compiled loops are (MACs per iteration read from their instructions), never a
 // speed.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { missingArmModelTools } from '../support/arm-tools.js';
 import { repoRoot } from '../support/paths.js';
 import { itWhenPresent } from '../support/required-part.js';
 import { runNode } from '../support/run-cli.js';
 
 const script = join(repoRoot, 'dist/bench/arm-model.js');
-
-function missingTools(): string | null {
-  const missing = ['qemu-aarch64', 'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump', 'llvm-mca-19'].filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`]);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  return missing.length ? `${missing.join(', ')} (apt-get install qemu-user gcc-aarch64-linux-gnu llvm-19)` : null;
-}
 
 interface Out {
   boards: Record<string, Record<string, number>>;
@@ -32,7 +20,7 @@ interface Out {
 }
 
 describe('bench:arm', () => {
-  itWhenPresent(missingTools())('models v2 and the detector on the three Pi cores from qemu instruction counts and llvm-mca', async () => {
+  itWhenPresent(missingArmModelTools())('models v2 and the detector on the three Pi cores from qemu instruction counts and llvm-mca', async () => {
     const r = await runNode(script, ['--models', 'v2,ssd', '--json'], { timeoutMs: 300_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
