@@ -290,6 +290,8 @@ export interface ArgMaxParams {
   outer: number;
   axisSize: number;
   inner: number;
+  /** The output tensor's type: TFLite's ARG_MAX writes int32 or int64 indices (TensorFlow's default). */
+  indexType: 'int32' | 'int64';
 }
 
 export interface UnaryKernel {
@@ -311,7 +313,8 @@ export interface DetectionPostprocessKernel {
   run(boxEncodings: Uint8Array, scores: Uint8Array, output: DetectionOutputs): void;
 }
 export interface ArgMaxKernel {
-  run(input: Uint8Array, output: Int32Array): void;
+  /** `output` is an Int32Array for int32 indices, a BigInt64Array for int64 ones. */
+  run(input: Uint8Array, output: Int32Array | BigInt64Array): void;
 }
 
 export interface KernelSet {

@@ -1,5 +1,5 @@
 import { selectEngine, type EngineChoice } from './engine.js';
-import { Executor, type TensorValues } from './graph/executor.js';
+import { Executor, type OutputValues, type TensorValues } from './graph/executor.js';
 import { planModel, type Plan } from './graph/plan.js';
 import type { KernelSet } from './kernel-set.js';
 import { loadModelFile } from './tflite/reader.js';
@@ -31,21 +31,21 @@ export class Runtime {
   }
 
   /** The output tensor as stored: quantized integers, or floats for a float output. */
-  run(input: TensorValues): TensorValues {
+  run(input: TensorValues): OutputValues {
     this.executor.setInput(input);
     this.executor.run();
     return this.executor.output();
   }
 
   /** Every graph output as stored, in the model's order (a detector has four). */
-  runOutputs(input: TensorValues): TensorValues[] {
+  runOutputs(input: TensorValues): OutputValues[] {
     this.executor.setInput(input);
     this.executor.run();
     return this.executor.outputs();
   }
 
   /** Runs once and returns per-step milliseconds with the outputs. */
-  runProfiled(input: TensorValues): { raw: TensorValues; outputs: TensorValues[]; stepMs: number[] } {
+  runProfiled(input: TensorValues): { raw: OutputValues; outputs: OutputValues[]; stepMs: number[] } {
     this.executor.setInput(input);
     const stepMs = this.executor.runProfiled();
     const outputs = this.executor.outputs();

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { TensorValues } from './graph/executor.js';
+import type { OutputValues, TensorValues } from './graph/executor.js';
 import { EngineUnavailableError } from './engine-error.js';
 import { dequantizeOutput, type ModelInfo } from './model-info.js';
 import type { RuntimeOptions } from './runtime.js';
@@ -8,9 +8,9 @@ import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 export interface Inference {
   /** The (first) output tensor as stored: quantized integers, or floats for a float output. */
-  raw: TensorValues;
+  raw: OutputValues;
   /** Every graph output as stored, in the model's order: a detector's boxes, classes, scores and count. */
-  outputs: TensorValues[];
+  outputs: OutputValues[];
   /** The output as real numbers. */
   values: Float32Array;
   /** Wall time of the kernels on the worker, excluding the hand-over. */

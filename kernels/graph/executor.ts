@@ -3,6 +3,11 @@ import type { Endpoint, Plan, Slot } from './plan.js';
 import type { Step } from './steps.js';
 
 export type TensorValues = Uint8Array | Int8Array | Float32Array | Int32Array;
+/**
+ * What a graph output gives the caller: TensorValues, or ARG_MAX's int64 indices as a
+ * Float64Array (exact: an index is far below 2^53), so that every output reads as numbers.
+ */
+export type OutputValues = TensorValues | Float64Array;
 
 /**
  * Runs a plan on one kernel set over one arena. Kernels are instantiated (weights
@@ -63,25 +68,28 @@ export class Executor {
    * is shared with tensors of other lifetimes, so this is only meaningful right after
    * the step that writes the tensor.
    */
-  stored(tensor: number): Uint8Array | Float32Array | Int32Array {
+  stored(tensor: number): Uint8Array | Float32Array | Int32Array | Float64Array {
     const slot = this.slot(tensor);
     if (slot.storage === 'i32') return this.i32(slot);
+    // int64 indices, read as numbers (a copy, not the slot).
+    if (slot.storage === 'i64') return Float64Array.from(this.i64(slot), Number);
     return slot.storage === 'f32' ? this.f32(slot) : this.u8(slot);
   }
 
   /** A copy of the output tensor in the model's own type (int8 restored from the uint8 domain). */
-  output(): TensorValues {
+  output(): OutputValues {
     return this.copyOut(this.plan.output);
   }
 
   /** A copy of every graph output, in the model's order (output() is the first). */
-  outputs(): TensorValues[] {
+  outputs(): OutputValues[] {
     return this.plan.outputs.map((e) => this.copyOut(e));
   }
 
-  private copyOut({ tensor, slot }: Endpoint): TensorValues {
+  private copyOut({ tensor, slot }: Endpoint): OutputValues {
     if (slot.storage === 'f32') return this.f32(slot).slice();
     if (slot.storage === 'i32') return this.i32(slot).slice();
+    if (slot.storage === 'i64') return Float64Array.from(this.i64(slot), Number);
     const stored = this.u8(slot);
     if (tensor.type === 'int8') return Int8Array.from(stored, (v) => v - 128);
     return stored.slice();
@@ -97,6 +105,10 @@ export class Executor {
 
   private i32(slot: Slot): Int32Array {
     return new Int32Array(this.arena, slot.offset, slot.bytes / 4);
+  }
+
+  private i64(slot: Slot): BigInt64Array {
+    return new BigInt64Array(this.arena, slot.offset, slot.bytes / 8);
   }
 
   private slot(tensor: number): Slot {
@@ -132,7 +144,7 @@ export class Executor {
       case 'argMax': {
         const kernel = k.argMax(step.params);
         const x = this.u8(input);
-        const y = this.i32(output);
+        const y = output.storage === 'i64' ? this.i64(output) : this.i32(output);
         return () => kernel.run(x, y);
       }
       case 'add': {

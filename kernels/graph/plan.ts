@@ -8,8 +8,8 @@ import type { Step } from './steps.js';
 export interface Slot {
   offset: number;
   bytes: number;
-  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32; 'i32' int32 (ARG_MAX's indices). */
-  storage: 'u8' | 'f32' | 'i32';
+  /** 'u8' holds uint8 and int8 tensors (int8 as x + 128); 'f32' holds float32; 'i32' and 'i64' ARG_MAX's indices. */
+  storage: 'u8' | 'f32' | 'i32' | 'i64';
 }
 
 /** A graph input or output as the caller sees it. */
@@ -18,7 +18,7 @@ export interface Endpoint {
   slot: Slot;
   /** The tensor's shape, or the one its operator gives it when the model leaves it unshaped. */
   shape: number[];
-  /** Quantization of a uint8/int8 endpoint, null for float32 and int32. */
+  /** Quantization of a uint8/int8 endpoint, null for float32 and the int32 and int64 indices. */
   quant: ActivationQuant | null;
 }
 
@@ -41,11 +41,12 @@ function storageOf(model: Model, t: Tensor): Slot['storage'] {
   if (t.type === 'uint8' || t.type === 'int8') return 'u8';
   if (t.type === 'float32') return 'f32';
   if (t.type === 'int32') return 'i32';
+  if (t.type === 'int64') return 'i64';
   return fail(model, `${describeTensor(t)} has type ${t.type}; only uint8, int8 and float32 activations are supported`);
 }
 
 function bytesOf(shape: number[], storage: Slot['storage']): number {
-  return shape.reduce((a, b) => a * b, 1) * (storage === 'u8' ? 1 : 4);
+  return shape.reduce((a, b) => a * b, 1) * { u8: 1, f32: 4, i32: 4, i64: 8 }[storage];
 }
 
 /** What the Edge TPU compiler leaves in place of the layers it compiled. */
@@ -129,7 +130,7 @@ export function planModel(model: Model): Plan {
       tensor,
       slot: slots[index]!,
       shape: shapeOf(index),
-      quant: tensor.type === 'float32' || tensor.type === 'int32' ? null : activationQuant(model, tensor, role),
+      quant: tensor.type === 'float32' || tensor.type === 'int32' || tensor.type === 'int64' ? null : activationQuant(model, tensor, role),
     };
   };
   const outputs = model.outputs.map((t) => endpoint(t, 'graph output'));

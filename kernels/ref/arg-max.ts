@@ -1,5 +1,5 @@
 // ARG_MAX: the index of the largest value along one axis, the first one on ties (as
-// TFLite). Comparing uint8-domain bytes orders int8 values the same way.
+// TFLite), as int32 or int64. Comparing uint8-domain bytes orders int8 values the same way.
 
 import type { ArgMaxKernel, ArgMaxParams } from '../kernel-set.js';
 import * as v from './validate.js';
@@ -11,16 +11,22 @@ export function validateArgMax(p: ArgMaxParams): v.Sizes {
   const outer = v.positiveInt(OP, 'outer', p.outer);
   const axisSize = v.positiveInt(OP, 'axisSize', p.axisSize);
   const inner = v.positiveInt(OP, 'inner', p.inner);
+  if (p.indexType !== 'int32' && p.indexType !== 'int64') throw new TypeError(`${OP}: indexType must be 'int32' or 'int64', got ${JSON.stringify(p.indexType)}`);
   return { inputSize: v.elementCount(OP, 'input', outer, axisSize, inner), outputSize: v.elementCount(OP, 'output', outer, inner) };
 }
 
 export function createArgMax(p: ArgMaxParams): ArgMaxKernel {
   const { inputSize, outputSize } = validateArgMax(p);
   const { outer, axisSize, inner } = p;
+  const wide = p.indexType === 'int64';
+  const store = wide
+    ? (out: Int32Array | BigInt64Array, k: number, index: number): void => void ((out as BigInt64Array)[k] = BigInt(index))
+    : (out: Int32Array | BigInt64Array, k: number, index: number): void => void ((out as Int32Array)[k] = index);
   return {
-    run(input: Uint8Array, output: Int32Array): void {
+    run(input: Uint8Array, output: Int32Array | BigInt64Array): void {
       v.buffer(OP, 'input', input, Uint8Array, inputSize);
-      v.buffer(OP, 'output', output, Int32Array, outputSize);
+      if (wide) v.buffer(OP, 'output', output, BigInt64Array, outputSize);
+      else v.buffer(OP, 'output', output, Int32Array, outputSize);
       for (let i = 0; i < outer; i++) {
         for (let j = 0; j < inner; j++) {
           const base = i * axisSize * inner + j;
@@ -30,7 +36,7 @@ export function createArgMax(p: ArgMaxParams): ArgMaxKernel {
             const x = input[base + k * inner];
             if (x > max) { max = x; best = k; }
           }
-          output[i * inner + j] = best;
+          store(output, i * inner + j, best);
         }
       }
     },

@@ -6,7 +6,7 @@ import type { Model, Operator, Tensor } from '../../kernels/tflite/model-types.j
 const count = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The quantized values of a tensor in its own type, from our uint8-domain storage. */
-export function ownTypeValues(t: Tensor, stored: Uint8Array | Float32Array | Int32Array): Float64Array {
+export function ownTypeValues(t: Tensor, stored: Uint8Array | Float32Array | Int32Array | Float64Array): Float64Array {
   const out = new Float64Array(stored.length);
   for (let i = 0; i < stored.length; i++) out[i] = t.type === 'int8' ? stored[i] - 128 : stored[i];
   return out;

@@ -12,7 +12,7 @@ import { singleOperatorModel } from '../support/single-op-model.js';
 import { executorOnImage } from './executor-on-image.js';
 
 /** A stored (uint8-domain) tensor back in its own type, as TFLite holds it. */
-function ownType(t: Tensor, stored: Uint8Array | Float32Array | Int32Array): Uint8Array | Int8Array | Float32Array | Int32Array {
+function ownType(t: Tensor, stored: Uint8Array | Float32Array | Int32Array | Float64Array): Uint8Array | Int8Array | Float32Array | Int32Array | Float64Array {
   if (t.type === 'int8') return Int8Array.from(stored as Uint8Array, (v) => v - 128);
   return stored.slice();
 }

@@ -16,4 +16,10 @@ describe.each(implementations)('split and arg max on $name', (kernels) => {
     for (const [outer, axis, inner] of [[1, 1001, 1], [19, 19, 1], [1, 3, 50]]) new ArgMaxTester().shape(outer, axis, inner).ties().test(kernels);
     new ArgMaxTester().shape(1, 1, 1).test(kernels);
   });
+
+  it('arg max to int64 indices, TensorFlow\'s default: the same indices, as 64-bit integers', () => {
+    const rng = new Rng(caseSeed('arg max int64'));
+    for (let i = 0; i < 10; i++) new ArgMaxTester().shape(rng.int(1, 9), rng.int(1, 40), rng.int(1, 9)).int64().test(kernels);
+    new ArgMaxTester().shape(19, 19, 1).ties().int64().test(kernels);
+  });
 });

@@ -31,7 +31,7 @@ export class GraphBuilder {
   private readonly operators: { opcode_index: number; inputs: number[]; outputs: number[]; builtin_options_type?: number; builtin_options?: OptionField[] }[] = [];
 
   /** A tensor computed at run time (an input or an operator's output). */
-  activation(shape: number[], type: ActivationType | 'int32', q?: Quant): number {
+  activation(shape: number[], type: ActivationType | 'int32' | 'int64', q?: Quant): number {
     this.tensors.push({
       name: `t${this.tensors.length}`, shape, type: TensorType[type], buffer: 0,
       quantization: q ? { scale: [q.scale], zero_point: [q.zeroPoint] } : undefined,

@@ -68,7 +68,7 @@ export interface ModelSpec {
   metadata?: { name?: string; buffer?: number }[];
 }
 
-export const TensorType = { float32: 0, int32: 2, uint8: 3, int8: 9 } as const;
+export const TensorType = { float32: 0, int32: 2, uint8: 3, int64: 4, int8: 9 } as const;
 
 function int32s(b: Builder, values: readonly number[]): number {
   b.startVector(4, values.length, 4);
