@@ -8,7 +8,7 @@
 import type {
   AddParams, AveragePoolParams, BinaryKernel, ConvParams, DepthwiseParams, DequantizeKernel, DequantizeParams,
   GemmParams, KernelSet, LogisticParams, LookupParams, MeanParams, MulParams, PadParams, QuantizeKernel,
-  QuantizeParams, RequantizeParams, SoftmaxParams, UnaryKernel,
+  QuantizeParams, RequantizeParams, ResizeParams, SoftmaxParams, UnaryKernel,
 } from '../kernel-set.js';
 import { refKernels } from '../ref/index.js';
 import { validateLookup } from '../ref/lookup.js';
@@ -20,6 +20,7 @@ import { validateDepthwise } from '../ref/depthwise.js';
 import { validateGemm } from '../ref/gemm.js';
 import { validateMean } from '../ref/mean.js';
 import { validatePad } from '../ref/pad.js';
+import { bilinearAxis, nearestIndices, validateResize } from '../ref/resize.js';
 import { validateDequantize, validateQuantize } from '../ref/quantize.js';
 import { validateRequantize } from '../ref/requantize-kernel.js';
 import { validateSoftmax } from '../ref/softmax.js';
@@ -170,9 +171,31 @@ export class NativeKernelSet implements KernelSet {
     return this.track(unary(this.binding, this.context, op, 'logistic', size, size), op);
   }
 
-  // Gathers and copies that are a sliver of a network's time run the reference kernels.
-  readonly resizeNearest = refKernels.resizeNearest;
-  readonly resizeBilinear = refKernels.resizeBilinear;
+  // The resizes gather in C over the reference kernel's own tables (computed once, in
+  // float32 as TFLite does), so both give the same bytes.
+  resizeNearest(p: ResizeParams): UnaryKernel {
+    const s = validateResize('resizeNearest', p);
+    const tables = Int32Array.of(...nearestIndices(p.inputH, p.outputH, p.alignCorners, p.halfPixelCenters),
+      ...nearestIndices(p.inputW, p.outputW, p.alignCorners, p.halfPixelCenters));
+    return this.resize('resizeNearest', p, 0, tables, s);
+  }
+
+  resizeBilinear(p: ResizeParams): UnaryKernel {
+    const s = validateResize('resizeBilinear', p);
+    const rows = bilinearAxis(p.inputH, p.outputH, p.alignCorners, p.halfPixelCenters);
+    const cols = bilinearAxis(p.inputW, p.outputW, p.alignCorners, p.halfPixelCenters);
+    const tables = Int32Array.of(...rows.first, ...rows.second, ...rows.alpha, ...cols.first, ...cols.second, ...cols.alpha);
+    return this.resize('resizeBilinear', p, 1, tables, s);
+  }
+
+  private resize(name: string, p: ResizeParams, bilinear: number, tables: Int32Array, s: { inputSize: number; outputSize: number }): UnaryKernel {
+    const ints = Int32Array.of(p.inputH, p.inputW, p.channels, p.outputH, p.outputW, bilinear);
+    const op = this.binding.create(this.context, 'resize', ints, null, tables);
+    return this.track(unary(this.binding, this.context, op, name, s.inputSize, s.outputSize), op);
+  }
+
+  // A strided copy (typed-array set() is already a memcpy) and a scan that writes int32 or
+  // int64 indices: the reference kernels.
   readonly slice = refKernels.slice;
   readonly argMax = refKernels.argMax;
 

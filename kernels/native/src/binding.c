@@ -279,6 +279,12 @@ static napi_value create_operator(napi_env env, napi_callback_info cb) {
       struct edge_pad_desc d = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], iv[9]};
       st = edge_pad_create(ctx, &d, &op);
     }
+  } else if (strcmp(kind, "resize") == 0) {
+    /* ih iw c oh ow bilinear; bias = the tables (resize.c) */
+    if (sizes(&ints, 6, 6, s)) {
+      struct edge_resize_desc d = {s[0], s[1], s[2], s[3], s[4], s[5] != 0, bias.data};
+      st = has(&bias, edge_resize_table_length(&d)) ? edge_resize_create(ctx, &d, &op) : EDGE_ERR_INVALID;
+    }
   } else if (strcmp(kind, "quantize") == 0 || strcmp(kind, "dequantize") == 0) {
     /* size zero_point min max; real = scale */
     if (sizes(&ints, 1, 4, s)) {

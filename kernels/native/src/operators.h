@@ -110,6 +110,13 @@ struct edge_pad_desc {
   int32_t value;
 };
 
+struct edge_resize_desc {
+  size_t input_h, input_w, channels, output_h, output_w;
+  bool bilinear;
+  /* edge_resize_table_length() entries: see resize.c */
+  const int32_t *tables;
+};
+
 struct edge_quantize_desc {
   size_t size;
   double scale;
@@ -132,6 +139,8 @@ enum edge_status edge_softmax_create(struct edge_context *ctx, const struct edge
 enum edge_status edge_requantize_create(struct edge_context *ctx, const struct edge_requantize_desc *d,
                                         struct edge_op **out);
 enum edge_status edge_pad_create(struct edge_context *ctx, const struct edge_pad_desc *d, struct edge_op **out);
+size_t edge_resize_table_length(const struct edge_resize_desc *d);
+enum edge_status edge_resize_create(struct edge_context *ctx, const struct edge_resize_desc *d, struct edge_op **out);
 enum edge_status edge_quantize_create(struct edge_context *ctx, const struct edge_quantize_desc *d,
                                       struct edge_op **out);
 enum edge_status edge_dequantize_create(struct edge_context *ctx, const struct edge_quantize_desc *d,
