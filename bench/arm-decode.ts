@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { installDir } from '../agent/core/install-dir.js';
 import { imageInputSpec } from '../agent/pipeline/preprocess.js';
 import { InferenceSession } from '../kernels/session.js';
-import { BOARDS, blockText, disassemble, findMca, joinSplitBlocks, run, timeBlocks, version, type Insn } from './arm/mca.js';
+import { BOARDS, disassemble, findMca, joinSplitBlocks, run, timeBlocks, version, type Insn } from './arm/mca.js';
 import { benchArgs, runBench } from './bench-args.js';
 import { decodeTable, type DecodeCase, type DecodeFigures } from './figures/arm-decode.js';
 import { npmCommand, recordBench } from './figures/bench-record.js';
@@ -41,10 +41,11 @@ function libvipsArm64(): { lib: string; include: string[] } {
   if (!existsSync(join(dir, 'dev/package/include/vips/vips.h'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    // The lock file records the arm64 build's hash (sharp's optional dependency).
+    const lock = JSON.parse(readFileSync(join(installDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { integrity?: string }> };
     for (const [name, into] of [['@img/sharp-libvips-linux-arm64', 'lib'], ['@img/sharp-libvips-dev', 'dev']]) {
       const tarball = run('npm', ['pack', '--silent', `${name}@${version}`, '--pack-destination', dir], 'npm').trim().split('\n').at(-1)!;
-      // The lock file records the arm64 build's hash (sharp's optional dependency).
-      const locked = (JSON.parse(readFileSync(join(installDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { integrity?: string }> }).packages[`node_modules/${name}`]?.integrity;
+      const locked = lock.packages[`node_modules/${name}`]?.integrity;
       const actual = `sha512-${createHash('sha512').update(readFileSync(join(dir, tarball))).digest('base64')}`;
       if (locked && locked !== actual) throw new Error(`bench:arm-decode: ${name}@${version}: sha512 ${actual}, the lock file says ${locked}`);
       mkdirSync(join(dir, into));
@@ -135,7 +136,7 @@ runBench(async () => {
     const session = await InferenceSession.open(join(installDir, 'models', model), { engine: 'js' });
     const spec = imageInputSpec(model, session.info.input);
     await session.close();
-    const scale = jpegLoadScale(FRAME, meta.height!, spec).scale;
+    const scale = jpegLoadScale(FRAME, meta.height!, spec);
     cases.push({ text: `${scale}:${spec.width}:${spec.height}`, what: `${model.replace(/\.tflite$/, '')}'s preprocessing: decode ${scale === 1 ? 'whole' : `at 1/${scale}`}, resize to ${spec.width}x${spec.height}` });
   }
 

@@ -17,7 +17,7 @@
 // servers and the stand-in's encoder share the machine with the agent, as they would not on
 // a real camera: the figures are a floor.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -174,13 +174,7 @@ async function jpegSplit(jpeg: Buffer, spec: InputSpec): Promise<JpegSplit> {
   const decodeMs = await medianMs(() => sharp(jpeg).raw().toBuffer());
   const resizeMs = await medianMs(() => sharp(data, raw).resize(spec.width, spec.height, defaultPreprocess).raw().toBuffer());
   const fusedMs = await medianMs(() => imageToTensor(jpeg, spec, 'split'));
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-frame-'));
-  try {
-    writeFileSync(join(dir, 'frame.jpg'), jpeg);
-    return { decodeMs, resizeMs, fusedMs, loadScale: jpegLoadScale(join(dir, 'frame.jpg'), info.height, spec).scale };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { decodeMs, resizeMs, fusedMs, loadScale: jpegLoadScale(jpeg, info.height, spec) };
 }
 
 async function measure(source: Source, cameraConfig: Record<string, unknown>, modelFile: string): Promise<StreamRow> {

@@ -48,12 +48,15 @@ export function targetFor(arch, armVersion) {
 
 export const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
 
+/** What node-gyp needs to build for this machine's own CPU and is not on PATH. */
+export const missingBuildTools = () => ['cc', 'c++', 'make', 'python3'].filter((tool) => !onPath(tool));
+
 /** The compiler set for `arch` on this machine; the host's own for its own CPU. */
 function toolchain(arch) {
   const { triple, packages } = targets[arch];
   const prefixed = ['gcc', 'ar'].map((tool) => `${triple}-${tool}`);
   if (arch === hostArch() && process.platform === 'linux' && !prefixed.every(onPath)) {
-    const missing = ['cc', 'c++', 'make', 'python3'].filter((t) => !onPath(t));
+    const missing = missingBuildTools();
     if (missing.length > 0) throw new NativeBuildError(`cannot build for linux-${arch} here: ${missing.join(', ')} not found (apt-get install build-essential python3)`);
     return { env: {}, compiler: 'cc' };
   }
@@ -126,7 +129,8 @@ async function elfMachine(file) {
   }
 }
 
-function run(command, args, options) {
+/** Runs a command to its end: its exit code and its stdout and stderr together. */
+export function run(command, args, options) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -5,10 +5,10 @@
 //     that scripts/deploy ships (scripts/build-native.mjs), which need no compiler here.
 //  2. Otherwise node-gyp builds them when cc, c++, make and python3 are here, with the Node
 //     headers installed beside node when there are some, so that nothing is downloaded.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeGyp, nodeHeaders, onPath } from './build-native.mjs';
+import { missingBuildTools, nodeGyp, nodeHeaders, run } from './build-native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (message) => console.log(`edge-agent: ${message}`);
@@ -30,24 +30,13 @@ function loadable() {
   return { why: `${relative(root, probe.stdout)} does not load here (${error})` };
 }
 
-function build(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (err) => resolve({ code: -1, output: `${output}${err.message}\n` }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
 async function main() {
   const found = loadable();
   if (found.file) {
     say(`native kernels: ${relative(root, found.file)}`);
     return;
   }
-  const missing = ['cc', 'c++', 'make', 'python3'].filter((tool) => !onPath(tool));
+  const missing = missingBuildTools();
   if (missing.length > 0) {
     say(`the native kernels are not built: ${missing.join(', ')} not found, and ${found.why}; ${slower}.`);
     say('to build them: sudo apt-get install -y build-essential python3, then in this folder: npm run install');
@@ -62,7 +51,7 @@ async function main() {
   }
   const headers = process.env.npm_config_nodedir ? null : nodeHeaders();
   say(`building the native kernels (node-gyp${headers ? `, Node headers from ${headers}` : ''})`);
-  const built = await build([gyp, 'rebuild', ...(headers ? [`--nodedir=${headers}`] : [])]);
+  const built = await run(process.execPath, [gyp, 'rebuild', ...(headers ? [`--nodedir=${headers}`] : [])], { cwd: root });
   const made = built.code === 0 ? loadable() : {};
   if (made.file) {
     say(`native kernels: ${relative(root, made.file)}`);

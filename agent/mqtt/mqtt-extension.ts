@@ -1,12 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import { reportHealth, type AgentContext } from '../core/context.js';
 import { versionText } from '../core/build-info.js';
 import { AgentPart } from '../core/extension.js';
-import { installDir } from '../core/install-dir.js';
 import { Backoff } from './backoff.js';
 import { CommandTransport } from './command-transport.js';
 import { describeConnectionError } from './connection-error.js';

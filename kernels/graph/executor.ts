@@ -71,8 +71,7 @@ export class Executor {
   stored(tensor: number): Uint8Array | Float32Array | Int32Array | Float64Array {
     const slot = this.slot(tensor);
     if (slot.storage === 'i32') return this.i32(slot);
-    // int64 indices, read as numbers (a copy, not the slot).
-    if (slot.storage === 'i64') return Float64Array.from(this.i64(slot), Number);
+    if (slot.storage === 'i64') return this.i64Numbers(slot);
     return slot.storage === 'f32' ? this.f32(slot) : this.u8(slot);
   }
 
@@ -89,7 +88,7 @@ export class Executor {
   private copyOut({ tensor, slot }: Endpoint): OutputValues {
     if (slot.storage === 'f32') return this.f32(slot).slice();
     if (slot.storage === 'i32') return this.i32(slot).slice();
-    if (slot.storage === 'i64') return Float64Array.from(this.i64(slot), Number);
+    if (slot.storage === 'i64') return this.i64Numbers(slot);
     const stored = this.u8(slot);
     if (tensor.type === 'int8') return Int8Array.from(stored, (v) => v - 128);
     return stored.slice();
@@ -109,6 +108,11 @@ export class Executor {
 
   private i64(slot: Slot): BigInt64Array {
     return new BigInt64Array(this.arena, slot.offset, slot.bytes / 8);
+  }
+
+  /** int64 indices read as numbers: a copy, not the slot. */
+  private i64Numbers(slot: Slot): Float64Array {
+    return Float64Array.from(this.i64(slot), Number);
   }
 
   private slot(tensor: number): Slot {

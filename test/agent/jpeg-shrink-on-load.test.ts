@@ -23,21 +23,21 @@ describe('JPEG decoding at reduced scale (shrink-on-load)', () => {
 
   it('decodes a 720p frame at 1/2 for a 224x224 input and at 1/4 for 128x128', async () => {
     expect(await sharp(frame).metadata()).toMatchObject({ format: 'jpeg', width: 1280, height: 720 });
-    expect(jpegLoadScale(frame, 720, rgb(224)).scale).toBe(2);
-    expect(jpegLoadScale(frame, 720, rgb(128)).scale).toBe(4);
-    expect(jpegLoadScale(frame, 720, rgb(128), { fit: 'cover', kernel: 'linear' }).scale).toBe(4);
+    expect(jpegLoadScale(frame, 720, rgb(224))).toBe(2);
+    expect(jpegLoadScale(frame, 720, rgb(128))).toBe(4);
+    expect(jpegLoadScale(frame, 720, rgb(128), { fit: 'cover', kernel: 'linear' })).toBe(4);
   });
 
   it('decodes it at full size for the 300x300 detector, and a 1080p frame at 1/2', async () => {
-    expect(jpegLoadScale(frame, 720, rgb(300)).scale).toBe(1);
+    expect(jpegLoadScale(frame, 720, rgb(300))).toBe(1);
     const fullHd = join(work, 'frame-1080p.jpg');
     await sharp(frame).resize(1920, 1080).jpeg().toFile(fullHd);
-    expect(jpegLoadScale(fullHd, 1080, rgb(300)).scale).toBe(2);
+    expect(jpegLoadScale(fullHd, 1080, rgb(300))).toBe(2);
   });
 
   it('never shrinks a PNG on load', async () => {
     const png = join(work, 'frame.png');
     await sharp(frame).png().toFile(png);
-    expect(jpegLoadScale(png, 720, rgb(128)).scale).toBe(1);
+    expect(jpegLoadScale(png, 720, rgb(128))).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
 // (a camera that gives no frame, a broker that refuses the credentials), it says so in its
 // log. Real child processes, a real mosquitto, real files.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { AgentProcess } from '../support/agent-process.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { imagesDir } from '../support/paths.js';

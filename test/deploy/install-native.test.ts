@@ -16,7 +16,7 @@ describe('the install step for the native kernels, without a compiler', () => {
   let work: string;
   let noTools: string;
   let built: string;
-  let otherCpu: string;
+  let foreignFile: string;
 
   /** A package folder as npm ci leaves it before the install step: no build/. */
   function packageFolder(label: string): string {
@@ -42,8 +42,9 @@ describe('the install step for the native kernels, without a compiler', () => {
     built = join(work, 'built');
     execFileSync(process.execPath, [join(repoRoot, 'scripts/build-native.mjs'), '--out', built], { stdio: 'pipe' });
     const foreign = process.arch === 'arm64' ? 'x64' : 'arm64';
-    otherCpu = join(work, 'other');
+    const otherCpu = join(work, 'other');
     execFileSync(process.execPath, [join(repoRoot, 'scripts/build-native.mjs'), '--arch', foreign, '--out', otherCpu], { stdio: 'pipe' });
+    foreignFile = join(otherCpu, `prebuilds/linux-${foreign}/edge-agent.napi.node`);
   }, 120_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -70,7 +71,6 @@ describe('the install step for the native kernels, without a compiler', () => {
   it('does not take kernels built for another CPU, filed under this one, for usable ones', () => {
     const dir = packageFolder('wrong-cpu');
     mkdirSync(join(dir, `prebuilds/linux-${process.arch}`), { recursive: true });
-    const foreignFile = execFileSync('find', [join(otherCpu, 'prebuilds'), '-name', '*.node'], { encoding: 'utf8' }).trim();
     copyFileSync(foreignFile, join(dir, name));
     const r = install(dir);
     expect(r.status, r.output).toBe(0);

@@ -15,13 +15,14 @@
 //   there run without sudo on those folders, the editor step is the same change of paths
 //   inside the copied file, and the configuration is found through EDGE_AGENT_CONFIG (read
 //   just before the system file, which this machine must not have).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CONFIG_FILE } from '../../agent/config/config-file.js';
+import { debianKnows } from '../support/debian.js';
 import { copyTrackedFiles } from '../support/fresh-copy.js';
 import { repoRoot } from '../support/paths.js';
 
@@ -109,15 +110,6 @@ type Rule = { match: RegExp; why: string } & (
   /** Not run (it would change this machine as root): `verify` checks what it relies on instead. */
   | { how: 'verify'; verify(command: string): void }
 );
-
-/** Every package an apt-get line names is one Debian knows (its package lists, as .ci/run's apt-get update left them). */
-function debianKnows(command: string): void {
-  const packages = command.replace(/^sudo apt-get install\s+/, '').split(/\s+/).filter((w) => w !== '' && !w.startsWith('-'));
-  expect(packages.length).toBeGreaterThan(0);
-  const shown = spawnSync('apt-cache', ['show', '--no-all-versions', ...packages], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  const known = new Set([...shown.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]));
-  expect(packages.filter((p) => !known.has(p)), shown.stderr).toEqual([]);
-}
 
 /** doctor's report: every problem has its fix, and the file it read is the one run would read. */
 function checkDoctor(o: Outcome, ctx: Context): void {

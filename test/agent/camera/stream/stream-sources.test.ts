@@ -6,7 +6,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import type { Camera, Frame } from '../../../../agent/camera/camera.js';
 import { createCamera } from '../../../../agent/camera/factory.js';
